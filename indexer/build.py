@@ -1,0 +1,309 @@
+"""Incremental, atomic build of an index folder from folders of documents."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import lexical, store, vectors
+from .assemble import assemble
+from .chunk import chunk
+from .config import Settings
+from .embed import Embedder, load_embedder
+from .errors import IndexWriteError, VankienError
+from .model import Document, Passage
+from .parsers import read
+from .refs import normalise_ref
+from .text import NORMALISATION_VERSION, fold
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the one-screen summary and the benchmark."""
+
+    documents: int = 0
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    passages: int = 0
+    footnotes: int = 0
+    new_passages: int = 0
+    embedded: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    version: str | None = None
+    index_bytes: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.skipped else 0
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"exit_code": self.exit_code}
+
+
+class _Timer:
+    def __init__(self, report: BuildReport):
+        self.report = report
+
+    def add(self, stage: str, started: float) -> None:
+        self.report.seconds[stage] = self.report.seconds.get(stage, 0.0) + time.perf_counter() - started
+
+
+def scan(folders: Iterable[Path]) -> dict[str, Path]:
+    """Every regular, non-hidden file under the folders, keyed by its resolved path."""
+    found: dict[str, Path] = {}
+    for folder in folders:
+        folder = Path(folder)
+        if folder.is_file():
+            found[str(folder.resolve())] = folder
+            continue
+        if not folder.is_dir():
+            raise VankienError(f"{folder} is not a folder or file")
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(folder)
+            if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+                found[str(path.resolve())] = path
+    return found
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def make_doc_id(name: str, taken: set[str]) -> str:
+    """URL-safe id from a file name: "60-NQ_TW.md" → "60-nq-tw"."""
+    base = re.sub(r"[^a-z0-9]+", "-", fold(Path(name).stem)).strip("-") or "doc"
+    doc_id, n = base, 2
+    while doc_id in taken:
+        doc_id, n = f"{base}-{n}", n + 1
+    return doc_id
+
+
+def build_index(
+    folders: list[Path],
+    index: Path,
+    settings: Settings,
+    embedder: Embedder | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    access: int = 0,
+) -> BuildReport:
+    """Bring the index at `index` up to date with the files under `folders`.
+
+    Only new and changed files are parsed; passages whose context-carrying text did not change
+    keep their vectors. Nothing is visible to readers until the new version is published.
+    """
+    report = BuildReport()
+    timer = _Timer(report)
+    embedder = embedder or load_embedder(settings.model, settings.threads)
+    files = scan(folders)
+    with store.build_lock(index):
+        previous = store.current_version(index)
+        if previous is not None:
+            _check_previous(previous, settings, embedder)
+        staging = store.stage(index)
+        db = store.connect(staging / store.CATALOGUE)
+        try:
+            dirty = _sync_documents(db, files, report, timer, settings, progress, access)
+            dirty |= previous is None
+            if not dirty:
+                db.close()
+                _discard(staging)
+                report.version = previous.name if previous else None
+                _count(store.connect(previous / store.CATALOGUE, readonly=True), report)
+                return report
+            _embed_missing(db, embedder, settings, report, timer, progress)
+            started = time.perf_counter()
+            manifest = _write_indexes(db, staging, embedder, settings, report)
+            db.close()
+            final = store.publish(index, staging, manifest)
+            timer.add("write", started)
+        except BaseException:
+            db.close()
+            _discard(staging)
+            raise
+    report.version = final.name
+    report.index_bytes = sum(p.stat().st_size for p in final.rglob("*") if p.is_file())
+    return report
+
+
+def _discard(staging: Path) -> None:
+    import shutil
+
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_previous(folder: Path, settings: Settings, embedder: Embedder) -> None:
+    manifest = store.read_manifest(folder)
+    if manifest.get("format_version") != store.FORMAT_VERSION:
+        raise IndexWriteError(
+            f"the index at {folder.parent.parent} has format {manifest.get('format_version')}, "
+            f"this vankien writes {store.FORMAT_VERSION}: build into a new folder"
+        )
+
+
+def _sync_documents(db, files, report, timer, settings, progress, access) -> bool:
+    """Parse new/changed files into the catalogue and drop removed ones; True if anything changed."""
+    known = {row["source"]: row for row in db.execute("SELECT * FROM documents")}
+    taken = {row["doc_id"] for row in known.values()}
+    dirty = False
+    for source in [s for s in known if s not in files]:
+        _delete_document(db, known[source]["doc_id"])
+        report.removed.append(known[source]["name"])
+        dirty = True
+    for i, (source, path) in enumerate(files.items(), start=1):
+        if progress:
+            progress("files", i, len(files))
+        try:
+            digest = file_hash(path)
+        except OSError as exc:
+            report.skipped.append((str(path), f"cannot be read: {exc.strerror}"))
+            continue
+        old = known.get(source)
+        if old is not None and old["content_hash"] == digest:
+            report.unchanged += 1
+            continue
+        started = time.perf_counter()
+        doc_id = old["doc_id"] if old else make_doc_id(path.name, taken)
+        try:
+            raw = read(path)
+            doc = assemble(raw, doc_id=doc_id, source=path.name)
+            if not doc.blocks:
+                raise VankienError("no text content found")
+            passages = chunk(doc, settings.max_passage_chars, settings.overlap_sentences)
+        except VankienError as exc:
+            report.skipped.append((str(path), str(exc)))
+            continue  # a previously indexed version of this file stays indexed
+        timer.add("parse", started)
+        taken.add(doc_id)
+        started = time.perf_counter()
+        keyed = [(p, lexical.word_keys(p.text), lexical.folded_keys(p.text)) for p in passages]
+        timer.add("segment", started)
+        started = time.perf_counter()
+        if old is not None:
+            _delete_document(db, doc_id)
+        _insert_document(db, doc, source, digest, keyed, access)
+        timer.add("write", started)
+        (report.changed if old else report.added).append(path.name)
+        report.new_passages += len(passages)
+        dirty = True
+    db.commit()
+    return dirty
+
+
+def _delete_document(db: sqlite3.Connection, doc_id: str) -> None:
+    db.execute("DELETE FROM refs WHERE pid IN (SELECT pid FROM passages WHERE doc_id = ?)", (doc_id,))
+    for table in ("passages", "footnotes", "blocks", "documents"):
+        db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
+
+
+def _insert_document(db, doc: Document, source: str, digest: str, keyed, access: int) -> None:
+    meta = doc.meta
+    db.execute(
+        "INSERT INTO documents (doc_id, source, name, format, content_hash, title, doc_type, number,"
+        " issuer, date, place, draft, period, year, access, indexed_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (doc.doc_id, source, doc.source, doc.format, digest, meta.title, meta.doc_type,
+         meta.number, meta.issuer, meta.date, meta.place, int(meta.draft), meta.period,
+         meta.year, access, time.time()),
+    )
+    db.executemany(
+        "INSERT INTO blocks VALUES (?,?,?,?,?,?,?,?)",
+        [(doc.doc_id, b.index, b.kind, b.text, json.dumps(b.section, ensure_ascii=False),
+          json.dumps(b.footnote_refs), json.dumps(b.rows, ensure_ascii=False), b.page)
+         for b in doc.blocks],
+    )
+    db.executemany(
+        "INSERT OR REPLACE INTO footnotes VALUES (?,?,?,?,?)",
+        [(doc.doc_id, f.number, f.text, f.block_index, f.sentence) for f in doc.footnotes],
+    )
+    for passage, accented, folded in keyed:
+        _insert_passage(db, passage, accented, folded)
+
+
+def _insert_passage(db, p: Passage, accented: list[str], folded: list[str]) -> None:
+    embed_hash = hashlib.sha1(p.embed_text.encode("utf-8")).hexdigest()
+    cursor = db.execute(
+        "INSERT INTO passages (id, doc_id, kind, text, embed_text, embed_hash, section, paragraph,"
+        " footnote, part, context, page, refs, accented, folded)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (p.id, p.doc_id, p.kind, p.text, p.embed_text, embed_hash, p.section, p.paragraph,
+         p.footnote, p.part, p.context, p.page, json.dumps(p.refs, ensure_ascii=False),
+         " ".join(accented), " ".join(folded)),
+    )
+    db.executemany(
+        "INSERT INTO refs VALUES (?, ?)",
+        [(normalise_ref(ref), cursor.lastrowid) for ref in dict.fromkeys(p.refs)],
+    )
+
+
+def _embed_missing(db, embedder: Embedder, settings, report, timer, progress) -> None:
+    """Embed the passages whose text+context has no vector yet for this model."""
+    rows = db.execute(
+        "SELECT DISTINCT embed_hash, embed_text FROM passages"
+        " WHERE embed_hash NOT IN (SELECT hash FROM embeddings)"
+    ).fetchall()
+    started = time.perf_counter()
+    done = 0
+    for start in range(0, len(rows), 256):
+        batch = rows[start : start + 256]
+        vecs = embedder.embed_passages([r["embed_text"] for r in batch])
+        db.executemany(
+            "INSERT INTO embeddings VALUES (?, ?)",
+            [(r["embed_hash"], v.astype(np.float32).tobytes()) for r, v in zip(batch, vecs, strict=True)],
+        )
+        done += len(batch)
+        if progress:
+            progress("passages", done, len(rows))
+    db.execute("DELETE FROM embeddings WHERE hash NOT IN (SELECT embed_hash FROM passages)")
+    db.commit()
+    report.embedded = len(rows)
+    timer.add("embed", started)
+
+
+def _write_indexes(db, staging: Path, embedder: Embedder, settings, report) -> dict:
+    rows = db.execute(
+        "SELECT p.pid, p.accented, p.folded, e.vector FROM passages p"
+        " JOIN embeddings e ON e.hash = p.embed_hash ORDER BY p.pid"
+    ).fetchall()
+    pids = np.array([r["pid"] for r in rows], dtype=np.int64)
+    matrix = np.frombuffer(b"".join(r["vector"] for r in rows), dtype=np.float32)
+    matrix = matrix.reshape(len(rows), embedder.dim)
+    np.save(staging / "pids.npy", pids)
+    faiss_index = vectors.build(matrix, settings.approx_threshold)
+    vectors.save(faiss_index, staging)
+    lexical.Lexical.build(
+        {"accented": [r["accented"].split() for r in rows],
+         "folded": [r["folded"].split() for r in rows]}
+    ).save(staging)
+    _count(db, report)
+    return {
+        "format_version": store.FORMAT_VERSION,
+        "normalisation_version": NORMALISATION_VERSION,
+        "model": settings.model,
+        "model_name": embedder.name,
+        "dim": embedder.dim,
+        "faiss": type(faiss_index).__name__,
+        "counts": {"documents": report.documents, "passages": report.passages,
+                   "footnotes": report.footnotes},
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def _count(db, report: BuildReport) -> None:
+    report.documents = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+    report.passages = db.execute("SELECT count(*) FROM passages").fetchone()[0]
+    report.footnotes = db.execute("SELECT count(*) FROM footnotes").fetchone()[0]

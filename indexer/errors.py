@@ -1,0 +1,33 @@
+"""Domain errors, raised deep and translated at the edges (CLI line, HTTP 4xx)."""
+
+
+class VankienError(Exception):
+    """Base class: the message is meant for a user and says what to do next."""
+
+
+class UnsupportedFormat(VankienError):
+    """A file whose content is not a format vankien reads."""
+
+
+class UnreadableFile(VankienError):
+    """A file of a known format that cannot be read (corrupt, encrypted, empty, bad encoding)."""
+
+
+class IndexNotFound(VankienError):
+    """No complete index at the given folder."""
+
+
+class IndexMismatch(VankienError):
+    """The index was built with another model, dimension or format than the settings ask for."""
+
+
+class IndexCorrupt(VankienError):
+    """An index file is missing or truncated."""
+
+
+class IndexWriteError(VankienError):
+    """The index folder cannot be written (read-only, disk full)."""
+
+
+class BadQuery(VankienError):
+    """A query or filter the service cannot answer (empty, too long, malformed)."""

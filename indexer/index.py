@@ -1,0 +1,224 @@
+"""The read side of an index folder: load once, then search, ask and browse documents."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import lexical, store, vectors
+from .answer import answer as extract_answer
+from .config import Settings
+from .embed import Embedder, load_embedder
+from .errors import IndexCorrupt, IndexMismatch, VankienError
+from .model import Answer, Hit, Passage
+from .refs import normalise_ref
+from .search import Filters, QueryPlan, highlight_spans, period_key, plan, rrf, same_text, top_rows
+from .text import NORMALISATION_VERSION, fold
+
+DOC_FIELDS = ("doc_id", "name", "format", "title", "doc_type", "number", "issuer", "date", "place",
+              "draft", "period", "year", "access")
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    doc_id: str
+    name: str
+    format: str
+    title: str
+    doc_type: str | None
+    number: str | None
+    issuer: str | None
+    date: str | None
+    place: str | None
+    draft: bool
+    period: str | None
+    year: int | None
+    access: int
+    passages: int = 0
+    footnotes: int = 0
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: QueryPlan
+    hits: list[Hit]
+    total: int  # candidates that passed the filters, before paging
+    filters: Filters = field(default_factory=Filters)
+
+
+class Index:
+    """A loaded, immutable index version. Safe to share between threads for reading."""
+
+    def __init__(self, folder: Path, manifest: dict, db: sqlite3.Connection, embedder: Embedder,
+                 faiss_index, lex: lexical.Lexical, pids: np.ndarray, settings: Settings):
+        self.folder, self.manifest, self.db, self.embedder = folder, manifest, db, embedder
+        self.faiss, self.lexical, self.pids, self.settings = faiss_index, lex, pids, settings
+        self.docs = self._load_docs()
+        doc_of_pid = dict(db.execute("SELECT pid, doc_id FROM passages").fetchall())
+        self.row_doc = np.array([doc_of_pid[int(p)] for p in pids], dtype=object)
+        self.row_of_pid = {int(p): i for i, p in enumerate(pids)}
+
+    @classmethod
+    def open(cls, path: Path, settings: Settings, embedder: Embedder | None = None) -> Index:
+        """Open the active version of the index at `path`, checking it against the settings."""
+        folder = store.require_version(Path(path))
+        manifest = store.read_manifest(folder)
+        _check_manifest(manifest, settings, folder)
+        embedder = embedder or load_embedder(settings.model, settings.threads)
+        if embedder.dim != manifest["dim"]:
+            raise IndexMismatch(f"the model gives {embedder.dim}-d vectors, the index holds "
+                                f"{manifest['dim']}-d ones; rebuild the index")
+        try:
+            pids = np.load(folder / "pids.npy")
+            lex = lexical.Lexical.load(folder)
+        except (OSError, ValueError) as exc:
+            raise IndexCorrupt(f"{folder} is incomplete ({exc}); rebuild the index") from exc
+        faiss_index = vectors.load(folder, manifest["dim"], len(pids))
+        db = store.connect(folder / store.CATALOGUE, readonly=True)
+        return cls(folder, manifest, db, embedder, faiss_index, lex, pids, settings)
+
+    def _load_docs(self) -> dict[str, DocInfo]:
+        counts = dict(self.db.execute("SELECT doc_id, count(*) FROM passages GROUP BY doc_id"))
+        notes = dict(self.db.execute("SELECT doc_id, count(*) FROM footnotes GROUP BY doc_id"))
+        docs = {}
+        for row in self.db.execute(f"SELECT {', '.join(DOC_FIELDS)} FROM documents ORDER BY doc_id"):
+            values = dict(row) | {"draft": bool(row["draft"])}
+            docs[row["doc_id"]] = DocInfo(**values, passages=counts.get(row["doc_id"], 0),
+                                          footnotes=notes.get(row["doc_id"], 0))
+        return docs
+
+    # --- browsing -------------------------------------------------------------------------
+    def documents(self, filters: Filters | None = None) -> list[DocInfo]:
+        filters = filters or Filters()
+        return [d for d in self.docs.values() if _doc_allowed(d, filters)]
+
+    def passages_by_pid(self, pids: list[int]) -> dict[int, Passage]:
+        if not pids:
+            return {}
+        marks = ",".join("?" * len(pids))
+        rows = self.db.execute(f"SELECT * FROM passages WHERE pid IN ({marks})", pids)
+        return {row["pid"]: _passage(row) for row in rows}
+
+    def passage(self, passage_id: str) -> Passage | None:
+        row = self.db.execute("SELECT * FROM passages WHERE id = ?", (passage_id,)).fetchone()
+        return _passage(row) if row else None
+
+    # --- retrieval ------------------------------------------------------------------------
+    def search(self, query: str, k: int = 10, filters: Filters | None = None,
+               offset: int = 0) -> SearchResult:
+        """Hybrid search: lexical and dense rankings fused, document hints in the query applied."""
+        filters = filters or Filters()
+        q = plan(query)
+        mask = self._mask(filters)
+        fused = self._fuse(q, mask)
+        ranked = sorted(fused, key=fused.get, reverse=True)
+        hits = self._hits(q, ranked, fused, offset + k)
+        return SearchResult(query=q, hits=hits[offset : offset + k], total=len(ranked),
+                            filters=filters)
+
+    def ask(self, query: str, filters: Filters | None = None) -> Answer:
+        """A short cited answer, or None when the index does not answer the question."""
+        result = self.search(query, k=8, filters=filters)
+        return extract_answer(query, result.hits)
+
+    def _mask(self, filters: Filters) -> np.ndarray | None:
+        if filters == Filters():
+            return None
+        allowed = {d.doc_id for d in self.documents(filters)}
+        return np.fromiter((d in allowed for d in self.row_doc), dtype=bool, count=len(self.row_doc))
+
+    def _fuse(self, q: QueryPlan, mask: np.ndarray | None) -> dict[int, float]:
+        n = self.settings.candidates
+        rankings, weights = [], []
+        stream, keys = ("folded", q.folded) if q.unaccented else ("accented", q.accented)
+        rankings.append(top_rows(self.lexical.scores(stream, list(keys), mask), n))
+        weights.append(1.0)
+        vector = self.embedder.embed_queries([q.text])[0]
+        _, rows = vectors.search(self.faiss, vector, n, mask)
+        rankings.append([int(r) for r in rows])
+        weights.append(1.0)
+        if q.refs:
+            rankings.append(self._ref_rows(q.refs, mask))
+            weights.append(2.0)
+        fused = rrf(rankings, weights, self.settings.rrf_k)
+        return self._boost_period(q, fused)
+
+    def _ref_rows(self, refs: tuple[str, ...], mask: np.ndarray | None) -> list[int]:
+        marks = ",".join("?" * len(refs))
+        pids = [r[0] for r in self.db.execute(f"SELECT pid FROM refs WHERE ref IN ({marks})", refs)]
+        number_docs = {d.doc_id for d in self.docs.values()
+                       if d.number and normalise_ref(d.number) in refs}
+        rows = [self.row_of_pid[p] for p in pids if p in self.row_of_pid]
+        rows += [i for i, d in enumerate(self.row_doc) if d in number_docs][:50]
+        return [r for r in dict.fromkeys(rows) if mask is None or mask[r]]
+
+    def _boost_period(self, q: QueryPlan, fused: dict[int, float]) -> dict[int, float]:
+        """Prefer documents whose reporting period (or year) is the one the query names."""
+        if not (q.period or q.years):
+            return fused
+        wanted = period_key(q.period)
+        boosted = {}
+        for row, score in fused.items():
+            doc = self.docs[self.row_doc[row]]
+            if wanted and period_key(doc.period) == wanted:
+                score *= 1.5
+            elif doc.year in q.years:
+                score *= 1.2
+            boosted[row] = score
+        return boosted
+
+    def _hits(self, q: QueryPlan, ranked: list[int], fused: dict[int, float], limit: int) -> list[Hit]:
+        pids = [int(self.pids[r]) for r in ranked[: limit * 3]]
+        passages = self.passages_by_pid(pids)
+        top = fused[ranked[0]] if ranked else 1.0
+        hits: list[Hit] = []
+        for row, pid in zip(ranked, pids, strict=False):
+            p = passages[pid]
+            if any(h.passage.doc_id == p.doc_id and same_text(h.passage.text, p.text) for h in hits):
+                continue
+            hits.append(Hit(p, round(fused[row] / top, 4), tuple(highlight_spans(p.text, q))))
+            if len(hits) >= limit:
+                break
+        return hits
+
+
+def _check_manifest(manifest: dict, settings: Settings, folder: Path) -> None:
+    if manifest.get("format_version") != store.FORMAT_VERSION:
+        raise IndexMismatch(f"{folder} has index format {manifest.get('format_version')}, "
+                            f"expected {store.FORMAT_VERSION}; rebuild the index")
+    if manifest.get("normalisation_version") != NORMALISATION_VERSION:
+        raise IndexMismatch(f"{folder} was built with text normalisation "
+                            f"v{manifest.get('normalisation_version')}; rebuild the index")
+    if manifest.get("model") != settings.model:
+        raise IndexMismatch(f"the index was built with model {manifest.get('model')!r} but the "
+                            f"settings ask for {settings.model!r}: set VANKIEN_MODEL="
+                            f"{manifest.get('model')} or rebuild the index")
+
+
+def _doc_allowed(doc: DocInfo, f: Filters) -> bool:
+    checks = [
+        f.doc_type is None or fold(doc.doc_type or "") == fold(f.doc_type),
+        f.issuer is None or fold(f.issuer) in fold(doc.issuer or ""),
+        f.number is None or normalise_ref(doc.number or "") == normalise_ref(f.number),
+        f.year is None or doc.year == f.year,
+        f.period is None or period_key(doc.period) == period_key(f.period),
+        f.doc_id is None or doc.doc_id == f.doc_id,
+        f.access is None or doc.access <= f.access,
+    ]
+    return all(checks)
+
+
+def _passage(row: sqlite3.Row) -> Passage:
+    return Passage(
+        id=row["id"], doc_id=row["doc_id"], kind=row["kind"], text=row["text"],
+        embed_text=row["embed_text"], section=row["section"], paragraph=row["paragraph"],
+        footnote=row["footnote"], part=row["part"], context=row["context"],
+        refs=tuple(json.loads(row["refs"])), page=row["page"],
+    )
+
+
+__all__ = ["DocInfo", "Index", "SearchResult", "VankienError"]

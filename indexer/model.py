@@ -1,0 +1,122 @@
+"""The small frozen records that flow through the pipeline: parse → assemble → chunk → index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class RawBlock:
+    """One block as a format reader sees it, before structure is known.
+
+    kind: "paragraph" | "table" | "heading".
+    text: verbatim text with footnote markers removed (tables: rows joined by newlines,
+    cells by " | ").
+    footnote_refs: (footnote label, character offset in `text`) for each marker.
+    rows: table cells, header row first, when kind == "table".
+    level: heading level when the format says so (docx style / markdown #), else None.
+    page: 1-based page number for paginated formats.
+    """
+
+    kind: str
+    text: str
+    footnote_refs: tuple[tuple[str, int], ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    level: int | None = None
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """What a format reader returns: blocks in reading order plus footnote bodies by label."""
+
+    blocks: tuple[RawBlock, ...]
+    footnotes: dict[str, str] = field(default_factory=dict)
+    format: str = "text"
+
+
+@dataclass(frozen=True)
+class DocMeta:
+    """Header metadata of a văn kiện (all optional: drafts often leave the number blank)."""
+
+    title: str = ""
+    doc_type: str | None = None  # "Báo cáo", "Nghị quyết", "Chỉ thị", …
+    number: str | None = None  # số ký hiệu, e.g. "60-NQ/TW", "1654/NQ-UBTVQH15"
+    issuer: str | None = None  # "Tỉnh ủy Hậu Giang"
+    date: str | None = None  # ISO "2025-04-12"; partial dates keep the known parts
+    place: str | None = None  # "Hậu Giang"
+    draft: bool = False
+    period: str | None = None  # "6 tháng đầu năm 2024", "năm 2023", "quý I/2024"
+    year: int | None = None  # year of the period, else of the date
+
+
+@dataclass(frozen=True)
+class Block:
+    """A structured block: a heading, paragraph or table with its section path."""
+
+    index: int  # position among the document's blocks (paragraph number is index + 1)
+    kind: str  # "heading" | "paragraph" | "table"
+    text: str
+    section: tuple[str, ...] = ()  # headings above this block, outermost first
+    footnote_refs: tuple[tuple[int, int], ...] = ()  # (footnote number, offset in text)
+    rows: tuple[tuple[str, ...], ...] = ()
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Footnote:
+    """A footnote linked to the paragraph that cites it and the sentence holding its marker."""
+
+    number: int
+    text: str
+    block_index: int  # index of the citing Block
+    sentence: str  # sentence of the citing block where the marker sits
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str
+    source: str  # file name relative to the corpus root
+    format: str
+    meta: DocMeta
+    blocks: tuple[Block, ...]
+    footnotes: tuple[Footnote, ...] = ()
+
+
+@dataclass(frozen=True)
+class Passage:
+    """The unit of retrieval and citation. `text` is verbatim; `embed_text` adds context."""
+
+    id: str  # stable: f"{doc_id}:p{paragraph}" / ":p{n}.{part}" / ":fn{n}" / ":t{n}.r{row}"
+    doc_id: str
+    kind: str  # "paragraph" | "footnote" | "table" | "heading"
+    text: str
+    embed_text: str
+    section: str  # "I. … › 1. … › a) …"
+    paragraph: int  # 1-based number of the block (for a footnote: of the citing paragraph)
+    footnote: int | None = None
+    part: int = 0  # piece of a split long paragraph
+    context: str | None = None  # footnote: the citing sentence; table row: the header
+    refs: tuple[str, ...] = ()  # document numbers cited in the text, e.g. ("35-NQ/TW",)
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage with its fused score and highlight spans in `passage.text`."""
+
+    passage: Passage
+    score: float
+    highlights: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A short answer taken verbatim from a cited passage, or None with the reason in `why`."""
+
+    query: str
+    answer: str | None
+    sentence: str | None
+    confidence: float
+    citations: tuple[Hit, ...] = ()
+    why: str = ""

@@ -1,0 +1,129 @@
+"""Decide a file's format from its bytes, and decode text strictly (UTF-8 / UTF-16 with BOM)."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from indexer.errors import UnreadableFile, UnsupportedFormat
+
+_MAGIC = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"II*\x00": "a TIFF image",
+    b"MM\x00*": "a TIFF image",
+    b"{\\rtf": "an RTF document",
+    b"\x1f\x8b": "a gzip archive",
+    b"Rar!": "a RAR archive",
+    b"7z\xbc\xaf": "a 7-Zip archive",
+}
+_ZIP_KINDS = {
+    "xl/workbook.xml": "an Excel workbook (.xlsx)",
+    "ppt/presentation.xml": "a PowerPoint presentation (.pptx)",
+    "content.xml": "an OpenDocument file (.odt/.ods)",
+}
+_WORD_MARKERS = re.compile(r"\[\[footnoteRef:\w+\]\]|\[\d+: \[\]|\[bookmark: ")
+_MD_MARKERS = re.compile(
+    r"^#{1,6} \S|\*\*\S|\\[.\-*()\[\]]|^\+[-=:]{3,}[-=:+]*\+$|^\[\^\w+\]:|^ *-{3,}(?: +-{3,})+ *$",
+    re.MULTILINE,
+)
+_SENTENCE_END = re.compile(r"[.:;!?…][\"'”)»]*$")
+TEXT_SUFFIXES = {".md": "markdown", ".markdown": "markdown"}
+
+
+def sniff(data: bytes) -> str:
+    """Format of raw bytes: "pdf", "docx" or "text"; raises for empty, binary and other types."""
+    if not data.strip():
+        raise UnreadableFile("empty file: it holds no text")
+    if data.startswith(b"\xef\xbb\xbf") or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "text"  # a BOM decides before any magic number could
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+        return _zip_kind(data)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UnsupportedFormat(
+            "old binary Word .doc or a password-protected Office file: "
+            "remove the password or save it as .docx"
+        )
+    for magic, what in _MAGIC.items():
+        if data.startswith(magic):
+            raise UnsupportedFormat(f"{what}, not a text, .docx or .pdf document")
+    return "text"
+
+
+def _zip_kind(data: bytes) -> str:
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise UnreadableFile(f"corrupt zip/.docx file ({exc}); re-save it from Word") from exc
+    if "word/document.xml" in names:
+        return "docx"
+    for part, what in _ZIP_KINDS.items():
+        if part in names:
+            raise UnsupportedFormat(f"{what}; save it as .docx or .pdf")
+    raise UnsupportedFormat("a zip archive without word/document.xml, not a .docx document")
+
+
+def decode(data: bytes) -> str:
+    """Text of UTF-8 (BOM optional) or UTF-16 (with BOM) bytes; anything else is refused.
+
+    Legacy Vietnamese encodings (cp1258, TCVN3, VNI) are not guessed: a wrong guess would
+    index mojibake that nobody could search or quote.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"
+    elif b"\x00" in data[:4096]:
+        if data[1:4096:2].count(0) > 0.4 * len(data[1:4096:2]):
+            raise UnreadableFile("UTF-16 text without a byte-order mark; re-save it as UTF-8")
+        raise UnsupportedFormat("binary file, not text (it contains NUL bytes)")
+    else:
+        encoding = "utf-8"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(
+            f"not valid {encoding.upper().replace('-SIG', '')} text (byte {exc.start}); "
+            "it may be in a legacy encoding (Windows-1258, TCVN3, VNI): re-save it as UTF-8"
+        ) from exc
+    controls = sum(1 for c in text[:4096] if not c.isprintable() and c not in "\n\r\t\f\v")
+    if controls > 0.05 * min(len(text), 4096):
+        raise UnsupportedFormat("binary file, not text (many control characters)")
+    if not text.strip():
+        raise UnreadableFile("empty file: it holds no text")
+    return text
+
+
+def text_flavour(text: str, path: Path | None = None) -> str:
+    """Which text reader fits: "word-text", "markdown" or "pdf-text" (the suffix breaks ties)."""
+    head = text[:200_000]
+    if _WORD_MARKERS.search(head):
+        return "word-text"
+    if len(_MD_MARKERS.findall(head)) >= 3:
+        return "markdown"
+    suffix = path.suffix.lower() if path else ""
+    if suffix in TEXT_SUFFIXES:
+        return TEXT_SUFFIXES[suffix]
+    return "pdf-text" if _looks_hard_wrapped(head) else "word-text"
+
+
+def _looks_hard_wrapped(text: str) -> bool:
+    """Most lines of similar width, running on into the next line: text wrapped by a PDF."""
+    lines = [x.rstrip() for x in text.splitlines()]
+    filled = [x for x in lines if x.strip()]
+    if len(filled) < 4:
+        return False
+    widths = sorted(len(x.strip()) for x in filled)
+    if widths[int(len(widths) * 0.9)] > 120:
+        return False
+    running = sum(
+        1
+        for a, b in zip(lines, lines[1:], strict=False)
+        if len(a.strip()) >= 40 and b.strip() and not _SENTENCE_END.search(a)
+    )
+    return running >= 0.25 * len(filled)

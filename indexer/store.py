@@ -1,0 +1,181 @@
+"""The index folder: immutable versions, an atomic CURRENT pointer, and the SQLite catalogue.
+
+    INDEX/CURRENT                 name of the active version (replaced with os.replace)
+    INDEX/versions/<name>/        manifest.json, catalogue.sqlite, vectors.faiss, bm25-*/
+    INDEX/.build.lock             held by the one running build
+
+A build copies the active catalogue into a staging folder, applies its changes there, writes the
+vector and lexical indexes, then publishes by renaming the folder and replacing CURRENT. Readers
+only ever open a complete version, and a killed build leaves the previous one in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import IndexCorrupt, IndexNotFound, IndexWriteError
+
+FORMAT_VERSION = 1
+CATALOGUE = "catalogue.sqlite"
+MANIFEST = "manifest.json"
+KEEP_VERSIONS = 2
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, source TEXT UNIQUE NOT NULL, name TEXT NOT NULL, format TEXT,
+    content_hash TEXT NOT NULL, title TEXT, doc_type TEXT, number TEXT, issuer TEXT, date TEXT,
+    place TEXT, draft INTEGER, period TEXT, year INTEGER, access INTEGER NOT NULL DEFAULT 0,
+    indexed_at REAL
+);
+CREATE TABLE IF NOT EXISTS blocks (
+    doc_id TEXT NOT NULL, idx INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL,
+    section TEXT NOT NULL, footnote_refs TEXT NOT NULL, rows TEXT NOT NULL, page INTEGER,
+    PRIMARY KEY (doc_id, idx)
+);
+CREATE TABLE IF NOT EXISTS footnotes (
+    doc_id TEXT NOT NULL, number INTEGER NOT NULL, text TEXT NOT NULL, block_idx INTEGER,
+    sentence TEXT, PRIMARY KEY (doc_id, number)
+);
+CREATE TABLE IF NOT EXISTS passages (
+    pid INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL,
+    kind TEXT NOT NULL, text TEXT NOT NULL, embed_text TEXT NOT NULL, embed_hash TEXT NOT NULL,
+    section TEXT NOT NULL, paragraph INTEGER NOT NULL, footnote INTEGER, part INTEGER NOT NULL,
+    context TEXT, page INTEGER, refs TEXT NOT NULL, accented TEXT NOT NULL, folded TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_doc ON passages (doc_id);
+CREATE TABLE IF NOT EXISTS refs (ref TEXT NOT NULL, pid INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS refs_ref ON refs (ref);
+CREATE TABLE IF NOT EXISTS embeddings (hash TEXT PRIMARY KEY, vector BLOB NOT NULL);
+"""
+
+
+def current_version(index: Path) -> Path | None:
+    """The folder of the active version, or None when nothing was published yet."""
+    pointer = index / "CURRENT"
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    folder = index / "versions" / name
+    if not name or not folder.is_dir():
+        raise IndexCorrupt(f"{pointer} names version {name!r}, which is missing; rebuild the index")
+    return folder
+
+
+def require_version(index: Path) -> Path:
+    folder = current_version(index)
+    if folder is None:
+        raise IndexNotFound(f"no index at {index}: run `vankien build corpus/ --index {index}` first")
+    return folder
+
+
+def read_manifest(folder: Path) -> dict:
+    try:
+        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise IndexCorrupt(f"{folder} has no {MANIFEST}; rebuild the index") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise IndexCorrupt(f"{folder / MANIFEST} is damaged ({exc}); rebuild the index") from exc
+
+
+def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
+    if readonly:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    else:
+        db = sqlite3.connect(path)
+        db.executescript(SCHEMA)
+    db.row_factory = sqlite3.Row
+    return db
+
+
+@contextlib.contextmanager
+def build_lock(index: Path) -> Iterator[None]:
+    """Hold the index's build lock; a second concurrent build fails fast instead of racing."""
+    try:
+        index.mkdir(parents=True, exist_ok=True)
+        handle = open(index / ".build.lock", "a+")  # noqa: SIM115 - held for the whole build
+    except OSError as exc:
+        raise IndexWriteError(f"cannot write to {index}: {exc.strerror}") from exc
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        handle.close()
+        raise IndexWriteError(f"another build is running on {index}; wait for it to finish") from exc
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def stage(index: Path) -> Path:
+    """A fresh staging folder holding a copy of the active catalogue (or an empty one)."""
+    versions = index / "versions"
+    try:
+        versions.mkdir(parents=True, exist_ok=True)
+        for leftover in versions.glob(".staging-*"):  # from builds that were killed
+            shutil.rmtree(leftover, ignore_errors=True)
+        staging = versions / f".staging-{os.getpid()}-{time.time_ns()}"
+        staging.mkdir()
+        active = current_version(index)
+        if active is not None:
+            shutil.copyfile(active / CATALOGUE, staging / CATALOGUE)
+    except OSError as exc:
+        raise IndexWriteError(f"cannot write to {index}: {exc.strerror}") from exc
+    return staging
+
+
+def publish(index: Path, staging: Path, manifest: dict) -> Path:
+    """Write the manifest, make the version durable, and switch CURRENT to it atomically."""
+    name = time.strftime("v%Y%m%dT%H%M%S") + f"-{time.time_ns() % 1_000_000:06d}"
+    try:
+        (staging / MANIFEST).write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        _fsync_tree(staging)
+        final = index / "versions" / name
+        os.rename(staging, final)
+        pointer = index / "CURRENT.tmp"
+        pointer.write_text(name + "\n", encoding="utf-8")
+        _fsync_file(pointer)
+        os.replace(pointer, index / "CURRENT")
+        _fsync_dir(index)
+    except OSError as exc:
+        raise IndexWriteError(f"cannot publish the index in {index}: {exc.strerror}") from exc
+    _prune(index, keep=final)
+    return final
+
+
+def _prune(index: Path, keep: Path) -> None:
+    """Drop old versions, keeping the newest few so a reader that just opened one can finish."""
+    versions = sorted(p for p in (index / "versions").iterdir() if p.name.startswith("v"))
+    for old in versions[:-KEEP_VERSIONS]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    _fsync_file(path)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            _fsync_file(path)
+    _fsync_dir(folder)

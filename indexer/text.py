@@ -1,0 +1,90 @@
+"""Vietnamese text forms: NFC for display, matching keys that reconcile spelling, folded forms.
+
+The original text is never changed; these forms are derived for matching only.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+NORMALISATION_VERSION = 1
+
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền sắc ngã hỏi nặng
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SPACE = re.compile(r"\s+")
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC, the form every stored and compared string is in."""
+    return unicodedata.normalize("NFC", text)
+
+
+def clean(text: str) -> str:
+    """NFC, control characters dropped, runs of white space collapsed to one space."""
+    text = nfc(text)
+    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
+    return _SPACE.sub(" ", text).strip()
+
+
+@lru_cache(maxsize=200_000)
+def syllable_key(syllable: str) -> str:
+    """Matching key of one lower-case syllable: tone moved to the end, final y after a consonant → i.
+
+    >>> syllable_key("hóa") == syllable_key("hoá")  # old and new tone placement
+    True
+    >>> syllable_key("tỉ") == syllable_key("tỷ")
+    True
+    """
+    decomposed = unicodedata.normalize("NFD", syllable)
+    tones = [ch for ch in decomposed if ch in _TONES]
+    base = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in _TONES))
+    if len(base) >= 2 and base.endswith("y") and base[-2] not in "aăâeêioôơuưy":
+        base = base[:-1] + "i"
+    elif base == "y":
+        base = "i"
+    return base + "".join(tones[:1])
+
+
+def match_form(text: str) -> str:
+    """Lower-case matching form that keeps tones but reconciles spelling variants.
+
+    >>> match_form("Thủy lợi") == match_form("thuỷ lợi")
+    True
+    """
+    return _WORD.sub(lambda m: syllable_key(m.group(0)), nfc(text).lower())
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    decomposed = unicodedata.normalize("NFD", ch.lower().replace("đ", "d").replace("Đ", "d"))
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+
+
+def fold(text: str) -> str:
+    """Diacritics removed, đ → d, lower case: the form of a query typed without accents.
+
+    >>> fold("Số đảng viên bị kỷ luật")
+    'so dang vien bi ky luat'
+    """
+    return "".join(_fold_char(ch) for ch in nfc(text))
+
+
+def is_unaccented(text: str) -> bool:
+    """True when a query carries no Vietnamese diacritics at all ("so dang vien")."""
+    return fold(text) == nfc(text).lower()
+
+
+def span_fold_map(text: str) -> tuple[str, list[int]]:
+    """Folded form of `text` and, for each folded character, its offset in `text`.
+
+    Used to map a match in folded space back onto the verbatim text (highlights).
+    """
+    out: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(text):
+        folded = _fold_char(ch)
+        out.append(folded)
+        offsets.extend([i] * len(folded))
+    return "".join(out), offsets

@@ -1,0 +1,63 @@
+"""Dense side: a FAISS index whose row i is the passage at row i of the index's passage order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from .errors import IndexCorrupt
+
+FILE = "vectors.faiss"
+
+
+def build(vectors: np.ndarray, approx_threshold: int) -> faiss.Index:
+    """Exact inner-product search below `approx_threshold` rows, HNSW above (measured choice)."""
+    n, dim = vectors.shape if vectors.size else (0, vectors.shape[1])
+    if n < approx_threshold:
+        index = faiss.IndexFlatIP(dim)
+    else:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 40
+        index.hnsw.efSearch = 128
+    if n:
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def save(index: faiss.Index, folder: Path) -> None:
+    faiss.write_index(index, str(folder / FILE))
+
+
+def load(folder: Path, dim: int, count: int) -> faiss.Index:
+    """Load and check the vector file against the manifest (dimension, row count)."""
+    try:
+        index = faiss.read_index(str(folder / FILE))
+    except RuntimeError as exc:
+        raise IndexCorrupt(f"{folder / FILE} cannot be read ({exc}); rebuild the index") from exc
+    if index.d != dim or index.ntotal != count:
+        raise IndexCorrupt(
+            f"{folder / FILE} holds {index.ntotal}×{index.d} vectors, the manifest says "
+            f"{count}×{dim}; rebuild the index"
+        )
+    return index
+
+
+def search(
+    index: faiss.Index, query: np.ndarray, k: int, mask: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k (scores, rows) for one query vector, restricted to rows where `mask` is True."""
+    k = min(k, index.ntotal)
+    if k <= 0:
+        return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+    query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+    params = None
+    if mask is not None:
+        bitmap = np.packbits(mask.astype(np.uint8), bitorder="little")
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap)))
+        scores, rows = index.search(query, k, params=params)
+    else:
+        scores, rows = index.search(query, k)
+    keep = rows[0] >= 0
+    return scores[0][keep], rows[0][keep]
