@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -112,13 +113,14 @@ def build_index(
     files = scan(folders)
     with store.build_lock(index):
         previous = store.current_version(index)
-        if previous is not None:
-            _check_previous(previous, settings, embedder)
+        stale_keys = previous is not None and _check_previous(previous)
         staging = store.stage(index)
         db = store.connect(staging / store.CATALOGUE)
         try:
             dirty = _sync_documents(db, files, report, timer, settings, progress, access)
-            dirty |= previous is None
+            if stale_keys:
+                _resegment(db, timer)
+            dirty |= previous is None or stale_keys
             if not dirty:
                 db.close()
                 _discard(staging)
@@ -141,18 +143,34 @@ def build_index(
 
 
 def _discard(staging: Path) -> None:
-    import shutil
-
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def _check_previous(folder: Path, settings: Settings, embedder: Embedder) -> None:
+def _check_previous(folder: Path) -> bool:
+    """Refuse an index of another format; True when its lexical keys need recomputing."""
     manifest = store.read_manifest(folder)
     if manifest.get("format_version") != store.FORMAT_VERSION:
         raise IndexWriteError(
             f"the index at {folder.parent.parent} has format {manifest.get('format_version')}, "
             f"this vankien writes {store.FORMAT_VERSION}: build into a new folder"
         )
+    return manifest.get("normalisation_version") != NORMALISATION_VERSION
+
+
+def _keys(text: str) -> tuple[list[str], list[str]]:
+    return lexical.word_keys(text), lexical.folded_keys(text)
+
+
+def _resegment(db: sqlite3.Connection, timer: _Timer) -> None:
+    """Recompute every passage's lexical keys after the normalisation rules changed."""
+    started = time.perf_counter()
+    rows = db.execute("SELECT pid, embed_text FROM passages").fetchall()
+    db.executemany(
+        "UPDATE passages SET accented = ?, folded = ? WHERE pid = ?",
+        [(" ".join(a), " ".join(f), r["pid"]) for r in rows for a, f in [_keys(r["embed_text"])]],
+    )
+    db.commit()
+    timer.add("segment", started)
 
 
 def _sync_documents(db, files, report, timer, settings, progress, access) -> bool:
@@ -190,7 +208,7 @@ def _sync_documents(db, files, report, timer, settings, progress, access) -> boo
         timer.add("parse", started)
         taken.add(doc_id)
         started = time.perf_counter()
-        keyed = [(p, lexical.word_keys(p.text), lexical.folded_keys(p.text)) for p in passages]
+        keyed = [(p, *_keys(p.embed_text)) for p in passages]
         timer.add("segment", started)
         started = time.perf_counter()
         if old is not None:

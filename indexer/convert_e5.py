@@ -121,15 +121,15 @@ def bert_state_dict(header: dict, tensors: dict) -> dict[str, np.ndarray]:
 
 
 def build_tokenizer(pieces: list[tuple[str, float]], norm_map: dict[int, str]):
-    """XLM-R unigram tokenizer: the bin's nmt_nfkc map (as NFKC + its extras), Metaspace, <s> $A </s>.
+    """XLM-R unigram tokenizer: the bin's nmt_nfkc map (NFKC + extras), Metaspace, <s> $A </s>.
 
     >>> build_tokenizer(*read_bin(bundled_bin())[1:3]).encode("Đảng viên").tokens
     ['<s>', '▁Đảng', '▁viên', '</s>']
     """
+    import unicodedata
+
     from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
     from tokenizers.models import Unigram
-
-    import unicodedata
 
     extras: dict[str, list[str]] = {}
     for codepoint, target in sorted(norm_map.items()):
@@ -142,7 +142,9 @@ def build_tokenizer(pieces: list[tuple[str, float]], norm_map: dict[int, str]):
     tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
     tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
     tok.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", 0), ("</s>", 2)]
+        single="<s> $A </s>",
+        pair="<s> $A </s> </s> $B </s>",
+        special_tokens=[("<s>", 0), ("</s>", 2)],
     )
     specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
     tok.add_special_tokens(specials)
@@ -150,7 +152,7 @@ def build_tokenizer(pieces: list[tuple[str, float]], norm_map: dict[int, str]):
 
 
 def _model_config(header: dict, dtype: str) -> dict:
-    """HF config of a `BertModel` (multilingual-e5-small's own architecture) read from the header."""
+    """HF config of a `BertModel` (multilingual-e5-small's own architecture) from the header."""
     return {
         "architectures": ["BertModel"],
         "model_type": "bert",
@@ -173,28 +175,41 @@ def _model_config(header: dict, dtype: str) -> dict:
 
 def _sentence_transformers_files(max_len: int, hidden: int) -> dict[str, dict | list]:
     """modules.json, pooling, normalise and prompts: mean pooling + L2, e5 prefixes."""
+    kinds = (("", "Transformer"), ("1_Pooling", "Pooling"), ("2_Normalize", "Normalize"))
     modules = [
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize",
-         "type": "sentence_transformers.models.Normalize"},
+        {"idx": i, "name": str(i), "path": path, "type": f"sentence_transformers.models.{kind}"}
+        for i, (path, kind) in enumerate(kinds)
     ]
     pooling = {"word_embedding_dimension": hidden, "pooling_mode_mean_tokens": True}
-    specials = {"bos_token": "<s>", "eos_token": "</s>", "sep_token": "</s>", "cls_token": "<s>",
-                "unk_token": "<unk>", "pad_token": "<pad>", "mask_token": "<mask>"}
+    specials = {
+        "bos_token": "<s>",
+        "eos_token": "</s>",
+        "sep_token": "</s>",
+        "cls_token": "<s>",
+        "unk_token": "<unk>",
+        "pad_token": "<pad>",
+        "mask_token": "<mask>",
+    }
     return {
         "modules.json": modules,
         "1_Pooling/config.json": pooling,
         "2_Normalize/config.json": {},
-        "config_sentence_transformers.json": {"prompts": _PROMPTS, "default_prompt_name": None,
-                                              "similarity_fn_name": "cosine"},
+        "config_sentence_transformers.json": {
+            "prompts": _PROMPTS,
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+        },
         "sentence_bert_config.json": {"max_seq_length": max_len, "do_lower_case": False},
         "special_tokens_map.json": specials,
         # transformers 5's XLMRobertaTokenizer rebuilds the pipeline without the normaliser
         # (fullwidth letters, ①, ﬁ become <unk>); the generic class loads tokenizer.json verbatim.
-        "tokenizer_config.json": {"tokenizer_class": "PreTrainedTokenizerFast",
-                                  "model_max_length": max_len, "add_prefix_space": True,
-                                  "clean_up_tokenization_spaces": False, **specials},
+        "tokenizer_config.json": {
+            "tokenizer_class": "PreTrainedTokenizerFast",
+            "model_max_length": max_len,
+            "add_prefix_space": True,
+            "clean_up_tokenization_spaces": False,
+            **specials,
+        },
     }
 
 
@@ -212,13 +227,16 @@ def convert(out_dir: Path, dtype: str = "float32", source: Path | None = None) -
     try:
         (out_dir / "1_Pooling").mkdir(parents=True, exist_ok=True)
         (out_dir / "2_Normalize").mkdir(exist_ok=True)
-        weights = {k: np.ascontiguousarray(v, dtype) for k, v in
-                   bert_state_dict(header, tensors).items()}
+        weights = {
+            k: np.ascontiguousarray(v, dtype) for k, v in bert_state_dict(header, tensors).items()
+        }
         save_file(weights, str(out_dir / "model.safetensors"), metadata={"format": "pt"})
         del weights
         build_tokenizer(pieces, norm_map).save(str(out_dir / "tokenizer.json"))
-        files = {"config.json": _model_config(header, dtype),
-                 **_sentence_transformers_files(header["positions"], header["hidden"])}
+        files = {
+            "config.json": _model_config(header, dtype),
+            **_sentence_transformers_files(header["positions"], header["hidden"]),
+        }
         for name, content in files.items():
             (out_dir / name).write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n")
     except OSError as err:

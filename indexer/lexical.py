@@ -24,19 +24,27 @@ STREAMS = ("accented", "folded")
 
 
 def word_keys(text: str) -> list[str]:
-    """Segmented words in match form, plus the syllables of compound words.
+    """Segmented compound words, syllables and syllable bigrams, in match form.
 
-    >>> word_keys("Số đảng viên bị kỷ luật")
-    ['số', 'đảng_viên', 'đảng', 'viên', 'bị', 'kỷ_luật', 'kỷ', 'luật']
+    >>> word_keys("kỷ luật")[:3]
+    ['kỉ_luâṭ', 'kỉ', 'luâṭ']
     """
     keys: list[str] = []
+    previous: str | None = None
     for word in word_tokenize(nfc(text)):
         syllables = [syllable_key(s) for s in _SYLLABLE.findall(word.lower())]
         if not syllables:
+            previous = None
             continue
-        if len(syllables) > 1:
-            keys.append("_".join(syllables))
+        compound = "_".join(syllables) if len(syllables) > 1 else None
+        if compound:
+            keys.append(compound)
         keys.extend(syllables)
+        if previous is not None and f"{previous}_{syllables[0]}" != compound:
+            keys.append(f"{previous}_{syllables[0]}")
+        keys.extend(f"{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False)
+                    if f"{a}_{b}" != compound)
+        previous = syllables[-1]
     return keys
 
 

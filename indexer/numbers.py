@@ -19,7 +19,7 @@ _SCAN = re.compile(
     rf"|(?<=ngày )(?P<dshort>\d{{1,2}}/\d{{1,2}})(?![\w/])"
     rf"|(?<=[Qq]uý )[IV]{{1,3}}/(?P<quarter>\d{{4}})(?!\w)"
     rf"|(?P<rankword>(?:thứ|hạng)\s+)(?P<rank>\d{{1,3}}(?:/\d{{1,3}})?)(?![\w/])"
-    rf"|(?<![\w/.,])(?P<num>{_NUM})(?:/(?P<den>{_NUM}))?(?![\w]|[-/][^\W\d_]|[.,/]\d)"
+    rf"|(?<![\w/.,])(?<![^\W\d_]-)(?P<num>{_NUM})(?:/(?P<den>{_NUM}))?(?![\w]|[-/][^\W\d_]|[.,/]\d)"
 )
 _PERCENT = re.compile(r"\s?(?:%|phần trăm)")
 _UNITS = sorted(
@@ -34,8 +34,10 @@ _UNITS = sorted(
 _UNIT = re.compile(r"\s(" + "|".join(re.escape(u.strip()) for u in _UNITS) + r")(?!\w)")
 _MONEY_HEADS = ("đồng", "USD", "tỷ đồng", "tỉ đồng", "triệu đồng", "nghìn đồng", "ngàn đồng")
 _WORD = re.compile(r"\s([^\W\d_]{1,12})")
-_STOP = set("và của so với trong tăng giảm đạt là trên bằng được đã có thì tại theo từ đến "
-            "chiếm còn như các những này đó".split())
+_STOP = set(
+    "và của so với trong tăng giảm đạt là trên bằng được đã có thì tại theo từ đến "
+    "chiếm còn như các những này đó".split()
+)
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,8 @@ class NumberSpan:
 def parse_number(s: str) -> float | None:
     """Value of a number written the Vietnamese way, or None.
 
-    >>> parse_number("111.919,326"), parse_number("1.150"), parse_number("56,87"), parse_number("09")
-    (111919.326, 1150.0, 56.87, 9.0)
+    >>> parse_number("111.919,326"), parse_number("1.150"), parse_number("56,87")
+    (111919.326, 1150.0, 56.87)
     """
     s = s.strip().rstrip("%").strip()
     sign = -1.0 if s[:1] in "-−" and s[1:2].isdigit() else 1.0
@@ -132,8 +134,17 @@ def find_numbers(text: str) -> list[NumberSpan]:
         group = m.lastgroup
         if group == "rank":
             num, _, den = m.group("rank").partition("/")
-            spans.append(NumberSpan(m.start("rank"), m.end(), m.group("rank"), parse_number(num),
-                                    None, "rank", parse_number(den) if den else None))
+            spans.append(
+                NumberSpan(
+                    m.start("rank"),
+                    m.end(),
+                    m.group("rank"),
+                    parse_number(num),
+                    None,
+                    "rank",
+                    parse_number(den) if den else None,
+                )
+            )
         elif group == "quarter":
             s, e = m.start("quarter"), m.end("quarter")
             spans.append(NumberSpan(s, e, text[s:e], float(text[s:e]), None, "year"))

@@ -45,6 +45,9 @@ _FUNCTION = {
     "hơn", "nhiêu", "bao", "thứ", "hạng", "kết quả", "tình hình", "như thế nào", "thế nào",
     "là gì", "hỏi", "cho biết", "hãy", "không", "hay", "hoặc", "một", "mỗi", "cả", "đạt", "khi",
 }
+_FUNCTION_KEYS = {match_form(w) for w in _FUNCTION}
+_PERIOD_KEYS = {match_form(w) for w in "tháng năm đầu cuối quý kỳ cùng nay qua hiện".split()} | {
+    "thang", "nam", "dau", "cuoi", "quy", "ky", "cung"}
 # Typed without diacritics, only these are dropped: "dau" may be "đâu" but also "đầu".
 _FUNCTION_FOLDED = {
     "bao nhieu", "may", "so", "la", "gi", "nao", "cua", "cac", "nhung", "va", "voi", "duoc", "bi",
@@ -77,7 +80,7 @@ def syllables(text: str) -> list[str]:
 
 
 def same_syllable(typed: str, wanted: str) -> bool:
-    """True when a typed syllable is `wanted`, exactly or typed without diacritics ("may" ~ "mấy")."""
+    """True when a typed syllable is `wanted`, exactly or without diacritics ("may" ~ "mấy")."""
     if syllable_key(typed) == syllable_key(wanted):
         return True
     return is_unaccented(typed) and fold(syllable_key(typed)) == fold(syllable_key(wanted))
@@ -129,7 +132,8 @@ def classify(query: str) -> QuestionKind:
         return QuestionKind("topic", entity=entity)
     kind, cue, at = found
     direction = syls[at] if kind == "change" else None
-    return QuestionKind(kind, cue, _focus(syls, cue, at), direction and fold(direction), entity)
+    focus = _focus(syls, cue, at, is_unaccented(query))
+    return QuestionKind(kind, cue, focus, direction and fold(direction), entity)
 
 
 def _first_cue(syls: list[str], table) -> tuple[str, str, int] | None:
@@ -141,45 +145,60 @@ def _first_cue(syls: list[str], table) -> tuple[str, str, int] | None:
     return None
 
 
-def _focus(syls: list[str], cue: str, at: int) -> str | None:
+def _focus(syls: list[str], cue: str, at: int, typed_plain: bool) -> str | None:
     if cue.split()[-1] not in ("nhiêu", "mấy", "số", "lượng", "tổng"):
         return None
     after = syls[at + len(cue.split()) :]
     words = []
     for syl in after[:4]:
-        if any(same_syllable(syl, w) for w in ("bị", "được", "đã", "là", "của", "trong", "có")):
+        if _is_function([syl], typed_plain):
             break
         words.append(syl)
-    return match_form(" ".join(words)) if words else None
+    return " ".join(words) if words else None
 
 
 def content_terms(query: str) -> list[str]:
     """The query's content words in match form, question and function words dropped.
 
-    >>> content_terms("có bao nhiêu đảng viên bị khai trừ")
-    ['đảng viên', 'khai trừ']
+    >>> content_terms("có bao nhiêu đảng viên bị khai trừ") == [match_form("đảng viên"),
+    ...                                                       match_form("khai trừ")]
+    True
     """
-    terms: list[str] = []
+    return [term for _, term in content_words(query)]
+
+
+def content_words(query: str) -> list[tuple[str, str]]:
+    """(word as typed, match-form term) for each content word, for display beside matching."""
+    out: list[tuple[str, str]] = []
+    typed_plain = is_unaccented(query)
     for word in word_tokenize(nfc(query)):
         syls = syllables(word)
-        if not syls or _is_function(syls):
+        if not syls or _is_function(syls, typed_plain):
             continue
         term = match_form(" ".join(syls))
-        if term not in terms:
-            terms.append(term)
-    return terms
+        if term not in (t for _, t in out):
+            out.append((word, term))
+    return out
 
 
-def _is_function(syls: list[str]) -> bool:
-    if all(map(is_unaccented, syls)):
+def _is_function(syls: list[str], typed_plain: bool = False) -> bool:
+    if typed_plain:
         return " ".join(syls) in _FUNCTION_FOLDED
-    return any(
-        len(syls) == len(w.split()) and all(map(same_syllable, syls, w.split())) for w in _FUNCTION
-    )
+    return match_form(" ".join(syls)) in _FUNCTION_KEYS
+
+
+def is_period(term: str) -> bool:
+    """True for a term that only says when ("6", "tháng", "đầu năm", "2023"): reports state the
+    period in headings, so a sentence lacking it may still hold the answer."""
+    return all(p.isdigit() or p in _PERIOD_KEYS for p in term.split())
 
 
 def query_entity(query: str) -> tuple[str, str] | None:
-    """The place the question names, narrowest first: "Xã Khánh Lợi, Huyện Yên Khánh" → ("xã", "Khánh Lợi")."""
+    """The place the question names, narrowest first.
+
+    >>> query_entity("Xã Khánh Lợi, Huyện Yên Khánh được sắp xếp vào xã nào?")
+    ('xã', 'Khánh Lợi')
+    """
     words = list(re.finditer(r"\w+", nfc(query)))
     found: list[tuple[str, str]] = []
     i = 0
@@ -212,7 +231,7 @@ def _name_after(words: list[re.Match], i: int, query: str) -> list[re.Match]:
             break  # punctuation ends the name
         if capitalised and not (text[0].isupper() or text.isdigit()):
             break
-        if not capitalised and (_is_function([text]) or _place_type([w], 0)[0]
+        if not capitalised and (_is_function([text.lower()], True) or _place_type([w], 0)[0]
                                 or fold(text) in ("duoc", "sau", "sap", "nam", "cap", "moi")):
             break
         name.append(w)

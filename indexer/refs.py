@@ -1,4 +1,4 @@
-"""Document numbers (số ký hiệu) cited in text, and a matching key that forgives how users type them."""
+"""Document numbers (số ký hiệu) cited in text, and a matching key forgiving how users type them."""
 
 from __future__ import annotations
 

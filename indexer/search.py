@@ -9,12 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .lexical import folded_keys, word_keys
-from .refs import extract_refs, normalise_ref
+from .refs import extract_refs, normalise_ref, query_refs
 from .text import fold, is_unaccented, nfc, syllable_key
 
 _WORD = re.compile(r"\w+(?:[.,/]\d+)*%?", re.UNICODE)
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
-_LOOSE_REF = re.compile(r"\b(\d{1,5})\s*[-/ ]\s*([A-Za-zĐđ]{1,6}(?:\s*[-/]\s*[A-Za-zĐđ0-9]{1,12}){1,3})")
 
 
 @dataclass(frozen=True)
@@ -50,8 +49,7 @@ def plan(query: str) -> QueryPlan:
     True
     """
     text = nfc(query).strip()
-    refs = [normalise_ref(r) for r in extract_refs(text)]
-    refs += [normalise_ref(f"{m.group(1)}-{m.group(2)}") for m in _LOOSE_REF.finditer(text)]
+    refs = [normalise_ref(r) for r in extract_refs(text)] + query_refs(text)
     return QueryPlan(
         text=text,
         unaccented=is_unaccented(text),

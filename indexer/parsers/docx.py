@@ -72,7 +72,11 @@ class _Numbering:
                 if lvl.tag == f"{W}lvl":
                     start = int(_val(lvl, f"{W}start") or 1)
                     fmt = _val(lvl, f"{W}numFmt") or "decimal"
-                    levels[int(lvl.get(f"{W}ilvl", 0))] = (fmt, _val(lvl, f"{W}lvlText") or "", start)
+                    levels[int(lvl.get(f"{W}ilvl", 0))] = (
+                        fmt,
+                        _val(lvl, f"{W}lvlText") or "",
+                        start,
+                    )
             for override in num.iter(f"{W}lvlOverride"):
                 ilvl = int(override.get(f"{W}ilvl", 0))
                 start = _val(override, f"{W}startOverride")
@@ -81,7 +85,7 @@ class _Numbering:
             self.levels[num.get(f"{W}numId")] = levels
 
     def label(self, num_id: str, ilvl: int) -> str:
-        """Advance the counter of (num_id, ilvl) and render its label: "II. ", "1. ", "a) ", "- "."""
+        """Advance the (num_id, ilvl) counter and render its label: "II. ", "1. ", "a) ", "- "."""
         levels = self.levels.get(num_id)
         if not levels or ilvl not in levels:
             return ""
@@ -107,7 +111,9 @@ class _Styles:
     """Heading level and list numbering a paragraph inherits from its style chain."""
 
     def __init__(self, root: etree._Element | None) -> None:
-        self.by_id = {s.get(f"{W}styleId"): s for s in root.iter(f"{W}style")} if root is not None else {}
+        self.by_id = (
+            {s.get(f"{W}styleId"): s for s in root.iter(f"{W}style")} if root is not None else {}
+        )
 
     def _chain(self, style_id: str | None):
         seen = set()
@@ -183,29 +189,35 @@ class _Reader:
             return RawBlock(kind="heading", text=text, footnote_refs=refs, level=level)
         return RawBlock(kind="paragraph", text=text, footnote_refs=refs)
 
+    def cell(self, tc: etree._Element) -> tuple[str, list[tuple[str, int]]]:
+        """Text of a table cell (its paragraphs on separate lines) and its footnote refs."""
+        text, refs = "", []
+        for p in tc.iter(f"{W}p"):
+            block = self.paragraph(p)
+            if block:
+                text += "\n" if text else ""
+                refs.extend((label, len(text) + off) for label, off in block.footnote_refs)
+                text += block.text
+        return text, refs
+
     def table(self, tbl: etree._Element) -> RawBlock | None:
-        rows: list[tuple[str, ...]] = []
-        refs: list[tuple[str, int]] = []
-        offset = 0
-        for tr in tbl.iterchildren(f"{W}tr"):
-            row: list[str] = []
-            for tc in tr.iterchildren(f"{W}tc"):
-                lines = []
-                for p in tc.iter(f"{W}p"):
-                    block = self.paragraph(p)
-                    if block:
-                        refs.extend((lab, offset + off + len("\n".join(lines)) + bool(lines))
-                                    for lab, off in block.footnote_refs)  # fmt: skip
-                        lines.append(block.text)
-                row.append("\n".join(lines))
-                offset += len(row[-1]) + 3
-            rows.append(tuple(row))
-            offset += 1 - 3 * bool(row)
-        kept = tuple(r for r in rows if any(r))
-        if not kept:
+        """One "table" block; a merged cell appears once (its continuation cells are empty)."""
+        rows = [
+            [self.cell(tc) for tc in tr.iterchildren(f"{W}tc")] for tr in tbl.iterchildren(f"{W}tr")
+        ]
+        rows = [r for r in rows if any(text for text, _ in r)]
+        if not rows:
             return None
-        text = "\n".join(" | ".join(r) for r in rows)
-        return RawBlock(kind="table", text=text, footnote_refs=tuple(refs), rows=kept)
+        refs, pos = [], 0
+        for i, row in enumerate(rows):
+            pos += 1 if i else 0
+            for j, (text, cell_refs) in enumerate(row):
+                pos += 3 if j else 0
+                refs.extend((label, pos + off) for label, off in cell_refs)
+                pos += len(text)
+        cells = tuple(tuple(text for text, _ in row) for row in rows)
+        text = "\n".join(" | ".join(row) for row in cells)
+        return RawBlock(kind="table", text=text, footnote_refs=tuple(refs), rows=cells)
 
     def blocks(self, body: etree._Element) -> list[RawBlock]:
         out: list[RawBlock] = []
@@ -215,7 +227,8 @@ class _Reader:
             elif el.tag == f"{W}tbl":
                 block = self.table(el)
             elif el.tag == f"{W}sdt":
-                out.extend(self.blocks(el.find(f"{W}sdtContent") or etree.Element("x")))
+                content = el.find(f"{W}sdtContent")
+                out.extend(self.blocks(content) if content is not None else [])
                 continue
             else:
                 continue

@@ -28,8 +28,8 @@ _HR = re.compile(r"\s{0,3}(?:(?:\*\s*){3,}|(?:_\s*){3,})$")
 def inline(text: str) -> list[str | Ref]:
     """Pieces of one markdown run: escapes resolved, emphasis dropped, `[^n]` as markers.
 
-    >>> inline("**1\\\\. Sắp xếp** xã[^2] mới")
-    ['', '', '1', '.', ' Sắp xếp', '', ' xã', ('2',), ' mới']
+    >>> build_text(inline("**1\\\\. Sắp xếp** xã[^2] mới"))
+    ('1. Sắp xếp xã mới', (('2', 13),))
     """
     text = _TAG.sub(" ", _LINK.sub(r"\1", text))
     pieces: list[str | Ref] = []
@@ -193,7 +193,8 @@ def _paragraph(lines: list[str]) -> RawBlock | None:
 def parse_markdown(text: str) -> RawDocument:
     """Blocks and footnotes of a pandoc markdown document.
 
-    >>> [b.text for b in parse_markdown("**Điều 1. Sắp xếp**\\n\\n1\\\\. Sắp xếp toàn bộ\\nxã.").blocks]
+    >>> doc = parse_markdown("**Điều 1. Sắp xếp**\\n\\n1\\\\. Sắp xếp toàn bộ\\nxã.")
+    >>> [b.text for b in doc.blocks]
     ['Điều 1. Sắp xếp', '1. Sắp xếp toàn bộ xã.']
     """
     lines, footnotes = _take_footnotes(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
@@ -208,36 +209,23 @@ def parse_markdown(text: str) -> RawDocument:
     i = 0
     while i < len(lines):
         line = lines[i]
-        stripped = line.strip(" \t\u00a0")
         heading = _ATX.fullmatch(line) if line.startswith("#") else None
-        if not stripped or _HR.fullmatch(line):
+        if not line.strip(" \t\u00a0") or _HR.fullmatch(line):
             flush()
-        elif _GRID.match(line):
+        elif table := _table_at(lines, i, para):
+            rows, i, took_header = table
+            para[:] = para[:-1] if took_header else para
             flush()
-            rows, i = _grid(lines, i)
             blocks.append(_table_block(rows))
-            continue
-        elif line.lstrip().startswith("|") and i + 1 < len(lines) and _PIPE_SEP.match(lines[i + 1]):
-            flush()
-            j = i + 2
-            while j < len(lines) and lines[j].lstrip().startswith("|"):
-                j += 1
-            rows = [_pipe_cells(x) for x in [lines[i], *lines[i + 2 : j]]]
-            blocks.append(_table_block(rows))
-            i = j
             continue
         elif heading:
             flush()
-            title, _ = build_text(inline(heading.group(2)))
-            blocks.append(RawBlock(kind="heading", text=title, level=len(heading.group(1))))
+            title, refs = build_text(inline(heading.group(2)))
+            level = len(heading.group(1))
+            blocks.append(RawBlock(kind="heading", text=title, footnote_refs=refs, level=level))
         elif len(para) == 1 and _SETEXT.fullmatch(line) and not line.startswith(" "):
             title, _ = build_text(inline(para.pop()))
             blocks.append(RawBlock(kind="heading", text=title, level=1 if line[0] == "=" else 2))
-        elif _DASHES.match(line) and (table := _dash_table(lines, i, para[-1:] if len(para) == 1 else [])):
-            para.clear()
-            blocks.append(_table_block(table[0]))
-            i = table[1]
-            continue
         elif not _DASHES.match(line):
             if para and _LIST.match(line) and not line.startswith("    "):
                 flush()
@@ -246,6 +234,26 @@ def parse_markdown(text: str) -> RawDocument:
     flush()
     kept = tuple(b for b in blocks if b is not None and b.text)
     return RawDocument(blocks=kept, footnotes=footnotes, format="markdown")
+
+
+def _table_at(
+    lines: list[str], i: int, para: list[str]
+) -> tuple[list[list[str]], int, bool] | None:
+    """A grid, pipe, simple or multiline table starting at line i: rows, next line, and whether
+    the paragraph line above was its header."""
+    line = lines[i]
+    if _GRID.match(line):
+        return (*_grid(lines, i), False)
+    if line.lstrip().startswith("|") and i + 1 < len(lines) and _PIPE_SEP.match(lines[i + 1]):
+        j = i + 2
+        while j < len(lines) and lines[j].lstrip().startswith("|"):
+            j += 1
+        return [_pipe_cells(x) for x in [line, *lines[i + 2 : j]]], j, False
+    if not _DASHES.match(line) or (len(para) == 1 and _SETEXT.fullmatch(line)):
+        return None
+    header = para[-1:] if len(para) == 1 else []
+    found = _dash_table(lines, i, header)
+    return (*found, bool(header)) if found else None
 
 
 def _pipe_cells(line: str) -> list[str]:

@@ -20,6 +20,7 @@ _SECTION = re.compile(
     r"(?:Điều|Chương|Mục|Phần)\s+(?:\d+|[IVXLC]+|thứ)|Nơi nhận)(?:\s|$)"
 )
 _BULLET = re.compile(r"[-+•–*]\s")
+_COLUMN_GAP = re.compile(r"(?<=\S) {6,}(?=\S)")
 _SENTENCE_END = re.compile(r"[.:;!?…][\"'”)»]*$")
 _PAGE_NUMBER = re.compile(r"(?:(?:Trang|trang|Page)\s*)?[-–]?\s*\d{1,4}\s*[-–]?(?:\s*/\s*\d{1,4})?")
 
@@ -44,6 +45,15 @@ def build_text(pieces: Iterable[str | Ref]) -> tuple[str, tuple[tuple[str, int],
     return out, tuple((label, min(offset, len(out))) for label, offset in refs)
 
 
+def line_joiner(prev: str) -> str:
+    """What joins a wrapped line to the next: nothing after "35-NQ/" or "Covid-", else a space.
+
+    Vietnamese words are never hyphenated across lines, so a hyphen or slash glued to the last
+    token belongs to a compound like a document number and the next line continues it.
+    """
+    return "" if len(prev) >= 2 and prev[-1] in "-/" and not prev[-2].isspace() else " "
+
+
 def is_page_number(line: str) -> bool:
     """True for a line that is only a page number ("12", "- 3 -", "Trang 4", "2/10")."""
     return bool(_PAGE_NUMBER.fullmatch(line.strip()))
@@ -52,7 +62,7 @@ def is_page_number(line: str) -> bool:
 def starts_paragraph(prev: str, line: str, prev_short: bool, indented: bool) -> bool:
     """Whether a wrapped `line` opens a new paragraph after `prev` (both stripped).
 
-    >>> starts_paragraph("Trong 6 tháng đầu năm, toàn tỉnh", "đã kết nạp 500 đảng viên.", False, False)
+    >>> starts_paragraph("Trong 6 tháng đầu năm, toàn tỉnh", "đã kết nạp đảng viên.", False, False)
     False
     >>> starts_paragraph("hoàn thành kế hoạch.", "2. Công tác dân vận", True, False)
     True
@@ -98,6 +108,10 @@ def parse_pdf_text(text: str) -> RawDocument:
         if not stripped:
             prev = None
             continue
+        if _COLUMN_GAP.search(stripped):  # two header cells side by side: one paragraph each
+            paragraphs.extend([part] for part in _COLUMN_GAP.split(stripped))
+            prev = None
+            continue
         indented = len(line) - len(line.lstrip()) > margin + 1
         if prev is None or starts_paragraph(prev, stripped, len(prev) < 0.8 * full, indented):
             paragraphs.append([])
@@ -105,6 +119,7 @@ def parse_pdf_text(text: str) -> RawDocument:
         prev = stripped
     blocks = []
     for para in paragraphs:
-        joined, _ = build_text([" ".join(para)])
+        pieces = [line + line_joiner(line) for line in para]
+        joined, _ = build_text(pieces)
         blocks.append(RawBlock(kind="paragraph", text=joined))
     return RawDocument(blocks=tuple(blocks), format="pdf-text")

@@ -1,0 +1,48 @@
+# vankien — the two commands the README promises: `make serve` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SHARED ?= ../shared
+INDEX  ?= data/index
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+# The sample corpus, plus the shared real documents when they sit beside the project.
+CORPUS ?= corpus $(wildcard $(SHARED)/corpus-extra)
+
+export OMP_NUM_THREADS ?= 2
+
+.PHONY: setup browser index serve test lint eval clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# CPU wheel from local disk; an unpinned torch would pull a multi-GB CUDA build
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+# Debian's Chromium and its driver for the browser tests (needs root; skipped otherwise).
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "chromium not installed and not root: browser tests will be skipped"; fi
+
+# Exit status 2 means some files were skipped (each is named); the rest is indexed.
+index: setup
+	$(BIN)/vankien build $(CORPUS) --index $(INDEX) || [ $$? -eq 2 ]
+
+serve: index
+	$(BIN)/vankien serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+test: setup browser
+	$(BIN)/ruff check indexer app tests
+	$(BIN)/pytest -q
+
+eval: index
+	$(BIN)/vankien eval $(SHARED)/eval/dev-extra.jsonl --index $(INDEX)
+
+clean:
+	rm -rf $(VENV) data

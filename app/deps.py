@@ -1,0 +1,133 @@
+"""What routes are handed: the loaded index (swappable), the settings, a checked query, filters."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Query, Request
+
+from indexer.config import Settings
+from indexer.errors import BadQuery
+from indexer.index import Index
+from indexer.search import Filters
+from indexer.text import clean
+
+MAX_FILTER_CHARS = 200
+MAX_OFFSET = 1000
+
+
+class IndexHolder:
+    """The index being served. Requests read `index` once; `swap` replaces it atomically."""
+
+    def __init__(self, index: Index | None = None, error: str | None = None) -> None:
+        self._index, self._error = index, error
+        self._lock = threading.Lock()
+
+    @property
+    def index(self) -> Index | None:
+        return self._index
+
+    @property
+    def error(self) -> str | None:
+        return self._error
+
+    def swap(self, new_index: Index) -> Index | None:
+        """Serve `new_index` from now on; return the old one (its readers may still be busy)."""
+        with self._lock:
+            old, self._index, self._error = self._index, new_index, None
+        return old
+
+    def fail(self, message: str) -> None:
+        """Record why no index could be loaded, keeping any index already served."""
+        with self._lock:
+            self._error = message
+
+
+class IndexUnavailable(HTTPException):
+    def __init__(self, detail: str) -> None:
+        super().__init__(status_code=503, detail=detail)
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_holder(request: Request) -> IndexHolder:
+    return request.app.state.holder
+
+
+def get_index(request: Request) -> Index:
+    """The index in service, or 503 saying how to build one."""
+    holder: IndexHolder = request.app.state.holder
+    index = holder.index
+    if index is None:
+        raise IndexUnavailable(holder.error or "the index is not loaded yet")
+    return index
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+HolderDep = Annotated[IndexHolder, Depends(get_holder)]
+IndexDep = Annotated[Index, Depends(get_index)]
+
+
+def check_query(q: str | None, settings: Settings) -> str:
+    """The query cleaned of control characters, or BadQuery when empty or too long.
+
+    >>> check_query("  kết nạp\\x00 đảng viên ", Settings())
+    'kết nạp đảng viên'
+    """
+    if q is not None and len(q) > settings.max_query_chars:
+        raise BadQuery(f"the query is {len(q)} characters long; at most "
+                       f"{settings.max_query_chars} are allowed")
+    text = clean(q or "")
+    if not text:
+        raise BadQuery("the query is empty: give a few words in q, e.g. q=kết nạp đảng viên")
+    return text
+
+
+def get_query(
+    settings: SettingsDep,
+    q: Annotated[str, Query(description="câu hỏi hoặc từ khóa, có dấu hoặc không dấu")] = "",
+) -> str:
+    return check_query(q, settings)
+
+
+def make_filters(index: Index, doc_type=None, issuer=None, number=None, year=None, period=None,
+                 doc_id=None) -> Filters:
+    """Filters from request strings ("" means any); BadQuery or 404 for values that cannot match."""
+    values = {"doc_type": doc_type, "issuer": issuer, "number": number, "period": period,
+              "doc_id": doc_id}
+    for name, value in values.items():
+        if value is not None and len(value) > MAX_FILTER_CHARS:
+            raise BadQuery(f"{name} is too long (at most {MAX_FILTER_CHARS} characters)")
+        values[name] = (clean(value) or None) if value is not None else None
+    if isinstance(year, str):
+        year = year.strip() or None
+        if year is not None and not (year.isascii() and year.isdigit()):
+            raise BadQuery("year must be a whole number such as 2024")
+    year = int(year) if year is not None else None
+    if year is not None and not 1900 <= year <= 2100:
+        raise BadQuery("year must be between 1900 and 2100")
+    if values["doc_id"] is not None and values["doc_id"] not in index.docs:
+        raise HTTPException(404, f"no document with id {values['doc_id']!r}; "
+                                 "see /api/documents for the ids")
+    return Filters(year=year, **values)
+
+
+def get_filters(
+    index: IndexDep,
+    doc_type: Annotated[str | None, Query(description="loại văn bản, e.g. Báo cáo")] = None,
+    issuer: Annotated[str | None, Query(description="cơ quan ban hành (part of the name)")] = None,
+    number: Annotated[str | None, Query(description="số ký hiệu, e.g. 35-NQ/TW")] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    period: Annotated[str | None, Query(description="kỳ báo cáo: 6 tháng đầu năm 2024")] = None,
+    doc_id: Annotated[str | None, Query(description="one document's id")] = None,
+) -> Filters:
+    return make_filters(index, doc_type, issuer, number, year, period, doc_id)
+
+
+QueryDep = Annotated[str, Depends(get_query)]
+FiltersDep = Annotated[Filters, Depends(get_filters)]
+Count = Annotated[int, Query(ge=1, le=100, description="results per page")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="results to skip")]

@@ -1,0 +1,137 @@
+"""The FastAPI app factory: loads the index once, mounts the API and the pages, maps errors."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from indexer.config import Settings, get_settings
+from indexer.errors import BadQuery, IndexCorrupt, IndexMismatch, IndexNotFound, VankienError
+from indexer.index import Index
+
+from . import api, web
+from .deps import IndexHolder
+
+HERE = Path(__file__).parent
+log = logging.getLogger("vankien.app")
+JSON_PREFIXES = ("/api", "/healthz", "/openapi", "/docs", "/redoc")
+STATUS_OF = {BadQuery: 422, IndexNotFound: 503, IndexMismatch: 503, IndexCorrupt: 503}
+TITLES = {404: "Không tìm thấy", 422: "Yêu cầu không hợp lệ", 503: "Chưa có chỉ mục",
+          500: "Lỗi máy chủ"}
+GENERIC_500 = "internal error; it was logged. Try again, or report the query that caused it."
+HTML_DETAIL = {  # Starlette's and our English defaults, as a reader of the pages should see them
+    "Not Found": "Không có trang này.",
+    GENERIC_500: "Máy chủ gặp lỗi khi xử lý yêu cầu; lỗi đã được ghi lại. Hãy thử lại sau.",
+}
+
+
+def create_app(settings: Settings | None = None, index: Index | None = None) -> FastAPI:
+    """The service; `index` serves an already opened index instead of opening settings.index."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="vankien",
+        description="Tìm kiếm ngữ nghĩa và trả lời có trích dẫn trên văn kiện của Đảng.",
+        version=api.app_version(),
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    app.state.holder = IndexHolder(index)
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(api.router)
+    app.include_router(web.router)
+    _install_handlers(app)
+    return app
+
+
+def load_index(settings: Settings, holder: IndexHolder) -> Index | None:
+    """Open settings.index into the holder; on failure record why, so the service still starts."""
+    try:
+        index = Index.open(settings.index, settings)
+    except VankienError as exc:
+        log.warning("index not loaded: %s", exc)
+        holder.fail(str(exc))
+        return None
+    except Exception as exc:  # a broken model or library must not keep /healthz from answering
+        log.exception("index could not be loaded")
+        holder.fail(f"the index at {settings.index} could not be loaded ({type(exc).__name__}); "
+                    "see the service log, then rebuild it with `vankien build`")
+        return None
+    holder.swap(index)
+    return index
+
+
+def warm_up(index: Index) -> None:
+    """Run one question before serving: underthesea loads its models lazily, and two requests
+    racing through that first load in the thread pool crash with a half-built tagger."""
+    try:
+        index.ask("bao nhiêu đảng viên được kết nạp")
+    except Exception:
+        log.exception("warm-up query failed")
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    holder: IndexHolder = app.state.holder
+    opened = None
+    if holder.index is None:
+        opened = await run_in_threadpool(load_index, app.state.settings, holder)
+    if holder.index is not None:
+        await run_in_threadpool(warm_up, holder.index)
+    yield
+    if opened is not None and holder.index is opened:
+        opened.db.close()
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(JSON_PREFIXES)
+
+
+def _error(request: Request, status: int, detail: str) -> JSONResponse | HTMLResponse:
+    if _wants_json(request):
+        return JSONResponse({"detail": detail}, status_code=status)
+    templates: Jinja2Templates = request.app.state.templates
+    context = {"status": status, "title": TITLES.get(status, "Lỗi"),
+               "detail": HTML_DETAIL.get(detail, detail)}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+
+def _validation_detail(exc: RequestValidationError) -> str:
+    """"k: Input should be less than or equal to 100" — one line per bad parameter, no echo."""
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ())[1:]) or "request"
+        lines.append(f"{where}: {err.get('msg', 'invalid value')}")
+    return "; ".join(lines) or "invalid request"
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(VankienError)
+    async def domain_error(request: Request, exc: VankienError):
+        return _error(request, STATUS_OF.get(type(exc), 400), str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        return _error(request, 422, _validation_detail(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        response = _error(request, exc.status_code, detail)
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return _error(request, 500, GENERIC_500)

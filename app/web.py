@@ -1,0 +1,167 @@
+"""Server-rendered pages: the search page and the document view. No JavaScript needed."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from indexer.errors import BadQuery
+from indexer.index import Index
+from indexer.model import Passage
+from indexer.view import (
+    DocumentView,
+    citation_label,
+    document_view,
+    passage_span,
+    pieces,
+    vietnamese_date,
+)
+
+from . import schemas
+from .deps import MAX_OFFSET, HolderDep, SettingsDep, check_query, make_filters
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 10
+KIND_LABELS = {"paragraph": "Đoạn", "footnote": "Chú thích", "table": "Bảng", "heading": "Đề mục"}
+BUILD_HINT = "vankien build corpus/ --index {index}"
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, holder: HolderDep, settings: SettingsDep, q: str | None = None,
+         doc_type: str | None = None, year: str | None = None, number: str | None = None,
+         offset: str | None = None):
+    """The search page: box, filters, short answer, cited results, paging."""
+    index = holder.index
+    form = {"q": q or "", "doc_type": doc_type or "", "year": year or "", "number": number or ""}
+    context = {"form": form, "index_error": None, "error": None, "results": [], "answer": None}
+    if index is None:
+        hint = BUILD_HINT.format(index=settings.index)
+        context |= {"index_error": holder.error, "build_hint": hint}
+        return _render(request, "index.html", context, 503)
+    context |= _options(index)
+    if not (q or "").strip():
+        context["documents"] = index.documents()
+        return _render(request, "index.html", context)
+    try:
+        text = check_query(q, settings)
+        filters = make_filters(index, doc_type, None, number, year)
+        start = _offset(offset)
+    except BadQuery as exc:
+        context["error"] = _vietnamese(str(exc), settings.max_query_chars)
+        return _render(request, "index.html", context, 422)
+    found = index.search(text, k=PAGE_SIZE, filters=filters, offset=start)
+    context["results"] = [_result(index, h, settings.base_url) for h in found.hits]
+    context |= _paging(form, start, found.total)
+    if start == 0:
+        context["answer"] = _answer(index, index.ask(text, filters=filters), settings.base_url)
+    return _render(request, "index.html", context)
+
+
+@router.get("/documents/{doc_id}", response_class=HTMLResponse)
+def document_page(request: Request, holder: HolderDep, settings: SettingsDep, doc_id: str,
+                  hl: str | None = None):
+    """A document as its readers know it, with the cited passage highlighted."""
+    index = holder.index
+    if index is None:
+        raise HTTPException(503, holder.error or "the index is not loaded yet")
+    view = document_view(index, doc_id)
+    if view is None:
+        raise HTTPException(404, f"Không có văn bản mã “{doc_id[:200]}”.")
+    target = index.passage(hl) if hl and len(hl) <= 300 else None
+    if target is not None and target.doc_id != doc_id:
+        target = None
+    context = {"view": view, "doc": view.doc, "date": vietnamese_date(view.doc.date),
+               "blocks": _blocks(view, target), "footnotes": _footnotes(view, target),
+               "target": target}
+    return _render(request, "document.html", context)
+
+
+def _render(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
+    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def _vietnamese(message: str, limit: int) -> str:
+    if "characters long" in message:
+        return f"Câu hỏi quá dài: tối đa {limit} ký tự. Hãy rút gọn câu hỏi."
+    if "year" in message:
+        return "Năm không hợp lệ: hãy chọn một năm, ví dụ 2024."
+    if "offset" in message:
+        return "Trang kết quả không hợp lệ."
+    return "Bộ lọc không hợp lệ."
+
+
+def _offset(raw: str | None) -> int:
+    raw = (raw or "0").strip()
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_OFFSET:
+        raise BadQuery(f"offset must be a whole number from 0 to {MAX_OFFSET}")
+    return int(raw)
+
+
+def _options(index: Index) -> dict:
+    docs = index.documents()
+    return {
+        "doc_types": sorted({d.doc_type for d in docs if d.doc_type}),
+        "years": sorted({d.year for d in docs if d.year}, reverse=True),
+        "numbers": sorted({d.number for d in docs if d.number}),
+    }
+
+
+def _result(index: Index, hit, base_url: str) -> dict:
+    r = schemas.result(hit, index.docs, base_url)
+    return {"r": r, "pieces": pieces(r.text, r.highlights), "kind": KIND_LABELS.get(r.kind, ""),
+            "label": citation_label(r.citation)}
+
+
+def _answer(index: Index, answer, base_url: str) -> dict | None:
+    if not answer.answer or not answer.citations:
+        return None
+    reply = schemas.ask_response(answer, index.docs, base_url)
+    sentence = reply.sentence or ""
+    at = sentence.find(reply.answer)
+    spans = [(at, at + len(reply.answer))] if at >= 0 else []
+    return {"a": reply, "sentence": pieces(sentence, spans),
+            "cite": reply.citations[0], "label": citation_label(reply.citations[0].citation)}
+
+
+def _paging(form: dict, start: int, total: int) -> dict:
+    def link(offset: int) -> str:
+        params = {k: v for k, v in form.items() if v} | ({"offset": offset} if offset else {})
+        return "/?" + urlencode(params)
+
+    last = min(total, start + PAGE_SIZE)
+    has_next = last < total and start + PAGE_SIZE <= MAX_OFFSET
+    return {"total": total, "first": start + 1, "last": last,
+            "prev_url": link(max(0, start - PAGE_SIZE)) if start > 0 else None,
+            "next_url": link(start + PAGE_SIZE) if has_next else None}
+
+
+def _blocks(view: DocumentView, target: Passage | None) -> list[dict]:
+    levels = {e.paragraph: e.level for e in view.outline}
+    hit_block = target.paragraph if target is not None and target.kind != "footnote" else None
+    seen: set[int] = set()
+    out = []
+    for b in view.blocks:
+        n = b.index + 1
+        is_target = n == hit_block
+        span = passage_span(b, target) if is_target and b.kind != "table" else None
+        cut = pieces(b.text, [span] if span else [], b.footnote_refs)
+        runs = []
+        for p in cut:
+            runs.append({"text": p.text, "marked": p.marked, "fn": p.footnote,
+                         "first": p.footnote is not None and p.footnote not in seen})
+            if p.footnote is not None:
+                seen.add(p.footnote)
+        hl_row = next((i for i, row in enumerate(b.rows)
+                       if is_target and " | ".join(row) == target.text), None)
+        out.append({"n": n, "kind": b.kind, "level": min(levels.get(n, 1), 4), "runs": runs,
+                    "rows": b.rows, "target": is_target, "hl_row": hl_row})
+    return out
+
+
+def _footnotes(view: DocumentView, target: Passage | None) -> list[dict]:
+    wanted = target.footnote if target is not None and target.kind == "footnote" else None
+    return [{"n": f.number, "text": f.text, "target": f.number == wanted,
+             "paragraph": None if f.block_index is None else f.block_index + 1}
+            for f in view.footnotes]

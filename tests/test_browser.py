@@ -1,0 +1,119 @@
+"""The real pages in headless Chromium: search, read the cited passage, follow it, use footnotes."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+DRIVER = Path(shutil.which("chromedriver") or "/usr/bin/chromedriver")
+KL = "ket-luan-chuyen-doi-so"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists() or not DRIVER.exists(),
+                       reason="needs Debian's chromium and chromium-driver "
+                              "(apt-get install -y chromium chromium-driver)"),
+]
+
+
+@pytest.fixture(scope="module")
+def server(web_settings, web_index):
+    """The app under uvicorn in a thread, on a free loopback port."""
+    import uvicorn
+
+    from app.main import create_app
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(web_settings, index=web_index), log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+    sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run",
+                "--window-size=1100,900", "--lang=vi",
+                f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(str(DRIVER)), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def wait_for(condition, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, "timed out waiting for the page"
+        time.sleep(0.1)
+
+
+def test_search_then_follow_the_citation_to_the_passage(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi"
+    box = browser.find_element(By.NAME, "q")
+    box.send_keys("điểm truy cập Internet công cộng")
+    box.submit()
+    results = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "li.result"))
+    cited = [r for r in results if "toàn xã lắp đặt 14 điểm truy cập Internet công cộng"
+             in r.find_element(By.CSS_SELECTOR, "blockquote").text]
+    assert cited, [r.text for r in results]
+    marks = cited[0].find_elements(By.TAG_NAME, "mark")
+    assert [m.text for m in marks] == ["điểm truy cập Internet công cộng"]
+    browser.save_screenshot("/tmp/vankien-search.png")
+
+    link = cited[0].find_element(By.CSS_SELECTOR, "a.citation")
+    assert link.text.endswith("› đoạn 2")
+    link.click()
+    wait_for(lambda: "/documents/" in browser.current_url)
+    assert browser.current_url == f"{server}/documents/{KL}?hl={KL}:p2#p-2"
+    target = browser.execute_script("return document.querySelector(':target')")
+    assert target.get_attribute("id") == "p-2"
+    assert "Năm 2022, toàn xã lắp đặt 14 điểm truy cập Internet công cộng" in target.text
+    assert "hl" in target.get_attribute("class").split()
+    top = browser.execute_script("return arguments[0].getBoundingClientRect().top", target)
+    assert 0 <= top < browser.execute_script("return window.innerHeight")  # scrolled into view
+    browser.save_screenshot("/tmp/vankien-document.png")
+
+
+def test_footnote_marker_and_back_link(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{server}/documents/{KL}")
+    browser.find_element(By.ID, "fnref-2").click()
+    wait_for(lambda: browser.current_url.endswith("#fn-2"))
+    note = browser.execute_script("return document.querySelector(':target')")
+    assert note.text.startswith("Theo Báo cáo số 07-BC/ĐU ngày 10/01/2023")
+    note.find_element(By.CSS_SELECTOR, "a.back").click()
+    wait_for(lambda: browser.current_url.endswith("#fnref-2"))
+    paragraph = browser.find_element(By.ID, "p-3")
+    assert "phủ sóng 4G < 100% & cáp quang > 90% thôn" in paragraph.text

@@ -1,0 +1,130 @@
+"""The server-rendered pages through TestClient: what a reader sees, without JavaScript."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+KL = "ket-luan-chuyen-doi-so"  # tests/data/web/ket-luan-chuyen-doi-so.md
+WE = "word-export"  # tests/data/word_export.txt
+
+
+def page(client, url, status=200, **params):
+    response = client.get(url, params=params or None)
+    assert response.status_code == status, response.text[:500]
+    assert response.headers["content-type"].startswith("text/html")
+    return response.text
+
+
+def text_of(html: str) -> str:
+    return unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def test_search_page_is_vietnamese_responsive_and_needs_no_script(web_client):
+    html = page(web_client, "/")
+    assert '<html lang="vi">' in html
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    assert '<form class="search" action="/" method="get"' in html and 'name="q"' in html
+    assert "<script" not in html
+    assert '<option value="Kết luận" >Kết luận</option>' in html
+    assert '<option value="2023" >2023</option>' in html
+    assert '<option value="15-KL/ĐU" >15-KL/ĐU</option>' in html
+    assert f'href="/documents/{KL}"' in html  # the list of indexed documents
+    css = web_client.get("/static/style.css")
+    assert css.status_code == 200 and "@media (max-width: 40rem)" in css.text
+
+
+def test_results_show_marked_matches_and_a_citation_linking_to_the_passage(web_client):
+    html = page(web_client, "/", q="điểm truy cập Internet công cộng")
+    assert "Kết quả 1–10 trong 33 đoạn phù hợp" in html
+    assert ("Năm 2022, toàn xã lắp đặt 14 <mark>điểm truy cập Internet công cộng</mark>; "
+            "tỷ lệ hộ gia đình") in html
+    link = re.search(r'<a class="citation" href="([^"]+#p-2)">([^<]+)</a>', html)
+    assert link and link.group(1) == f"/documents/{KL}?hl={KL}:p2#p-2"
+    assert unescape(link.group(2)) == (
+        "Kết luận số 15-KL/ĐU — Về đẩy mạnh chuyển đổi số ở xã Mẫu Thượng (dữ liệu mẫu, hư cấu)"
+        " › I. Tình hình chuyển đổi số năm 2022 › đoạn 2")
+    assert "Tiêu đề bảng: “Chỉ tiêu | Năm 2022 | Năm 2023”" in text_of(html)
+
+
+def test_footnote_result_names_the_footnote_and_its_citing_sentence(web_client):
+    html = page(web_client, "/", q="huy hiệu 30 năm tuổi Đảng")
+    first = html.split('<li class="result"')[1]
+    assert f'href="/documents/{WE}?hl={WE}:fn4#fn-4"' in first
+    assert "› đoạn 7 › chú thích 4</a>" in first
+    assert "<mark>Huy hiệu 30 năm tuổi Đảng</mark> 120 đồng chí" in first
+    assert "Chú thích cho câu: “Toàn Đảng bộ kết nạp 321 đảng viên mới" in text_of(first)
+
+
+def test_short_answer_on_top_with_its_sentence_and_source(web_client):
+    html = page(web_client, "/", q="có bao nhiêu cán bộ được tập huấn kỹ năng số")
+    answer = html.split('<section class="answer"')[1].split("</section>")[0]
+    assert html.index('<section class="answer"') < html.index('<ol class="results"')
+    assert "<strong>250 cán bộ</strong>" in answer
+    assert "Tập huấn kỹ năng số cho <mark>250 cán bộ</mark>, đảng viên" in answer
+    assert f'href="/documents/{KL}?hl={KL}:p7#p-7"' in answer and "đoạn 7" in answer
+
+
+def test_text_and_queries_are_escaped(web_client):
+    html = page(web_client, "/", q="phủ sóng 4G")
+    assert ("Chỉ tiêu &#34;<mark>phủ sóng 4G</mark> &lt; 100% &amp; cáp quang &gt; 90% thôn&#34;"
+            " chưa đạt") in html
+    html = page(web_client, "/", q='<script>alert("x")</script> đảng viên')
+    assert "<script>" not in html
+    assert 'value="&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; đảng viên"' in html
+
+
+def test_filters_and_paging_keep_the_query(web_client):
+    html = page(web_client, "/", q="đảng viên", doc_type="Kết luận", year="2023")
+    cited = set(re.findall(r'class="citation" href="/documents/([^?"]+)', html))
+    assert cited == {KL}
+    assert '<option value="Kết luận" selected>' in html and '<option value="2023" selected>' in html
+    html = page(web_client, "/", q="đảng viên")
+    next_url = unescape(re.search(r'<a rel="next" href="([^"]+)"', html).group(1))
+    assert next_url == "/?q=%C4%91%E1%BA%A3ng+vi%C3%AAn&offset=10"
+    second = page(web_client, next_url)
+    assert "Kết quả 11–20 trong 33 đoạn phù hợp" in second and 'rel="prev" href="/?q=' in second
+    assert '<section class="answer"' not in second
+
+
+def test_bad_input_on_the_page_is_explained_in_vietnamese(web_client):
+    assert "Câu hỏi quá dài: tối đa 1000 ký tự" in page(web_client, "/", 422, q="đảng " * 300)
+    assert "Năm không hợp lệ" in page(web_client, "/", 422, q="đảng viên", year="hai nghìn")
+    assert "Trang kết quả không hợp lệ" in page(web_client, "/", 422, q="đảng viên", offset="-5")
+    missing = page(web_client, "/documents/khong-co-van-ban", 404)
+    assert "Không có văn bản mã “khong-co-van-ban”" in missing and 'lang="vi"' in missing
+    assert "Không có trang này" in page(web_client, "/khong/co/trang/nay", 404)
+
+
+def test_document_view_reads_like_the_document(web_client):
+    html = page(web_client, f"/documents/{WE}")
+    assert '<span class="badge">Dự thảo</span>' in html
+    assert '<div class="issuer">Tỉnh ủy Mẫu Sơn</div>' in html
+    assert "Mẫu Sơn, tháng 6 năm 2024" in html
+    heading = "I. KẾT QUẢ THỰC HIỆN NHIỆM VỤ 6 THÁNG ĐẦU NĂM 2024"
+    assert f'<h2 id="p-1" class="block">{heading}</h2>' in html
+    para = re.search(r'<p id="p-7" class="block">(.*?)</p>', html).group(1)
+    assert ('Toàn Đảng bộ kết nạp 321 đảng viên mới<sup class="fnref">'
+            '<a href="#fn-3" id="fnref-3">3</a></sup>, đạt 53,5% kế hoạch năm') in para
+    assert '210 đồng chí<sup class="fnref"><a href="#fn-4" id="fnref-4">4</a></sup>;' in para
+    note = re.search(r'<li id="fn-4" value="4">(.*?)</li>', html, re.S).group(1)
+    assert note.startswith("Huy hiệu 30 năm tuổi Đảng 120 đồng chí")
+    assert '<a class="back" href="#fnref-4"' in note
+    assert "<th>Chỉ tiêu</th><th>Kế hoạch năm</th><th>Thực hiện 6 tháng</th>" in html
+    assert '<a href="#p-6">b) Công tác tổ chức, cán bộ và đảng viên</a>' in html  # outline
+    assert "<script" not in html
+
+
+def test_document_view_highlights_the_cited_passage(web_client):
+    html = page(web_client, f"/documents/{KL}", hl=f"{KL}:p2")
+    assert '<p id="p-2" class="block hl">' in html and html.count(" hl\"") == 1
+    assert "Đoạn được trích dẫn:" in html
+    html = page(web_client, f"/documents/{WE}", hl=f"{WE}:fn4")
+    assert '<li id="fn-4" value="4" class="hl">' in html and 'class="block hl"' not in html
+    html = page(web_client, f"/documents/{KL}", hl=f"{KL}:t4.r2")
+    assert '<div id="p-4" class="block hl table-wrap"' in html
+    row = re.search(r'<tr class="hl-row">(.*?)</tr>', html).group(1)
+    assert text_of(row) == "Hộ dùng thanh toán không dùng tiền mặt1.1501.600"
+    # a passage of another document, or garbage, highlights nothing
+    for hl in (f"{WE}:p7", "'; DROP TABLE x", "x" * 5000):
+        assert " hl" not in page(web_client, f"/documents/{KL}", hl=hl).split("<main>")[1]
