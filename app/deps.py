@@ -93,8 +93,9 @@ def get_query(
     return check_query(q, settings)
 
 
-def make_filters(index: Index, doc_type=None, issuer=None, number=None, year=None, period=None,
-                 doc_id=None) -> Filters:
+def make_filters(index: Index, doc_type: str | None = None, issuer: str | None = None,
+                 number: str | None = None, year: int | str | None = None,
+                 period: str | None = None, doc_id: str | None = None) -> Filters:
     """Filters from request strings ("" means any); BadQuery or 404 for values that cannot match."""
     values = {"doc_type": doc_type, "issuer": issuer, "number": number, "period": period,
               "doc_id": doc_id}

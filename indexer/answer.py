@@ -10,11 +10,10 @@ import math
 import re
 from dataclasses import dataclass
 
-from underthesea import sent_tokenize
-
 from .model import Answer, Hit
 from .numbers import NumberSpan, find_numbers
 from .question import QuestionKind, classify, content_words, is_period, syllables
+from .segment import sentences as sent_tokenize
 from .text import fold, is_unaccented, match_form, syllable_key
 
 TOP_HITS = 5  # figures sit in the best few passages; deeper hits add distractors

@@ -184,7 +184,7 @@ def _footnotes(
 @lru_cache(maxsize=256)
 def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of each sentence of `text`, split by underthesea and located in order."""
-    from underthesea import sent_tokenize  # slow import: only paid when a footnote needs it
+    from .segment import sentences as sent_tokenize  # slow import: only when a footnote needs it
 
     found: list[tuple[int, int | None]] = []
     pos = 0

@@ -57,11 +57,20 @@ class _Timer:
         self.report = report
 
     def add(self, stage: str, started: float) -> None:
-        self.report.seconds[stage] = self.report.seconds.get(stage, 0.0) + time.perf_counter() - started
+        self.report.seconds[stage] = (
+            self.report.seconds.get(stage, 0.0) + time.perf_counter() - started
+        )
+
+
+DOCUMENT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".docx", ".pdf"}
 
 
 def scan(folders: Iterable[Path]) -> dict[str, Path]:
-    """Every regular, non-hidden file under the folders, keyed by its resolved path."""
+    """Every regular, non-hidden file under the folders, keyed by its resolved path.
+
+    Files of any name are returned: the caller reads them by content and reports the ones
+    that are not documents.
+    """
     found: dict[str, Path] = {}
     for folder in folders:
         folder = Path(folder)
@@ -174,7 +183,7 @@ def _resegment(db: sqlite3.Connection, timer: _Timer) -> None:
 
 
 def _sync_documents(db, files, report, timer, settings, progress, access) -> bool:
-    """Parse new/changed files into the catalogue and drop removed ones; True if anything changed."""
+    """Parse new/changed files into the catalogue, drop removed ones; True if anything changed."""
     known = {row["source"]: row for row in db.execute("SELECT * FROM documents")}
     taken = {row["doc_id"] for row in known.values()}
     dirty = False
@@ -197,6 +206,11 @@ def _sync_documents(db, files, report, timer, settings, progress, access) -> boo
         started = time.perf_counter()
         doc_id = old["doc_id"] if old else make_doc_id(path.name, taken)
         try:
+            if path.suffix.lower() not in DOCUMENT_SUFFIXES:
+                raise VankienError(
+                    f"not a document type ({path.suffix or 'no extension'}); vankien reads "
+                    + " ".join(sorted(DOCUMENT_SUFFIXES))
+                )
             raw = read(path)
             doc = assemble(raw, doc_id=doc_id, source=path.name)
             if not doc.blocks:
@@ -223,7 +237,9 @@ def _sync_documents(db, files, report, timer, settings, progress, access) -> boo
 
 
 def _delete_document(db: sqlite3.Connection, doc_id: str) -> None:
-    db.execute("DELETE FROM refs WHERE pid IN (SELECT pid FROM passages WHERE doc_id = ?)", (doc_id,))
+    db.execute(
+        "DELETE FROM refs WHERE pid IN (SELECT pid FROM passages WHERE doc_id = ?)", (doc_id,)
+    )
     for table in ("passages", "footnotes", "blocks", "documents"):
         db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
 
@@ -231,18 +247,44 @@ def _delete_document(db: sqlite3.Connection, doc_id: str) -> None:
 def _insert_document(db, doc: Document, source: str, digest: str, keyed, access: int) -> None:
     meta = doc.meta
     db.execute(
-        "INSERT INTO documents (doc_id, source, name, format, content_hash, title, doc_type, number,"
+        "INSERT INTO documents (doc_id, source, name, format, content_hash, title, doc_type,"
+        " number,"
         " issuer, date, place, draft, period, year, access, indexed_at)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (doc.doc_id, source, doc.source, doc.format, digest, meta.title, meta.doc_type,
-         meta.number, meta.issuer, meta.date, meta.place, int(meta.draft), meta.period,
-         meta.year, access, time.time()),
+        (
+            doc.doc_id,
+            source,
+            doc.source,
+            doc.format,
+            digest,
+            meta.title,
+            meta.doc_type,
+            meta.number,
+            meta.issuer,
+            meta.date,
+            meta.place,
+            int(meta.draft),
+            meta.period,
+            meta.year,
+            access,
+            time.time(),
+        ),
     )
     db.executemany(
         "INSERT INTO blocks VALUES (?,?,?,?,?,?,?,?)",
-        [(doc.doc_id, b.index, b.kind, b.text, json.dumps(b.section, ensure_ascii=False),
-          json.dumps(b.footnote_refs), json.dumps(b.rows, ensure_ascii=False), b.page)
-         for b in doc.blocks],
+        [
+            (
+                doc.doc_id,
+                b.index,
+                b.kind,
+                b.text,
+                json.dumps(b.section, ensure_ascii=False),
+                json.dumps(b.footnote_refs),
+                json.dumps(b.rows, ensure_ascii=False),
+                b.page,
+            )
+            for b in doc.blocks
+        ],
     )
     db.executemany(
         "INSERT OR REPLACE INTO footnotes VALUES (?,?,?,?,?)",
@@ -258,9 +300,23 @@ def _insert_passage(db, p: Passage, accented: list[str], folded: list[str]) -> N
         "INSERT INTO passages (id, doc_id, kind, text, embed_text, embed_hash, section, paragraph,"
         " footnote, part, context, page, refs, accented, folded)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (p.id, p.doc_id, p.kind, p.text, p.embed_text, embed_hash, p.section, p.paragraph,
-         p.footnote, p.part, p.context, p.page, json.dumps(p.refs, ensure_ascii=False),
-         " ".join(accented), " ".join(folded)),
+        (
+            p.id,
+            p.doc_id,
+            p.kind,
+            p.text,
+            p.embed_text,
+            embed_hash,
+            p.section,
+            p.paragraph,
+            p.footnote,
+            p.part,
+            p.context,
+            p.page,
+            json.dumps(p.refs, ensure_ascii=False),
+            " ".join(accented),
+            " ".join(folded),
+        ),
     )
     db.executemany(
         "INSERT INTO refs VALUES (?, ?)",
@@ -281,7 +337,10 @@ def _embed_missing(db, embedder: Embedder, settings, report, timer, progress) ->
         vecs = embedder.embed_passages([r["embed_text"] for r in batch])
         db.executemany(
             "INSERT INTO embeddings VALUES (?, ?)",
-            [(r["embed_hash"], v.astype(np.float32).tobytes()) for r, v in zip(batch, vecs, strict=True)],
+            [
+                (r["embed_hash"], v.astype(np.float32).tobytes())
+                for r, v in zip(batch, vecs, strict=True)
+            ],
         )
         done += len(batch)
         if progress:
@@ -304,8 +363,10 @@ def _write_indexes(db, staging: Path, embedder: Embedder, settings, report) -> d
     faiss_index = vectors.build(matrix, settings.approx_threshold)
     vectors.save(faiss_index, staging)
     lexical.Lexical.build(
-        {"accented": [r["accented"].split() for r in rows],
-         "folded": [r["folded"].split() for r in rows]}
+        {
+            "accented": [r["accented"].split() for r in rows],
+            "folded": [r["folded"].split() for r in rows],
+        }
     ).save(staging)
     _count(db, report)
     return {
@@ -315,8 +376,11 @@ def _write_indexes(db, staging: Path, embedder: Embedder, settings, report) -> d
         "model_name": embedder.name,
         "dim": embedder.dim,
         "faiss": type(faiss_index).__name__,
-        "counts": {"documents": report.documents, "passages": report.passages,
-                   "footnotes": report.footnotes},
+        "counts": {
+            "documents": report.documents,
+            "passages": report.passages,
+            "footnotes": report.footnotes,
+        },
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
 

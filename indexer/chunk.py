@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from underthesea import sent_tokenize
-
+from .assemble import sentence_spans
 from .model import Block, Document, Passage
 from .refs import extract_refs
 
@@ -40,9 +39,16 @@ def _passage(doc: Document, block: Block, pid: str, kind: str, text: str, **extr
     prefix = _context_prefix(doc, block)
     embed = " | ".join(p for p in (prefix, context if kind != "paragraph" else None, text) if p)
     return Passage(
-        id=pid, doc_id=doc.doc_id, kind=kind, text=text, embed_text=embed,
-        section=section_label(block), paragraph=block.index + 1, page=block.page,
-        refs=tuple(extract_refs(text)), **extra,
+        id=pid,
+        doc_id=doc.doc_id,
+        kind=kind,
+        text=text,
+        embed_text=embed,
+        section=section_label(block),
+        paragraph=block.index + 1,
+        page=block.page,
+        refs=tuple(extract_refs(text)),
+        **extra,
     )
 
 
@@ -66,6 +72,8 @@ def split_long(text: str, max_chars: int, overlap: int = 1) -> list[str]:
     ['Câu một. Câu hai.', 'Câu hai. Câu ba.']
     """
     spans = sentence_spans(text)
+    if not spans:
+        return [text]
     parts: list[str] = []
     start = 0
     while start < len(spans):
@@ -79,22 +87,6 @@ def split_long(text: str, max_chars: int, overlap: int = 1) -> list[str]:
     return parts
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence in `text`, located verbatim after underthesea splits it."""
-    spans: list[tuple[int, int]] = []
-    cursor = 0
-    for sentence in sent_tokenize(text):
-        found = text.find(sentence, cursor)
-        if found < 0:
-            continue
-        spans.append((found, found + len(sentence)))
-        cursor = found + len(sentence)
-    if not spans:
-        return [(0, len(text))]
-    spans[-1] = (spans[-1][0], len(text.rstrip()))
-    return spans
-
-
 def _table_rows(doc: Document, block: Block) -> list[Passage]:
     rows = [row for row in block.rows if any(cell.strip() for cell in row)]
     if len(rows) <= 2:
@@ -102,8 +94,13 @@ def _table_rows(doc: Document, block: Block) -> list[Passage]:
     header = " | ".join(rows[0])
     return [
         _passage(
-            doc, block, f"{doc.doc_id}:t{block.index + 1}.r{i}", "table", " | ".join(row),
-            part=i, context=header,
+            doc,
+            block,
+            f"{doc.doc_id}:t{block.index + 1}.r{i}",
+            "table",
+            " | ".join(row),
+            part=i,
+            context=header,
         )
         for i, row in enumerate(rows[1:], start=1)
     ]
@@ -111,6 +108,11 @@ def _table_rows(doc: Document, block: Block) -> list[Passage]:
 
 def _footnote(doc: Document, block: Block, note) -> Passage:
     return _passage(
-        doc, block, f"{doc.doc_id}:fn{note.number}", "footnote", note.text,
-        footnote=note.number, context=note.sentence,
+        doc,
+        block,
+        f"{doc.doc_id}:fn{note.number}",
+        "footnote",
+        note.text,
+        footnote=note.number,
+        context=note.sentence,
     )

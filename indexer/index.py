@@ -19,8 +19,21 @@ from .refs import normalise_ref
 from .search import Filters, QueryPlan, highlight_spans, period_key, plan, rrf, same_text, top_rows
 from .text import NORMALISATION_VERSION, fold
 
-DOC_FIELDS = ("doc_id", "name", "format", "title", "doc_type", "number", "issuer", "date", "place",
-              "draft", "period", "year", "access")
+DOC_FIELDS = (
+    "doc_id",
+    "name",
+    "format",
+    "title",
+    "doc_type",
+    "number",
+    "issuer",
+    "date",
+    "place",
+    "draft",
+    "period",
+    "year",
+    "access",
+)
 
 
 @dataclass(frozen=True)
@@ -53,8 +66,17 @@ class SearchResult:
 class Index:
     """A loaded, immutable index version. Safe to share between threads for reading."""
 
-    def __init__(self, folder: Path, manifest: dict, db: sqlite3.Connection, embedder: Embedder,
-                 faiss_index, lex: lexical.Lexical, pids: np.ndarray, settings: Settings):
+    def __init__(
+        self,
+        folder: Path,
+        manifest: dict,
+        db: sqlite3.Connection,
+        embedder: Embedder,
+        faiss_index,
+        lex: lexical.Lexical,
+        pids: np.ndarray,
+        settings: Settings,
+    ):
         self.folder, self.manifest, self.db, self.embedder = folder, manifest, db, embedder
         self.faiss, self.lexical, self.pids, self.settings = faiss_index, lex, pids, settings
         self.docs = self._load_docs()
@@ -70,8 +92,10 @@ class Index:
         _check_manifest(manifest, settings, folder)
         embedder = embedder or load_embedder(settings.model, settings.threads)
         if embedder.dim != manifest["dim"]:
-            raise IndexMismatch(f"the model gives {embedder.dim}-d vectors, the index holds "
-                                f"{manifest['dim']}-d ones; rebuild the index")
+            raise IndexMismatch(
+                f"the model gives {embedder.dim}-d vectors, the index holds "
+                f"{manifest['dim']}-d ones; rebuild the index"
+            )
         try:
             pids = np.load(folder / "pids.npy")
             lex = lexical.Lexical.load(folder)
@@ -85,10 +109,15 @@ class Index:
         counts = dict(self.db.execute("SELECT doc_id, count(*) FROM passages GROUP BY doc_id"))
         notes = dict(self.db.execute("SELECT doc_id, count(*) FROM footnotes GROUP BY doc_id"))
         docs = {}
-        for row in self.db.execute(f"SELECT {', '.join(DOC_FIELDS)} FROM documents ORDER BY doc_id"):
+        for row in self.db.execute(
+            f"SELECT {', '.join(DOC_FIELDS)} FROM documents ORDER BY doc_id"
+        ):
             values = dict(row) | {"draft": bool(row["draft"])}
-            docs[row["doc_id"]] = DocInfo(**values, passages=counts.get(row["doc_id"], 0),
-                                          footnotes=notes.get(row["doc_id"], 0))
+            docs[row["doc_id"]] = DocInfo(
+                **values,
+                passages=counts.get(row["doc_id"], 0),
+                footnotes=notes.get(row["doc_id"], 0),
+            )
         return docs
 
     # --- browsing -------------------------------------------------------------------------
@@ -108,8 +137,9 @@ class Index:
         return _passage(row) if row else None
 
     # --- retrieval ------------------------------------------------------------------------
-    def search(self, query: str, k: int = 10, filters: Filters | None = None,
-               offset: int = 0) -> SearchResult:
+    def search(
+        self, query: str, k: int = 10, filters: Filters | None = None, offset: int = 0
+    ) -> SearchResult:
         """Hybrid search: lexical and dense rankings fused, document hints in the query applied."""
         filters = filters or Filters()
         q = plan(query)
@@ -117,8 +147,9 @@ class Index:
         fused = self._fuse(q, mask)
         ranked = sorted(fused, key=fused.get, reverse=True)
         hits = self._hits(q, ranked, fused, offset + k)
-        return SearchResult(query=q, hits=hits[offset : offset + k], total=len(ranked),
-                            filters=filters)
+        return SearchResult(
+            query=q, hits=hits[offset : offset + k], total=len(ranked), filters=filters
+        )
 
     def ask(self, query: str, filters: Filters | None = None) -> Answer:
         """A short cited answer, or None when the index does not answer the question."""
@@ -129,7 +160,9 @@ class Index:
         if filters == Filters():
             return None
         allowed = {d.doc_id for d in self.documents(filters)}
-        return np.fromiter((d in allowed for d in self.row_doc), dtype=bool, count=len(self.row_doc))
+        return np.fromiter(
+            (d in allowed for d in self.row_doc), dtype=bool, count=len(self.row_doc)
+        )
 
     def _fuse(self, q: QueryPlan, mask: np.ndarray | None) -> dict[int, float]:
         n = self.settings.candidates
@@ -150,8 +183,9 @@ class Index:
     def _ref_rows(self, refs: tuple[str, ...], mask: np.ndarray | None) -> list[int]:
         marks = ",".join("?" * len(refs))
         pids = [r[0] for r in self.db.execute(f"SELECT pid FROM refs WHERE ref IN ({marks})", refs)]
-        number_docs = {d.doc_id for d in self.docs.values()
-                       if d.number and normalise_ref(d.number) in refs}
+        number_docs = {
+            d.doc_id for d in self.docs.values() if d.number and normalise_ref(d.number) in refs
+        }
         rows = [self.row_of_pid[p] for p in pids if p in self.row_of_pid]
         rows += [i for i, d in enumerate(self.row_doc) if d in number_docs][:50]
         return [r for r in dict.fromkeys(rows) if mask is None or mask[r]]
@@ -171,14 +205,18 @@ class Index:
             boosted[row] = score
         return boosted
 
-    def _hits(self, q: QueryPlan, ranked: list[int], fused: dict[int, float], limit: int) -> list[Hit]:
+    def _hits(
+        self, q: QueryPlan, ranked: list[int], fused: dict[int, float], limit: int
+    ) -> list[Hit]:
         pids = [int(self.pids[r]) for r in ranked[: limit * 3]]
         passages = self.passages_by_pid(pids)
         top = fused[ranked[0]] if ranked else 1.0
         hits: list[Hit] = []
         for row, pid in zip(ranked, pids, strict=False):
             p = passages[pid]
-            if any(h.passage.doc_id == p.doc_id and same_text(h.passage.text, p.text) for h in hits):
+            if any(
+                h.passage.doc_id == p.doc_id and same_text(h.passage.text, p.text) for h in hits
+            ):
                 continue
             hits.append(Hit(p, round(fused[row] / top, 4), tuple(highlight_spans(p.text, q))))
             if len(hits) >= limit:
@@ -188,15 +226,21 @@ class Index:
 
 def _check_manifest(manifest: dict, settings: Settings, folder: Path) -> None:
     if manifest.get("format_version") != store.FORMAT_VERSION:
-        raise IndexMismatch(f"{folder} has index format {manifest.get('format_version')}, "
-                            f"expected {store.FORMAT_VERSION}; rebuild the index")
+        raise IndexMismatch(
+            f"{folder} has index format {manifest.get('format_version')}, "
+            f"expected {store.FORMAT_VERSION}; rebuild the index"
+        )
     if manifest.get("normalisation_version") != NORMALISATION_VERSION:
-        raise IndexMismatch(f"{folder} was built with text normalisation "
-                            f"v{manifest.get('normalisation_version')}; rebuild the index")
+        raise IndexMismatch(
+            f"{folder} was built with text normalisation "
+            f"v{manifest.get('normalisation_version')}; rebuild the index"
+        )
     if manifest.get("model") != settings.model:
-        raise IndexMismatch(f"the index was built with model {manifest.get('model')!r} but the "
-                            f"settings ask for {settings.model!r}: set VANKIEN_MODEL="
-                            f"{manifest.get('model')} or rebuild the index")
+        raise IndexMismatch(
+            f"the index was built with model {manifest.get('model')!r} but the "
+            f"settings ask for {settings.model!r}: set VANKIEN_MODEL="
+            f"{manifest.get('model')} or rebuild the index"
+        )
 
 
 def _doc_allowed(doc: DocInfo, f: Filters) -> bool:
@@ -214,10 +258,18 @@ def _doc_allowed(doc: DocInfo, f: Filters) -> bool:
 
 def _passage(row: sqlite3.Row) -> Passage:
     return Passage(
-        id=row["id"], doc_id=row["doc_id"], kind=row["kind"], text=row["text"],
-        embed_text=row["embed_text"], section=row["section"], paragraph=row["paragraph"],
-        footnote=row["footnote"], part=row["part"], context=row["context"],
-        refs=tuple(json.loads(row["refs"])), page=row["page"],
+        id=row["id"],
+        doc_id=row["doc_id"],
+        kind=row["kind"],
+        text=row["text"],
+        embed_text=row["embed_text"],
+        section=row["section"],
+        paragraph=row["paragraph"],
+        footnote=row["footnote"],
+        part=row["part"],
+        context=row["context"],
+        refs=tuple(json.loads(row["refs"])),
+        page=row["page"],
     )
 
 

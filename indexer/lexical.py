@@ -13,8 +13,8 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
-from underthesea import word_tokenize
 
+from .segment import words as word_tokenize
 from .text import fold, nfc, syllable_key
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index() at DEBUG
@@ -26,8 +26,10 @@ STREAMS = ("accented", "folded")
 def word_keys(text: str) -> list[str]:
     """Segmented compound words, syllables and syllable bigrams, in match form.
 
-    >>> word_keys("kỷ luật")[:3]
-    ['kỉ_luâṭ', 'kỉ', 'luâṭ']
+    >>> word_keys("thi hành kỷ luật") == word_keys("thi hành kỉ luật")
+    True
+    >>> len(word_keys("kỷ luật"))  # the compound and its two syllables
+    3
     """
     keys: list[str] = []
     previous: str | None = None
@@ -42,8 +44,11 @@ def word_keys(text: str) -> list[str]:
         keys.extend(syllables)
         if previous is not None and f"{previous}_{syllables[0]}" != compound:
             keys.append(f"{previous}_{syllables[0]}")
-        keys.extend(f"{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False)
-                    if f"{a}_{b}" != compound)
+        keys.extend(
+            f"{a}_{b}"
+            for a, b in zip(syllables, syllables[1:], strict=False)
+            if f"{a}_{b}" != compound
+        )
         previous = syllables[-1]
     return keys
 
@@ -80,10 +85,7 @@ class Lexical:
     @classmethod
     def load(cls, folder: Path) -> Lexical:
         return cls(
-            {
-                name: bm25s.BM25.load(str(folder / f"bm25-{name}"), mmap=False)
-                for name in STREAMS
-            }
+            {name: bm25s.BM25.load(str(folder / f"bm25-{name}"), mmap=False) for name in STREAMS}
         )
 
     def scores(self, stream: str, keys: list[str], mask: np.ndarray | None = None) -> np.ndarray:

@@ -203,9 +203,21 @@ def _continues_title(h: _Header, line: str, kind: str) -> bool:
     return kind == "text" and (line[:1].islower() or line[:1].isdigit())
 
 
+_YEARLESS = re.compile(r"(?:\d{1,2}|sáu|chín)\s+tháng\s+(?:đầu|cuối)\s+năm(?!\s+\d)", re.IGNORECASE)
+_LATER_YEAR = re.compile(r"năm\s+(\d{4})", re.IGNORECASE)
+
+
 def _period(title: str, date: str | None) -> tuple[str | None, int | None]:
-    """Reporting period named in the title and its year ("6 tháng đầu năm 2024" → 2024)."""
+    """Reporting period named in the title and its year ("6 tháng đầu năm 2024" → 2024).
+
+    "kết quả 6 tháng đầu năm và phương hướng 6 tháng cuối năm 2024" reports on the first
+    period, whose year is written once at the end: → "6 tháng đầu năm 2024".
+    """
     date_year = int(date[:4]) if date else None
+    first = _YEARLESS.search(title)
+    later = _LATER_YEAR.search(title, first.end()) if first else None
+    if first and later:
+        return f"{first.group(0)} {later.group(1)}", int(later.group(1))
     for pattern in _PERIODS:
         m = pattern.search(title)
         if m is None:

@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from underthesea import word_tokenize
-
+from .segment import words as word_tokenize
 from .text import fold, is_unaccented, match_form, nfc, syllable_key
 
 KINDS = ("count", "percent", "rank", "money", "date", "entity", "change", "topic")

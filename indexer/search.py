@@ -67,7 +67,8 @@ _PERIOD = re.compile(
 
 
 def _period(text: str) -> str | None:
-    """The reporting period a query names, folded: "6 tháng đầu năm 2023" → "6 thang dau nam 2023"."""
+    """The reporting period a query names, folded: "6 tháng đầu năm 2023" → "6 thang dau nam 2023".
+    """
     found = _PERIOD.search(re.sub(r"\s+", " ", fold(text)))
     return found.group(0) if found else None
 
@@ -77,7 +78,9 @@ def period_key(period: str | None) -> str | None:
     return re.sub(r"\s+", " ", fold(period)).strip() if period else None
 
 
-def rrf(rankings: Sequence[Sequence[int]], weights: Sequence[float], k: int = 60) -> dict[int, float]:
+def rrf(
+    rankings: Sequence[Sequence[int]], weights: Sequence[float], k: int = 60
+) -> dict[int, float]:
     """Weighted reciprocal rank fusion of ranked id lists.
 
     >>> sorted(rrf([[1, 2], [2, 3]], [1.0, 1.0], k=0).items())

@@ -73,7 +73,9 @@ def current_version(index: Path) -> Path | None:
 def require_version(index: Path) -> Path:
     folder = current_version(index)
     if folder is None:
-        raise IndexNotFound(f"no index at {index}: run `vankien build corpus/ --index {index}` first")
+        raise IndexNotFound(
+            f"no index at {index}: run `vankien build corpus/ --index {index}` first"
+        )
     return folder
 
 
@@ -108,7 +110,9 @@ def build_lock(index: Path) -> Iterator[None]:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError as exc:
         handle.close()
-        raise IndexWriteError(f"another build is running on {index}; wait for it to finish") from exc
+        raise IndexWriteError(
+            f"another build is running on {index}; wait for it to finish"
+        ) from exc
     try:
         yield
     finally:

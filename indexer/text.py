@@ -30,7 +30,7 @@ def clean(text: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def syllable_key(syllable: str) -> str:
-    """Matching key of one lower-case syllable: tone moved to the end, final y after a consonant → i.
+    """Matching key of a lower-case syllable: tone moved to the end, final y after a consonant → i.
 
     >>> syllable_key("hóa") == syllable_key("hoá")  # old and new tone placement
     True

@@ -55,7 +55,9 @@ def search(
     params = None
     if mask is not None:
         bitmap = np.packbits(mask.astype(np.uint8), bitorder="little")
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap)))
+        params = faiss.SearchParameters(
+            sel=faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap))
+        )
         scores, rows = index.search(query, k, params=params)
     else:
         scores, rows = index.search(query, k)

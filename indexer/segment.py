@@ -1,0 +1,49 @@
+"""underthesea word and sentence segmentation, loaded once and safely.
+
+underthesea loads its models lazily on first use, and that first load is not thread-safe:
+concurrent first calls from a web server crash. Every caller goes through here instead.
+"""
+
+from __future__ import annotations
+
+import threading
+
+_lock = threading.Lock()
+_ready = False
+
+
+def _load() -> None:
+    global _ready
+    with _lock:
+        if not _ready:
+            from underthesea import sent_tokenize, word_tokenize
+
+            word_tokenize("Khởi động bộ tách từ.")
+            sent_tokenize("Khởi động. Bộ tách câu.")
+            _ready = True
+
+
+def words(text: str) -> list[str]:
+    """Vietnamese words, compounds joined by a space.
+
+    >>> words("Số đảng viên bị kỷ luật")
+    ['Số', 'đảng viên', 'bị', 'kỷ luật']
+    """
+    if not _ready:
+        _load()
+    from underthesea import word_tokenize
+
+    return word_tokenize(text)
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of a paragraph, as underthesea splits them.
+
+    >>> sentences("Câu một. Câu hai.")
+    ['Câu một.', 'Câu hai.']
+    """
+    if not _ready:
+        _load()
+    from underthesea import sent_tokenize
+
+    return sent_tokenize(text)
