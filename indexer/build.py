@@ -135,7 +135,13 @@ def build_index(
                 _discard(staging)
                 report.version = previous.name if previous else None
                 _count(store.connect(previous / store.CATALOGUE, readonly=True), report)
+                report.index_bytes = _size(previous)
                 return report
+            if not db.execute("SELECT 1 FROM passages LIMIT 1").fetchone():
+                names = ", ".join(str(f) for f in folders)
+                raise VankienError(
+                    f"no readable document under {names}: add .txt, .md, .docx or .pdf files"
+                )
             _embed_missing(db, embedder, settings, report, timer, progress)
             started = time.perf_counter()
             manifest = _write_indexes(db, staging, embedder, settings, report)
@@ -147,8 +153,12 @@ def build_index(
             _discard(staging)
             raise
     report.version = final.name
-    report.index_bytes = sum(p.stat().st_size for p in final.rglob("*") if p.is_file())
+    report.index_bytes = _size(final)
     return report
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
 def _discard(staging: Path) -> None:
@@ -173,10 +183,10 @@ def _keys(text: str) -> tuple[list[str], list[str]]:
 def _resegment(db: sqlite3.Connection, timer: _Timer) -> None:
     """Recompute every passage's lexical keys after the normalisation rules changed."""
     started = time.perf_counter()
-    rows = db.execute("SELECT pid, embed_text FROM passages").fetchall()
+    rows = db.execute("SELECT pid, lexical_text FROM passages").fetchall()
     db.executemany(
         "UPDATE passages SET accented = ?, folded = ? WHERE pid = ?",
-        [(" ".join(a), " ".join(f), r["pid"]) for r in rows for a, f in [_keys(r["embed_text"])]],
+        [(" ".join(a), " ".join(f), r["pid"]) for r in rows for a, f in [_keys(r["lexical_text"])]],
     )
     db.commit()
     timer.add("segment", started)
@@ -222,7 +232,7 @@ def _sync_documents(db, files, report, timer, settings, progress, access) -> boo
         timer.add("parse", started)
         taken.add(doc_id)
         started = time.perf_counter()
-        keyed = [(p, *_keys(p.embed_text)) for p in passages]
+        keyed = [(p, *_keys(p.lexical_text)) for p in passages]
         timer.add("segment", started)
         started = time.perf_counter()
         if old is not None:
@@ -298,8 +308,8 @@ def _insert_passage(db, p: Passage, accented: list[str], folded: list[str]) -> N
     embed_hash = hashlib.sha1(p.embed_text.encode("utf-8")).hexdigest()
     cursor = db.execute(
         "INSERT INTO passages (id, doc_id, kind, text, embed_text, embed_hash, section, paragraph,"
-        " footnote, part, context, page, refs, accented, folded)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " footnote, part, context, page, refs, lexical_text, accented, folded)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             p.id,
             p.doc_id,
@@ -314,6 +324,7 @@ def _insert_passage(db, p: Passage, accented: list[str], folded: list[str]) -> N
             p.context,
             p.page,
             json.dumps(p.refs, ensure_ascii=False),
+            p.lexical_text,
             " ".join(accented),
             " ".join(folded),
         ),

@@ -38,12 +38,16 @@ def _passage(doc: Document, block: Block, pid: str, kind: str, text: str, **extr
     context = extra.get("context")
     prefix = _context_prefix(doc, block)
     embed = " | ".join(p for p in (prefix, context if kind != "paragraph" else None, text) if p)
+    # A footnote's citing sentence helps the embedding place it, but as lexical evidence it
+    # would make the footnote compete with its own paragraph for the paragraph's words.
+    lexical = " | ".join(p for p in (prefix, context if kind == "table" else None, text) if p)
     return Passage(
         id=pid,
         doc_id=doc.doc_id,
         kind=kind,
         text=text,
         embed_text=embed,
+        lexical_text=lexical,
         section=section_label(block),
         paragraph=block.index + 1,
         page=block.page,

@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     overlap_sentences: int = 1
 
     # retrieval
+    fusion: str = "convex"  # "convex" (score-aware) or "rrf" (reciprocal rank fusion)
+    lexical_weight: float = 0.7  # share of BM25 in the convex fusion, accented queries
+    lexical_weight_unaccented: float = 0.85  # dense vectors understand unaccented text poorly
+    reference_bonus: float = 0.5  # passages citing a document number the query names
+    entity_bonus: float = 0.25  # passages naming the place a question is about
     rrf_k: int = 60
     candidates: int = 100
     approx_threshold: int = 200_000  # exact FAISS search below this many passages

@@ -15,8 +15,20 @@ from .config import Settings
 from .embed import Embedder, load_embedder
 from .errors import IndexCorrupt, IndexMismatch, VankienError
 from .model import Answer, Hit, Passage
+from .question import query_entity
 from .refs import normalise_ref
-from .search import Filters, QueryPlan, highlight_spans, period_key, plan, rrf, same_text, top_rows
+from .search import (
+    Filters,
+    QueryPlan,
+    convex,
+    highlight_spans,
+    mentions,
+    period_key,
+    plan,
+    rrf,
+    same_text,
+    top_rows,
+)
 from .text import NORMALISATION_VERSION, fold
 
 DOC_FIELDS = (
@@ -165,20 +177,51 @@ class Index:
         )
 
     def _fuse(self, q: QueryPlan, mask: np.ndarray | None) -> dict[int, float]:
+        """Lexical and dense evidence fused, plus passages citing a document number asked for."""
         n = self.settings.candidates
-        rankings, weights = [], []
         stream, keys = ("folded", q.folded) if q.unaccented else ("accented", q.accented)
-        rankings.append(top_rows(self.lexical.scores(stream, list(keys), mask), n))
-        weights.append(1.0)
+        lex_scores = self.lexical.scores(stream, list(keys), mask)
+        lex_rows = top_rows(lex_scores, n)
         vector = self.embedder.embed_queries([q.text])[0]
-        _, rows = vectors.search(self.faiss, vector, n, mask)
-        rankings.append([int(r) for r in rows])
-        weights.append(1.0)
-        if q.refs:
-            rankings.append(self._ref_rows(q.refs, mask))
-            weights.append(2.0)
-        fused = rrf(rankings, weights, self.settings.rrf_k)
+        dense_scores, dense_rows = vectors.search(self.faiss, vector, n, mask)
+        ref_rows = self._ref_rows(q.refs, mask) if q.refs else []
+        s = self.settings
+        if s.fusion == "rrf":
+            rankings = [lex_rows, [int(r) for r in dense_rows], ref_rows]
+            fused = rrf(rankings, [1.0, 1.0, 2.0], s.rrf_k)
+        else:
+            candidates = list(dict.fromkeys([*lex_rows, *map(int, dense_rows), *ref_rows]))
+            dense = dict(zip(map(int, dense_rows), map(float, dense_scores), strict=True))
+            missing = [r for r in candidates if r not in dense]
+            if missing:
+                dense |= dict(
+                    zip(missing, vectors.scores(self.faiss, vector, missing), strict=True)
+                )
+            weight = s.lexical_weight_unaccented if q.unaccented else s.lexical_weight
+            fused = convex(
+                {r: float(lex_scores[r]) for r in candidates},
+                dense,
+                weight,
+                bonus={r: s.reference_bonus for r in ref_rows},
+            )
+        fused = self._boost_entity(q, fused)
         return self._boost_period(q, fused)
+
+    def _boost_entity(self, q: QueryPlan, fused: dict[int, float]) -> dict[int, float]:
+        """A question about a named place ("Xã Cao Sơn, Huyện …") is about the passages that
+        name it, not the ones that repeat the wider places given as context."""
+        entity = query_entity(q.text)
+        if entity is None or not fused:
+            return fused
+        best = sorted(fused, key=fused.get, reverse=True)[: self.settings.candidates]
+        pids = [int(self.pids[r]) for r in best]
+        texts = self.passages_by_pid(pids)
+        bonus = self.settings.entity_bonus
+        return fused | {
+            row: fused[row] + bonus
+            for row, pid in zip(best, pids, strict=True)
+            if mentions(texts[pid].text, entity[1])
+        }
 
     def _ref_rows(self, refs: tuple[str, ...], mask: np.ndarray | None) -> list[int]:
         marks = ",".join("?" * len(refs))

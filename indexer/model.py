@@ -99,6 +99,7 @@ class Passage:
     context: str | None = None  # footnote: the citing sentence; table row: the header
     refs: tuple[str, ...] = ()  # document numbers cited in the text, e.g. ("35-NQ/TW",)
     page: int | None = None
+    lexical_text: str = ""  # what BM25 sees: context + text, without a footnote's citing sentence
 
 
 @dataclass(frozen=True)

@@ -67,8 +67,7 @@ _PERIOD = re.compile(
 
 
 def _period(text: str) -> str | None:
-    """The reporting period a query names, folded: "6 tháng đầu năm 2023" → "6 thang dau nam 2023".
-    """
+    """The period a query names, folded: "6 tháng đầu năm 2023" → "6 thang dau nam 2023"."""
     found = _PERIOD.search(re.sub(r"\s+", " ", fold(text)))
     return found.group(0) if found else None
 
@@ -93,6 +92,33 @@ def rrf(
     return fused
 
 
+def convex(
+    lexical: dict[int, float],
+    dense: dict[int, float],
+    lexical_weight: float,
+    bonus: dict[int, float] | None = None,
+) -> dict[int, float]:
+    """Convex combination of max-normalised BM25 and min-max-normalised cosine scores.
+
+    Unlike rank fusion it keeps how far ahead a passage is: an exact lexical match far above
+    the rest is not levelled with a flat run of near-equal cosines.
+
+    >>> fused = convex({1: 10.0, 2: 5.0}, {1: 0.80, 2: 0.90}, 0.7)
+    >>> round(fused[1], 2), round(fused[2], 2)
+    (0.7, 0.65)
+    """
+    top_lex = max(lexical.values(), default=0.0) or 1.0
+    low, high = min(dense.values(), default=0.0), max(dense.values(), default=1.0)
+    span = (high - low) or 1.0
+    bonus = bonus or {}
+    return {
+        row: lexical_weight * max(lexical.get(row, 0.0), 0.0) / top_lex
+        + (1 - lexical_weight) * (dense.get(row, low) - low) / span
+        + bonus.get(row, 0.0)
+        for row in lexical.keys() | dense.keys()
+    }
+
+
 def top_rows(scores: np.ndarray, k: int) -> list[int]:
     """Rows of the k highest positive scores, best first."""
     positive = np.flatnonzero(scores > 0)
@@ -110,13 +136,9 @@ def highlight_spans(text: str, query: QueryPlan) -> list[tuple[int, int]]:
     >>> highlight_spans("Thi hành kỷ luật 95 đảng viên", plan("ky luat"))
     [(9, 16)]
     """
-    if query.unaccented:
-        wanted = {fold(w) for w in _WORD.findall(query.text.lower())}
-        key = fold
-    else:
-        wanted = {syllable_key(w) for w in _WORD.findall(query.text.lower())}
-        key = syllable_key
-    wanted -= _STOP
+    key = fold if query.unaccented else syllable_key
+    stop = _STOP_FOLDED if query.unaccented else _STOP
+    wanted = {key(w) for w in _content_words(query.text)} - stop
     spans: list[tuple[int, int]] = []
     for match in _WORD.finditer(text):
         if key(match.group(0).lower()) in wanted:
@@ -127,9 +149,35 @@ def highlight_spans(text: str, query: QueryPlan) -> list[tuple[int, int]]:
     return spans
 
 
-# Question words and particles that should not light up a passage.
-_STOP = {syllable_key(w) for w in "bao nhiêu mấy là gì nào của và các những có được đã thì".split()}
-_STOP |= {fold(w) for w in "bao nhiêu mấy là gì nào của và các những có được đã thì".split()}
+def _content_words(query: str) -> list[str]:
+    """Query words without the question phrase "bao nhiêu" (its "bao" is also "bảo", "bao phủ")."""
+    words = _WORD.findall(query.lower())
+    folded = [fold(w) for w in words]
+    drop = {
+        i + d
+        for i in range(len(words) - 1)
+        if folded[i : i + 2] == ["bao", "nhieu"]
+        for d in (0, 1)
+    }
+    return [w for i, w in enumerate(words) if i not in drop]
+
+
+# Particles that should not light up a passage; folded, most collide with content words
+# ("thì"/"thi hành", "có"/"cơ", "mấy"/"máy"), so that list is short.
+_STOP = {syllable_key(w) for w in "mấy là gì nào của và các những có được đã thì".split()}
+_STOP_FOLDED = {fold(w) for w in "gì nào của và các những".split()}
+
+
+def mentions(text: str, name: str) -> bool:
+    """Whether `text` names `name` as whole words, accents and case forgiven.
+
+    >>> mentions("các xã Tả Thàng, La Pan Tẩn và Cao Sơn", "cao son")
+    True
+    >>> mentions("xã Cao Sơn A", "Cao Sơn") and not mentions("xã Cao Sơnh", "Cao Sơn")
+    True
+    """
+    words = re.escape(" ".join(fold(name).split()))
+    return re.search(rf"(?<!\w){words}(?!\w)", " ".join(fold(text).split())) is not None
 
 
 def same_text(a: str, b: str) -> bool:

@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS passages (
     pid INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL,
     kind TEXT NOT NULL, text TEXT NOT NULL, embed_text TEXT NOT NULL, embed_hash TEXT NOT NULL,
     section TEXT NOT NULL, paragraph INTEGER NOT NULL, footnote INTEGER, part INTEGER NOT NULL,
-    context TEXT, page INTEGER, refs TEXT NOT NULL, accented TEXT NOT NULL, folded TEXT NOT NULL
+    context TEXT, page INTEGER, refs TEXT NOT NULL, lexical_text TEXT NOT NULL,
+    accented TEXT NOT NULL, folded TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages (doc_id);
 CREATE TABLE IF NOT EXISTS refs (ref TEXT NOT NULL, pid INTEGER NOT NULL);

@@ -63,3 +63,9 @@ def search(
         scores, rows = index.search(query, k)
     keep = rows[0] >= 0
     return scores[0][keep], rows[0][keep]
+
+
+def scores(index: faiss.Index, query: np.ndarray, rows: list[int]) -> list[float]:
+    """Inner products of the query with the stored vectors at `rows`."""
+    stored = index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+    return [float(x) for x in stored @ query.astype(np.float32)]

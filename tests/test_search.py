@@ -1,0 +1,105 @@
+"""Retrieval as users meet it: spelling variants, unaccented queries, cited numbers, periods."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer.build import build_index
+from indexer.config import Settings
+from indexer.index import Index
+from indexer.search import Filters, highlight_spans, plan, rrf
+from tests.toy import ToyEmbedder
+
+DATA = Path(__file__).parent / "data"
+
+
+def _top_ids(index, query, k=3):
+    return [h.passage.id for h in index.search(query, k=k).hits]
+
+
+def test_unaccented_query_finds_the_same_passage(web_index):
+    accented = _top_ids(web_index, "thi hành kỷ luật đảng viên vi phạm", 1)
+    assert _top_ids(web_index, "thi hanh ky luat dang vien vi pham", 1) == accented
+    hit = web_index.search("thi hanh ky luat dang vien", k=1).hits[0]
+    marked = [hit.passage.text[a:b] for a, b in hit.highlights]
+    assert any("kỷ luật" in m for m in marked) and any("thi" in m for m in marked)
+
+
+@pytest.mark.parametrize(
+    ("written", "variant"),
+    [
+        ("nhà văn hóa thôn", "nhà văn hoá thôn"),
+        ("Ủy ban Kiểm tra", "Uỷ ban Kiểm tra"),
+        ("tỷ lệ hộ gia đình", "tỉ lệ hộ gia đình"),
+    ],
+)
+def test_spelling_variants_find_the_same_passages(web_index, written, variant):
+    assert _top_ids(web_index, written) == _top_ids(web_index, variant)
+
+
+def test_document_number_finds_every_passage_citing_it(web_index):
+    hits = web_index.search("Nghị quyết 35-NQ/TW", k=5).hits
+    citing = [h for h in hits if "35-NQ/TW" in h.passage.text]
+    assert len(citing) >= 2
+    assert hits[0].passage.text.count("35-NQ/TW") >= 1
+    typed = web_index.search("nghi quyet 35-nq/tw", k=5).hits
+    assert {h.passage.id for h in typed[:2]} == {h.passage.id for h in citing[:2]}
+
+
+def test_footnote_hit_carries_the_sentence_that_cites_it(web_index):
+    hit = next(
+        h
+        for h in web_index.search("đoàn viên thanh niên dân tộc thiểu số", k=5).hits
+        if h.passage.kind == "footnote"
+    )
+    assert hit.passage.text.startswith("Nữ 140")
+    assert "kết nạp 321 đảng viên mới" in hit.passage.context
+
+
+def test_ask_answers_with_a_verbatim_figure_and_abstains_otherwise(web_index):
+    reply = web_index.ask("có bao nhiêu đảng viên bị kỷ luật")
+    assert reply.answer and "17" in reply.answer
+    assert reply.answer in reply.sentence and reply.sentence in reply.citations[0].passage.text
+    assert web_index.ask("kết quả xổ số miền Nam hôm qua").answer is None
+    assert web_index.ask("lịch thi đấu bóng đá World Cup").answer is None
+
+
+@pytest.fixture(scope="module")
+def two_periods(tmp_path_factory) -> Index:
+    """The same report for two years, different figures: the query's period must decide."""
+    folder = tmp_path_factory.mktemp("periods")
+    text = (DATA / "word_export.txt").read_text(encoding="utf-8")
+    shutil.copy(DATA / "word_export.txt", folder / "bc-2024.txt")
+    older = text.replace("2024", "2023").replace("kỷ luật 17 đảng viên", "kỷ luật 29 đảng viên")
+    (folder / "bc-2023.txt").write_text(older, encoding="utf-8")
+    settings = Settings(index=folder / "index", model="toy")
+    build_index([folder], settings.index, settings, embedder=ToyEmbedder())
+    return Index.open(settings.index, settings, embedder=ToyEmbedder())
+
+
+def test_period_in_the_query_prefers_that_report(two_periods):
+    for year, figure in (("2023", "29"), ("2024", "17")):
+        hit = two_periods.search(f"số đảng viên bị kỷ luật 6 tháng đầu năm {year}", k=1).hits[0]
+        assert two_periods.docs[hit.passage.doc_id].year == int(year)
+        assert f"kỷ luật {figure} đảng viên" in hit.passage.text
+
+
+def test_filters_restrict_to_matching_documents(two_periods):
+    hits = two_periods.search("kỷ luật đảng viên", k=10, filters=Filters(year=2023)).hits
+    assert hits and all(two_periods.docs[h.passage.doc_id].year == 2023 for h in hits)
+    assert not two_periods.search("kỷ luật", filters=Filters(doc_type="Chỉ thị")).hits
+
+
+def test_rrf_rewards_agreement_between_rankings():
+    fused = rrf([[10, 20, 30], [20, 40]], [1.0, 1.0], k=60)
+    assert max(fused, key=fused.get) == 20
+    assert fused[10] > fused[40]
+
+
+def test_highlights_are_diacritic_insensitive_for_unaccented_queries():
+    text = "Tỷ lệ bao phủ bảo hiểm y tế chiếm 90,56%"
+    spans = highlight_spans(text, plan("ty le bao phu bao hiem y te"))
+    assert [text[a:b] for a, b in spans] == ["Tỷ lệ bao phủ bảo hiểm y tế"]
