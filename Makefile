@@ -11,7 +11,7 @@ CORPUS ?= corpus $(wildcard $(SHARED)/corpus-extra)
 
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: setup browser index serve test lint eval clean
+.PHONY: setup browser index serve test eval eval-dev clean
 
 setup: $(VENV)/.installed
 
@@ -41,8 +41,14 @@ test: setup browser
 	$(BIN)/ruff check indexer app tests
 	$(BIN)/pytest -q
 
-eval: index
-	$(BIN)/vankien eval $(SHARED)/eval/dev-extra.jsonl --index $(INDEX)
+# Quality on the shared evaluation sets (each over its own corpus, in its own index).
+eval: setup
+	$(BIN)/vankien build $(SHARED)/corpus-extra --index data/eval-extra || [ $$? -eq 2 ]
+	$(BIN)/vankien eval $(SHARED)/eval/dev-extra.jsonl --index data/eval-extra
+
+eval-dev: setup
+	$(BIN)/vankien build corpus --index data/eval-dev || [ $$? -eq 2 ]
+	$(BIN)/vankien eval $(SHARED)/eval/dev.jsonl --index data/eval-dev
 
 clean:
 	rm -rf $(VENV) data
