@@ -11,7 +11,7 @@ CORPUS ?= corpus $(wildcard $(SHARED)/corpus-extra)
 
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: setup browser index serve test eval eval-dev clean
+.PHONY: setup browser serve test eval eval-dev clean
 
 setup: $(VENV)/.installed
 
@@ -30,12 +30,10 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	else echo "chromium not installed and not root: browser tests will be skipped"; fi
 
-# Exit status 2 means some files were skipped (each is named); the rest is indexed.
-index: setup
-	$(BIN)/vankien build $(CORPUS) --index $(INDEX) || [ $$? -eq 2 ]
-
-serve: index
-	$(BIN)/vankien serve --index $(INDEX) --host $(HOST) --port $(PORT)
+# Brings the index up to date with the corpus (files that cannot be read are named and
+# skipped), then serves it; uploads through the API are kept across restarts.
+serve: setup
+	$(BIN)/vankien serve --index $(INDEX) --host $(HOST) --port $(PORT) $(foreach d,$(CORPUS),--build $(d))
 
 test: setup browser
 	$(BIN)/ruff check indexer app tests

@@ -4,20 +4,33 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, Depends, HTTPException, Path
 from fastapi.responses import JSONResponse
 
 from indexer.view import document_view
 
 from . import schemas
-from .deps import Count, FiltersDep, HolderDep, IndexDep, Offset, QueryDep, SettingsDep
+from .auth import reader
+from .deps import (
+    Count,
+    FiltersDep,
+    HolderDep,
+    IndexDep,
+    LevelDep,
+    Offset,
+    QueryDep,
+    SettingsDep,
+    can_see,
+)
 
 router = APIRouter()
 ERRORS = {
+    401: {"model": schemas.ErrorOut, "description": "a read token is needed, or it is unknown"},
     404: {"model": schemas.ErrorOut, "description": "unknown document id"},
     422: {"model": schemas.ErrorOut, "description": "empty, too long or malformed input"},
     503: {"model": schemas.ErrorOut, "description": "no index loaded; the detail says what to do"},
 }
+READER = [Depends(reader)]  # first, so an unknown caller learns nothing else
 DOC_ID = Path(max_length=200, description="document id, as in /api/documents")
 
 
@@ -28,7 +41,8 @@ def app_version() -> str:
         return "unknown"
 
 
-@router.get("/api/search", response_model=schemas.SearchResponse, responses=ERRORS, tags=["api"])
+@router.get("/api/search", dependencies=READER, response_model=schemas.SearchResponse,
+            responses=ERRORS, tags=["api"])
 def search(index: IndexDep, settings: SettingsDep, q: QueryDep, filters: FiltersDep,
            k: Count = 10, offset: Offset = 0) -> schemas.SearchResponse:
     """Passages that match the query, best first, each with its citation and a link to it."""
@@ -39,26 +53,27 @@ def search(index: IndexDep, settings: SettingsDep, q: QueryDep, filters: Filters
     )
 
 
-@router.get("/api/ask", response_model=schemas.AskResponse, responses=ERRORS, tags=["api"])
+@router.get("/api/ask", dependencies=READER, response_model=schemas.AskResponse,
+            responses=ERRORS, tags=["api"])
 def ask(index: IndexDep, settings: SettingsDep, q: QueryDep,
         filters: FiltersDep) -> schemas.AskResponse:
     """A short answer cut verbatim from a passage, with its citations, or null and why not."""
     return schemas.ask_response(index.ask(q, filters=filters), index.docs, settings.base_url)
 
 
-@router.get("/api/documents", response_model=list[schemas.DocumentSummary], responses=ERRORS,
-            tags=["api"])
+@router.get("/api/documents", dependencies=READER,
+            response_model=list[schemas.DocumentSummary], responses=ERRORS, tags=["api"])
 def documents(index: IndexDep, filters: FiltersDep) -> list[schemas.DocumentSummary]:
     """Indexed documents with their metadata and passage / footnote counts."""
     return [schemas.summary(d) for d in index.documents(filters)]
 
 
-@router.get("/api/documents/{doc_id}", response_model=schemas.DocumentDetail, responses=ERRORS,
-            tags=["api"])
-def document(index: IndexDep, settings: SettingsDep,
+@router.get("/api/documents/{doc_id}", dependencies=READER,
+            response_model=schemas.DocumentDetail, responses=ERRORS, tags=["api"])
+def document(index: IndexDep, settings: SettingsDep, level: LevelDep,
              doc_id: str = DOC_ID) -> schemas.DocumentDetail:
     """One document: metadata, section outline, passages and footnotes."""
-    view = document_view(index, doc_id)
+    view = document_view(index, doc_id) if can_see(index, doc_id, level) else None
     if view is None:
         raise HTTPException(404, f"no document with id {doc_id!r}; see /api/documents for the ids")
     return schemas.document_detail(view, settings.base_url)
@@ -67,11 +82,15 @@ def document(index: IndexDep, settings: SettingsDep,
 @router.get("/healthz", response_model=schemas.Health, responses={503: {"model": schemas.Health}},
             tags=["ops"])
 def healthz(holder: HolderDep):
-    """200 once an index is loaded; 503 with the reason (and the command to build it) otherwise."""
+    """200 once an index is loaded; 503 with the reason (and the command to build it) otherwise.
+
+    Open to anyone, so its counts are of public (level-0) documents only."""
     index = holder.index
     if index is None:
         body = schemas.Health(status="unavailable", version=app_version(),
                               detail=holder.error or "the index is not loaded yet")
         return JSONResponse(body.model_dump(), status_code=503)
-    return schemas.Health(status="ok", documents=len(index.docs), passages=len(index.pids),
+    public = [d for d in index.docs.values() if d.access == 0]
+    return schemas.Health(status="ok", documents=len(public),
+                          passages=sum(d.passages for d in public),
                           version=app_version(), index_version=index.folder.name)

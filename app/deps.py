@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Annotated
 
@@ -13,6 +14,9 @@ from indexer.index import Index
 from indexer.search import Filters
 from indexer.text import clean
 
+from .auth import Access, ReaderDep
+
+log = logging.getLogger("vankien.app")
 MAX_FILTER_CHARS = 200
 MAX_OFFSET = 1000
 
@@ -42,6 +46,15 @@ class IndexHolder:
         """Record why no index could be loaded, keeping any index already served."""
         with self._lock:
             self._error = message
+
+
+def warm_up(index: Index) -> None:
+    """Run one question before serving: underthesea loads its models lazily, and two requests
+    racing through that first load in the thread pool crash with a half-built tagger."""
+    try:
+        index.ask("bao nhiêu đảng viên được kết nạp")
+    except Exception:
+        log.exception("warm-up query failed")
 
 
 class IndexUnavailable(HTTPException):
@@ -93,10 +106,27 @@ def get_query(
     return check_query(q, settings)
 
 
+def visible_level(index: Index, access: Access) -> int | None:
+    """Filters.access for a caller: None when it may see every document (so nothing to mask)."""
+    if access.level is None:
+        return None
+    top = max((d.access for d in index.docs.values()), default=0)
+    return None if access.level >= top else access.level
+
+
+def can_see(index: Index, doc_id: str, level: int | None) -> bool:
+    """Whether a document exists for a caller; one above its level does not (404, never 403)."""
+    doc = index.docs.get(doc_id)
+    return doc is not None and (level is None or doc.access <= level)
+
+
 def make_filters(index: Index, doc_type: str | None = None, issuer: str | None = None,
                  number: str | None = None, year: int | str | None = None,
-                 period: str | None = None, doc_id: str | None = None) -> Filters:
-    """Filters from request strings ("" means any); BadQuery or 404 for values that cannot match."""
+                 period: str | None = None, doc_id: str | None = None,
+                 access: int | None = None) -> Filters:
+    """Filters from request strings ("" means any); BadQuery or 404 for values that cannot match.
+
+    `access` is the caller's visible level (see `visible_level`)."""
     values = {"doc_type": doc_type, "issuer": issuer, "number": number, "period": period,
               "doc_id": doc_id}
     for name, value in values.items():
@@ -110,14 +140,22 @@ def make_filters(index: Index, doc_type: str | None = None, issuer: str | None =
     year = int(year) if year is not None else None
     if year is not None and not 1900 <= year <= 2100:
         raise BadQuery("year must be between 1900 and 2100")
-    if values["doc_id"] is not None and values["doc_id"] not in index.docs:
+    if values["doc_id"] is not None and not can_see(index, values["doc_id"], access):
         raise HTTPException(404, f"no document with id {values['doc_id']!r}; "
                                  "see /api/documents for the ids")
-    return Filters(year=year, **values)
+    return Filters(year=year, access=access, **values)
+
+
+def get_level(index: IndexDep, access: ReaderDep) -> int | None:
+    return visible_level(index, access)
+
+
+LevelDep = Annotated[int | None, Depends(get_level)]
 
 
 def get_filters(
     index: IndexDep,
+    level: LevelDep,
     doc_type: Annotated[str | None, Query(description="loại văn bản, e.g. Báo cáo")] = None,
     issuer: Annotated[str | None, Query(description="cơ quan ban hành (part of the name)")] = None,
     number: Annotated[str | None, Query(description="số ký hiệu, e.g. 35-NQ/TW")] = None,
@@ -125,7 +163,7 @@ def get_filters(
     period: Annotated[str | None, Query(description="kỳ báo cáo: 6 tháng đầu năm 2024")] = None,
     doc_id: Annotated[str | None, Query(description="one document's id")] = None,
 ) -> Filters:
-    return make_filters(index, doc_type, issuer, number, year, period, doc_id)
+    return make_filters(index, doc_type, issuer, number, year, period, doc_id, level)
 
 
 QueryDep = Annotated[str, Depends(get_query)]

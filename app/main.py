@@ -15,18 +15,31 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.config import Settings, get_settings
-from indexer.errors import BadQuery, IndexCorrupt, IndexMismatch, IndexNotFound, VankienError
+from indexer.embed import Embedder
+from indexer.errors import (
+    BadQuery,
+    IndexCorrupt,
+    IndexMismatch,
+    IndexNotFound,
+    IndexWriteError,
+    UnreadableFile,
+    UnsupportedFormat,
+    VankienError,
+)
 from indexer.index import Index
+from indexer.manage import CorpusUnknown, DocumentNotFound, NotAnUpload, UploadTooLarge
 
-from . import api, web
-from .deps import IndexHolder
+from . import admin, api, web
+from .deps import IndexHolder, warm_up
 
 HERE = Path(__file__).parent
 log = logging.getLogger("vankien.app")
 JSON_PREFIXES = ("/api", "/healthz", "/openapi", "/docs", "/redoc")
-STATUS_OF = {BadQuery: 422, IndexNotFound: 503, IndexMismatch: 503, IndexCorrupt: 503}
-TITLES = {404: "Không tìm thấy", 422: "Yêu cầu không hợp lệ", 503: "Chưa có chỉ mục",
-          500: "Lỗi máy chủ"}
+STATUS_OF = {BadQuery: 422, IndexNotFound: 503, IndexMismatch: 503, IndexCorrupt: 503,
+             UploadTooLarge: 413, UnsupportedFormat: 415, UnreadableFile: 422,
+             DocumentNotFound: 404, NotAnUpload: 409, CorpusUnknown: 409, IndexWriteError: 503}
+TITLES = {401: "Cần mã truy cập", 404: "Không tìm thấy", 422: "Yêu cầu không hợp lệ",
+          503: "Chưa có chỉ mục", 500: "Lỗi máy chủ"}
 GENERIC_500 = "internal error; it was logged. Try again, or report the query that caused it."
 HTML_DETAIL = {  # Starlette's and our English defaults, as a reader of the pages should see them
     "Not Found": "Không có trang này.",
@@ -34,8 +47,10 @@ HTML_DETAIL = {  # Starlette's and our English defaults, as a reader of the page
 }
 
 
-def create_app(settings: Settings | None = None, index: Index | None = None) -> FastAPI:
-    """The service; `index` serves an already opened index instead of opening settings.index."""
+def create_app(settings: Settings | None = None, index: Index | None = None,
+               embedder: Embedder | None = None) -> FastAPI:
+    """The service; `index` serves an already opened index instead of opening settings.index,
+    `embedder` replaces the model named in the settings (for loading and for rebuilds)."""
     settings = settings or get_settings()
     app = FastAPI(
         title="vankien",
@@ -45,18 +60,21 @@ def create_app(settings: Settings | None = None, index: Index | None = None) -> 
     )
     app.state.settings = settings
     app.state.holder = IndexHolder(index)
+    app.state.embedder = embedder
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
+    app.include_router(admin.router)
     app.include_router(web.router)
     _install_handlers(app)
     return app
 
 
-def load_index(settings: Settings, holder: IndexHolder) -> Index | None:
+def load_index(settings: Settings, holder: IndexHolder,
+               embedder: Embedder | None = None) -> Index | None:
     """Open settings.index into the holder; on failure record why, so the service still starts."""
     try:
-        index = Index.open(settings.index, settings)
+        index = Index.open(settings.index, settings, embedder=embedder)
     except VankienError as exc:
         log.warning("index not loaded: %s", exc)
         holder.fail(str(exc))
@@ -70,21 +88,13 @@ def load_index(settings: Settings, holder: IndexHolder) -> Index | None:
     return index
 
 
-def warm_up(index: Index) -> None:
-    """Run one question before serving: underthesea loads its models lazily, and two requests
-    racing through that first load in the thread pool crash with a half-built tagger."""
-    try:
-        index.ask("bao nhiêu đảng viên được kết nạp")
-    except Exception:
-        log.exception("warm-up query failed")
-
-
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
     holder: IndexHolder = app.state.holder
     opened = None
     if holder.index is None:
-        opened = await run_in_threadpool(load_index, app.state.settings, holder)
+        opened = await run_in_threadpool(load_index, app.state.settings, holder,
+                                         app.state.embedder)
     if holder.index is not None:
         await run_in_threadpool(warm_up, holder.index)
     yield

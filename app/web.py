@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from indexer.errors import BadQuery
 from indexer.index import Index
 from indexer.model import Passage
+from indexer.search import Filters
 from indexer.view import (
     DocumentView,
     citation_label,
@@ -19,8 +21,16 @@ from indexer.view import (
     vietnamese_date,
 )
 
-from . import schemas
-from .deps import MAX_OFFSET, HolderDep, SettingsDep, check_query, make_filters
+from . import auth, schemas
+from .deps import (
+    MAX_OFFSET,
+    HolderDep,
+    SettingsDep,
+    can_see,
+    check_query,
+    make_filters,
+    visible_level,
+)
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 10
@@ -33,6 +43,9 @@ def home(request: Request, holder: HolderDep, settings: SettingsDep, q: str | No
          doc_type: str | None = None, year: str | None = None, number: str | None = None,
          offset: str | None = None):
     """The search page: box, filters, short answer, cited results, paging."""
+    access = _access(request)
+    if not isinstance(access, auth.Access):
+        return access  # the login form, or a redirect that moves ?token= into a cookie
     index = holder.index
     form = {"q": q or "", "doc_type": doc_type or "", "year": year or "", "number": number or ""}
     context = {"form": form, "index_error": None, "error": None, "results": [], "answer": None}
@@ -40,13 +53,14 @@ def home(request: Request, holder: HolderDep, settings: SettingsDep, q: str | No
         hint = BUILD_HINT.format(index=settings.index)
         context |= {"index_error": holder.error, "build_hint": hint}
         return _render(request, "index.html", context, 503)
-    context |= _options(index)
+    level = visible_level(index, access)
+    context |= _options(index, level)
     if not (q or "").strip():
-        context["documents"] = index.documents()
+        context["documents"] = index.documents(Filters(access=level))
         return _render(request, "index.html", context)
     try:
         text = check_query(q, settings)
-        filters = make_filters(index, doc_type, None, number, year)
+        filters = make_filters(index, doc_type, None, number, year, access=level)
         start = _offset(offset)
     except BadQuery as exc:
         context["error"] = _vietnamese(str(exc), settings.max_query_chars)
@@ -63,10 +77,14 @@ def home(request: Request, holder: HolderDep, settings: SettingsDep, q: str | No
 def document_page(request: Request, holder: HolderDep, settings: SettingsDep, doc_id: str,
                   hl: str | None = None):
     """A document as its readers know it, with the cited passage highlighted."""
+    access = _access(request)
+    if not isinstance(access, auth.Access):
+        return access
     index = holder.index
     if index is None:
         raise HTTPException(503, holder.error or "the index is not loaded yet")
-    view = document_view(index, doc_id)
+    visible = can_see(index, doc_id, visible_level(index, access))
+    view = document_view(index, doc_id) if visible else None
     if view is None:
         raise HTTPException(404, f"Không có văn bản mã “{doc_id[:200]}”.")
     target = index.passage(hl) if hl and len(hl) <= 300 else None
@@ -76,6 +94,62 @@ def document_page(request: Request, holder: HolderDep, settings: SettingsDep, do
                "blocks": _blocks(view, target), "footnotes": _footnotes(view, target),
                "target": target}
     return _render(request, "document.html", context)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/"):
+    """A small form that keeps a read token in an HttpOnly cookie."""
+    return _login(request, None, next, 200)
+
+
+@router.post("/login")
+def login(request: Request, settings: SettingsDep, token: Annotated[str, Form(max_length=500)],
+          next: Annotated[str, Form(max_length=2000)] = "/"):
+    if auth.token_access(token.strip(), settings) is None:
+        return _login(request, "Mã truy cập không đúng.", next, 401)
+    return _remember(request, token.strip(), _local(next))
+
+
+@router.post("/logout")
+def logout():
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(auth.COOKIE, path="/")
+    return response
+
+
+def _access(request: Request) -> auth.Access | HTMLResponse | RedirectResponse:
+    """The reader's access, or the response to send instead (login form, cookie redirect)."""
+    token = request.query_params.get("token")
+    if token:  # keep it out of the address bar, the history and the logs of later requests
+        rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+        url = request.url.path + ("?" + urlencode(rest) if rest else "")
+        return _remember(request, token.strip(), url)
+    try:
+        return auth.reader(request)
+    except auth.Unauthorized as exc:
+        known = request.cookies.get(auth.COOKIE) or auth.bearer(request)
+        message = "Mã truy cập không đúng." if known else "Trang này cần mã truy cập."
+        response = _login(request, message, str(request.url.path), 401)
+        response.headers.update(exc.headers or {})
+        return response
+
+
+def _login(request: Request, message: str | None, next_url: str, status: int) -> HTMLResponse:
+    context = {"message": message, "next": _local(next_url),
+               "signed_in": bool(request.cookies.get(auth.COOKIE))}
+    return _render(request, "login.html", context, status)
+
+
+def _remember(request: Request, token: str, url: str) -> RedirectResponse:
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(auth.COOKIE, token, httponly=True, samesite="lax", path="/",
+                        secure=request.url.scheme == "https")
+    return response
+
+
+def _local(url: str) -> str:
+    """A path on this site, never another site ("//evil.example" → "/")."""
+    return url if url.startswith("/") and not url.startswith(("//", "/\\")) else "/"
 
 
 def _render(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
@@ -99,8 +173,8 @@ def _offset(raw: str | None) -> int:
     return int(raw)
 
 
-def _options(index: Index) -> dict:
-    docs = index.documents()
+def _options(index: Index, level: int | None) -> dict:
+    docs = index.documents(Filters(access=level))
     return {
         "doc_types": sorted({d.doc_type for d in docs if d.doc_type}),
         "years": sorted({d.year for d in docs if d.year}, reverse=True),

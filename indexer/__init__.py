@@ -1,0 +1,26 @@
+"""vankien's library: build an index of văn kiện and query it.
+
+>>> from indexer import Index, Settings, build_index
+"""
+
+from .build import BuildReport, build_index
+from .config import Settings, get_settings
+from .errors import VankienError
+from .index import DocInfo, Index, SearchResult
+from .model import Answer, Hit, Passage
+from .search import Filters
+
+__all__ = [
+    "Answer",
+    "BuildReport",
+    "DocInfo",
+    "Filters",
+    "Hit",
+    "Index",
+    "Passage",
+    "SearchResult",
+    "Settings",
+    "VankienError",
+    "build_index",
+    "get_settings",
+]

@@ -62,6 +62,14 @@ class _Timer:
         )
 
 
+@dataclass(frozen=True)
+class FileInfo:
+    """What a caller knows of a file beyond its bytes (an upload's original name, its level)."""
+
+    name: str
+    access: int = 0
+
+
 DOCUMENT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".docx", ".pdf"}
 
 
@@ -110,11 +118,14 @@ def build_index(
     embedder: Embedder | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     access: int = 0,
+    info: Callable[[Path], FileInfo | None] | None = None,
 ) -> BuildReport:
     """Bring the index at `index` up to date with the files under `folders`.
 
     Only new and changed files are parsed; passages whose context-carrying text did not change
     keep their vectors. Nothing is visible to readers until the new version is published.
+    `info` may name a file and set its access level (else: its file name and `access`); an
+    unchanged file whose stated name or level changed is updated without being re-read.
     """
     report = BuildReport()
     timer = _Timer(report)
@@ -126,7 +137,8 @@ def build_index(
         staging = store.stage(index)
         db = store.connect(staging / store.CATALOGUE)
         try:
-            dirty = _sync_documents(db, files, report, timer, settings, progress, access)
+            describe = _describer(info, access)
+            dirty = _sync_documents(db, files, report, timer, settings, progress, describe)
             if stale_keys:
                 _resegment(db, timer)
             dirty |= previous is None or stale_keys
@@ -192,7 +204,17 @@ def _resegment(db: sqlite3.Connection, timer: _Timer) -> None:
     timer.add("segment", started)
 
 
-def _sync_documents(db, files, report, timer, settings, progress, access) -> bool:
+def _describer(info, access: int) -> Callable[[Path], tuple[FileInfo, bool]]:
+    """(name and level of a file, whether the caller stated them) for `_sync_documents`."""
+
+    def describe(path: Path) -> tuple[FileInfo, bool]:
+        given = info(path) if info else None
+        return (given, True) if given else (FileInfo(path.name, access), False)
+
+    return describe
+
+
+def _sync_documents(db, files, report, timer, settings, progress, describe) -> bool:
     """Parse new/changed files into the catalogue, drop removed ones; True if anything changed."""
     known = {row["source"]: row for row in db.execute("SELECT * FROM documents")}
     taken = {row["doc_id"] for row in known.values()}
@@ -210,11 +232,18 @@ def _sync_documents(db, files, report, timer, settings, progress, access) -> boo
             report.skipped.append((str(path), f"cannot be read: {exc.strerror}"))
             continue
         old = known.get(source)
+        meta, stated = describe(path)
         if old is not None and old["content_hash"] == digest:
-            report.unchanged += 1
+            if stated and (old["name"], old["access"]) != (meta.name, meta.access):
+                db.execute("UPDATE documents SET name = ?, access = ? WHERE doc_id = ?",
+                           (meta.name, meta.access, old["doc_id"]))
+                report.changed.append(meta.name)
+                dirty = True
+            else:
+                report.unchanged += 1
             continue
         started = time.perf_counter()
-        doc_id = old["doc_id"] if old else make_doc_id(path.name, taken)
+        doc_id = old["doc_id"] if old else make_doc_id(meta.name, taken)
         try:
             if path.suffix.lower() not in DOCUMENT_SUFFIXES:
                 raise VankienError(
@@ -222,7 +251,7 @@ def _sync_documents(db, files, report, timer, settings, progress, access) -> boo
                     + " ".join(sorted(DOCUMENT_SUFFIXES))
                 )
             raw = read(path)
-            doc = assemble(raw, doc_id=doc_id, source=path.name)
+            doc = assemble(raw, doc_id=doc_id, source=meta.name)
             if not doc.blocks:
                 raise VankienError("no text content found")
             passages = chunk(doc, settings.max_passage_chars, settings.overlap_sentences)
@@ -237,9 +266,9 @@ def _sync_documents(db, files, report, timer, settings, progress, access) -> boo
         started = time.perf_counter()
         if old is not None:
             _delete_document(db, doc_id)
-        _insert_document(db, doc, source, digest, keyed, access)
+        _insert_document(db, doc, source, digest, keyed, meta.access)
         timer.add("write", started)
-        (report.changed if old else report.added).append(path.name)
+        (report.changed if old else report.added).append(meta.name)
         report.new_passages += len(passages)
         dirty = True
     db.commit()

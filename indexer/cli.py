@@ -58,15 +58,18 @@ def main() -> None:
 @click.option("--access", default=0, show_default=True, help="Access level of these documents.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def build(folders, index, model, access, as_json) -> None:
-    """Index FOLDERS (new, changed and removed files only) into the index folder."""
-    from .build import build_index
+    """Index FOLDERS (new, changed and removed files only) into the index folder.
+
+    Documents uploaded through the service stay indexed.
+    """
+    from .manage import reindex
 
     settings = _settings(index=index, model=model)
     started = time.perf_counter()
     try:
         with _progress(disable=as_json) as update:
-            report = build_index(
-                list(folders), settings.index, settings, progress=update, access=access
+            report = reindex(
+                settings.index, list(folders), settings, progress=update, access=access
             )
     except VankienError as exc:
         _fail(exc, 1)
@@ -288,12 +291,15 @@ def serve(index, model, host, port, build_from) -> None:
 
     from app.main import create_app
 
-    settings = _settings(index=index, model=model, host=host, port=port)
+    settings = _settings(
+        index=index, model=model, host=host, port=port, corpus=list(build_from) or None
+    )
     if build_from:
-        from .build import build_index
+        from .manage import reindex
 
         try:
-            report = build_index(list(build_from), settings.index, settings)
+            with _progress(disable=False) as update:
+                report = reindex(settings.index, list(build_from), settings, progress=update)
         except VankienError as exc:
             _fail(exc)
         for path, reason in report.skipped:
@@ -314,6 +320,44 @@ def convert_e5(out_dir, dtype) -> None:
     except VankienError as exc:
         _fail(exc)
     err.print(f"wrote {path}")
+
+
+@main.command()
+@click.option("--quick", is_flag=True, help="CI-sized run: 1k and 10k passages, few requests.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("bench-results"),
+    show_default=True,
+    help="Folder for bench.json, bench.md and bench.png.",
+)
+@click.option("--sizes", default=None, help="Passage counts, e.g. 1000,10000,100000,1000000.")
+@click.option(
+    "--random-vectors",
+    is_flag=True,
+    help="Random unit vectors beyond the embedded passages (default: mixtures of real).",
+)
+@click.option("--requests", type=int, default=None, help="Requests per latency run.")
+def bench(quick, out_dir, sizes, random_vectors, requests) -> None:
+    """Measure indexing speed, HTTP latency against its floors, memory and ANN recall."""
+    from dataclasses import replace
+
+    from .bench import BenchConfig, quick_config, run_bench
+
+    config = quick_config(out_dir) if quick else BenchConfig(out=out_dir)
+    changes = {"settings": get_settings()}
+    if sizes:
+        changes["sizes"] = tuple(int(s) for s in sizes.split(",") if s.strip())
+    if random_vectors:
+        changes["fill"] = "random"
+    if requests:
+        changes["requests"] = requests
+    try:
+        result = run_bench(replace(config, **changes), say=lambda m: err.print(m, highlight=False))
+    except (VankienError, RuntimeError) as exc:
+        _fail(exc)
+    out.print_json(json.dumps(result, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -35,9 +35,13 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     max_query_chars: int = 1000
-    read_token: str | None = None
-    admin_token: str | None = None
+    read_token: str | None = None  # level-0 token; once set, no anonymous reads
+    admin_token: str | None = None  # needed to upload, delete, reindex; sees every document
+    read_tokens: dict[str, int] = {}  # token → highest access level it sees, e.g. {"tok-a": 1}
     base_url: str = ""
+    max_upload_bytes: int = 20 * 1024 * 1024
+    # the folders the service indexes besides INDEX/uploads (`vankien serve --build corpus/`)
+    corpus: list[Path] = []
 
     backend: str = "faiss"
     milvus_uri: str = "./milvus.db"

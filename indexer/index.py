@@ -111,11 +111,18 @@ class Index:
         try:
             pids = np.load(folder / "pids.npy")
             lex = lexical.Lexical.load(folder)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, KeyError) as exc:
             raise IndexCorrupt(f"{folder} is incomplete ({exc}); rebuild the index") from exc
         faiss_index = vectors.load(folder, manifest["dim"], len(pids))
-        db = store.connect(folder / store.CATALOGUE, readonly=True)
-        return cls(folder, manifest, db, embedder, faiss_index, lex, pids, settings)
+        db = _open_catalogue(folder, manifest, pids, lex)
+        try:
+            return cls(folder, manifest, db, embedder, faiss_index, lex, pids, settings)
+        except (sqlite3.DatabaseError, KeyError) as exc:  # a pid of pids.npy not in the catalogue
+            db.close()
+            raise IndexCorrupt(
+                f"{folder / store.CATALOGUE} does not match the other files ({exc!r}); "
+                "rebuild the index"
+            ) from exc
 
     def _load_docs(self) -> dict[str, DocInfo]:
         counts = dict(self.db.execute("SELECT doc_id, count(*) FROM passages GROUP BY doc_id"))
@@ -284,6 +291,38 @@ def _check_manifest(manifest: dict, settings: Settings, folder: Path) -> None:
             f"settings ask for {settings.model!r}: set VANKIEN_MODEL="
             f"{manifest.get('model')} or rebuild the index"
         )
+    if not isinstance(manifest.get("dim"), int) or not isinstance(manifest.get("counts"), dict):
+        raise IndexCorrupt(
+            f"{folder / store.MANIFEST} lacks the dimension or counts; rebuild the index"
+        )
+
+
+def _open_catalogue(
+    folder: Path, manifest: dict, pids: np.ndarray, lex: lexical.Lexical
+) -> sqlite3.Connection:
+    """The catalogue, its row counts checked against the manifest, pids.npy and BM25.
+
+    Cheap at any size (SQLite checks its own file size on the first read), and it makes a
+    truncated or swapped file fail here with a clear message rather than at the first query.
+    """
+    path = folder / store.CATALOGUE
+    try:
+        db = store.connect(path, readonly=True)
+        counts = {
+            table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("documents", "passages")
+        }
+    except sqlite3.DatabaseError as exc:
+        raise IndexCorrupt(f"{path} cannot be read ({exc}); rebuild the index") from exc
+    expected = {t: manifest["counts"].get(t) for t in counts}
+    lexical_rows = {int(r.scores["num_docs"]) for r in lex.retrievers.values()}
+    if counts != expected or lexical_rows != {len(pids)} or counts["passages"] != len(pids):
+        db.close()
+        raise IndexCorrupt(
+            f"{folder} is inconsistent: the catalogue holds {counts}, the manifest says "
+            f"{expected}, {len(pids)} vectors, BM25 rows {sorted(lexical_rows)}; rebuild the index"
+        )
+    return db
 
 
 def _doc_allowed(doc: DocInfo, f: Filters) -> bool:

@@ -82,11 +82,14 @@ def require_version(index: Path) -> Path:
 
 def read_manifest(folder: Path) -> dict:
     try:
-        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise IndexCorrupt(f"{folder} has no {MANIFEST}; rebuild the index") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise IndexCorrupt(f"{folder / MANIFEST} is damaged ({exc}); rebuild the index") from exc
+    if not isinstance(manifest, dict):
+        raise IndexCorrupt(f"{folder / MANIFEST} is not a JSON object; rebuild the index")
+    return manifest
 
 
 def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
@@ -141,22 +144,37 @@ def stage(index: Path) -> Path:
 def publish(index: Path, staging: Path, manifest: dict) -> Path:
     """Write the manifest, make the version durable, and switch CURRENT to it atomically."""
     name = time.strftime("v%Y%m%dT%H%M%S") + f"-{time.time_ns() % 1_000_000:06d}"
+    final = index / "versions" / name
+    pointer = index / "CURRENT.tmp"
     try:
         (staging / MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
         )
         _fsync_tree(staging)
-        final = index / "versions" / name
         os.rename(staging, final)
-        pointer = index / "CURRENT.tmp"
         pointer.write_text(name + "\n", encoding="utf-8")
         _fsync_file(pointer)
         os.replace(pointer, index / "CURRENT")
         _fsync_dir(index)
     except OSError as exc:
+        _abandon(index, final, pointer)
         raise IndexWriteError(f"cannot publish the index in {index}: {exc.strerror}") from exc
     _prune(index, keep=final)
     return final
+
+
+def _abandon(index: Path, final: Path, pointer: Path) -> None:
+    """After a failed publish (disk full), free what it wrote unless CURRENT already names it."""
+    with contextlib.suppress(OSError):
+        pointer.unlink(missing_ok=True)
+    try:
+        active = (index / "CURRENT").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        active = None
+    except OSError:
+        return  # cannot tell which version is active: keep everything
+    if active != final.name:
+        shutil.rmtree(final, ignore_errors=True)
 
 
 def _prune(index: Path, keep: Path) -> None:

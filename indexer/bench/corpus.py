@@ -74,7 +74,10 @@ def sentence_pool(docs: list[Document], limit: int | None = None) -> Pool:
                 if len(text) >= 20 and (limit is None or len(found) < limit):
                     found.append(
                         Sentence(
-                            text, d, passage.section, tuple(word_keys(text)),
+                            text,
+                            d,
+                            passage.section,
+                            tuple(word_keys(text)),
                             tuple(folded_keys(text)),
                         )
                     )
@@ -120,5 +123,13 @@ def embed_texts(pool: Pool, synthetic: Synthetic, count: int) -> list[str]:
 
 def key_streams(pool: Pool, synthetic: Synthetic, stream: str) -> list[list[str]]:
     """One lexical stream ("accented" or "folded") for every passage, from the cached keys."""
-    field = stream
-    return [[k for s in parts for k in getattr(pool.sentences[s], field)] for parts in synthetic.parts]
+    keyer = word_keys if stream == "accented" else folded_keys
+    heads: dict[tuple[int, str], list[str]] = {}
+    out = []
+    for parts in synthetic.parts:
+        first = pool.sentences[parts[0]]
+        head = heads.get((first.doc, first.section))
+        if head is None:
+            head = heads[(first.doc, first.section)] = keyer(prefix(pool, parts))
+        out.append(head + [k for s in parts for k in getattr(pool.sentences[s], stream)])
+    return out

@@ -1,0 +1,221 @@
+"""Write routes: upload, delete, reindex. Each answers when the new index is being served.
+
+The build runs in a worker thread, so searches keep being answered from the previous index;
+the new version is opened and warmed up, then swapped in at once. Requests already running
+finish on the index they started with (its SQLite connection closes when the last one lets go).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Path, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from indexer import manage, store
+from indexer.build import BuildReport
+from indexer.config import Settings
+from indexer.embed import Embedder, load_embedder
+from indexer.index import Index
+
+from . import schemas
+from .auth import AdminDep
+from .deps import warm_up
+
+router = APIRouter(tags=["admin"])
+FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the other fields
+WRITE_ERRORS = {
+    401: {"model": schemas.ErrorOut, "description": "no admin token was sent"},
+    403: {
+        "model": schemas.ErrorOut,
+        "description": "wrong token, or writing is disabled (VANKIEN_ADMIN_TOKEN not set)",
+    },
+    409: {
+        "model": schemas.ErrorOut,
+        "description": "the document is in a corpus folder, or the corpus folders are unknown",
+    },
+    503: {"model": schemas.ErrorOut, "description": "another build holds the index folder"},
+}
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": ".docx, .pdf, .txt or .md (checked by content)",
+                        },
+                        "access": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "default": 0,
+                            "description": "access level; 0 = public",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+class Skipped(BaseModel):
+    file: str
+    reason: str
+
+
+class BuildOut(BaseModel):
+    """What the reindex did; the index described is the one now being served."""
+
+    doc_id: str | None = Field(None, description="the uploaded document's id")
+    version: str | None = Field(description="the index version now served")
+    documents: int
+    passages: int
+    footnotes: int
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+    unchanged: int
+    embedded: int = Field(description="passages embedded by this build")
+    skipped: list[Skipped] = Field(description="corpus files that could not be read, and why")
+    seconds: float
+
+
+def build_out(report: BuildReport, doc_id: str | None = None) -> BuildOut:
+    return BuildOut(
+        doc_id=doc_id,
+        version=report.version,
+        documents=report.documents,
+        passages=report.passages,
+        footnotes=report.footnotes,
+        added=report.added,
+        changed=report.changed,
+        removed=report.removed,
+        unchanged=report.unchanged,
+        embedded=report.embedded,
+        skipped=[Skipped(file=f, reason=r) for f, r in report.skipped],
+        seconds=round(sum(report.seconds.values()), 3),
+    )
+
+
+@router.post(
+    "/api/documents",
+    response_model=BuildOut,
+    responses=WRITE_ERRORS
+    | {
+        413: {"model": schemas.ErrorOut, "description": "above VANKIEN_MAX_UPLOAD_BYTES"},
+        415: {"model": schemas.ErrorOut, "description": "not a .docx, .pdf or text document"},
+        422: {
+            "model": schemas.ErrorOut,
+            "description": "the document cannot be read; nothing kept",
+        },
+    },
+    openapi_extra=UPLOAD_BODY,
+)
+async def upload(request: Request, _: AdminDep) -> BuildOut:
+    """Add a document (multipart field `file`, optional `access` level) and reindex.
+
+    Synchronous: answers 200 once the new index, holding the document, is served. The type is
+    decided by content and the document parsed before anything is stored. The file is kept as
+    INDEX/uploads/<sha256>.<ext>; its name is only shown."""
+    settings: Settings = request.app.state.settings
+    limit = settings.max_upload_bytes
+    if int(request.headers.get("content-length") or 0) > limit + FORM_OVERHEAD:
+        raise HTTPException(
+            413, f"the upload is larger than {limit:,} bytes (VANKIEN_MAX_UPLOAD_BYTES)"
+        )
+    async with request.form(max_files=1, max_fields=4) as form:
+        file, access = form.get("file"), _access(form.get("access"))
+        if not isinstance(file, UploadFile):
+            raise HTTPException(422, "send the document as the multipart form field `file`")
+        data = await file.read(limit + 1)  # one byte more tells a file at the limit from a bigger
+        name = file.filename or "upload"
+
+    def add(embedder: Embedder) -> tuple[str, BuildReport]:
+        return manage.add_document(
+            settings.index, settings.corpus, data, name, settings, access, embedder
+        )
+
+    doc_id, report = await run_in_threadpool(_write, request, add)
+    return build_out(report, doc_id)
+
+
+@router.delete(
+    "/api/documents/{doc_id}",
+    response_model=BuildOut,
+    responses=WRITE_ERRORS
+    | {
+        404: {"model": schemas.ErrorOut, "description": "unknown document id"},
+    },
+)
+async def delete(request: Request, _: AdminDep, doc_id: str = Path(max_length=200)) -> BuildOut:
+    """Remove an uploaded document and reindex; 200 once the index without it is served.
+
+    A document from a corpus folder is refused (409): remove its file there, then reindex."""
+    settings: Settings = request.app.state.settings
+
+    def remove(embedder: Embedder) -> BuildReport:
+        return manage.remove_document(settings.index, settings.corpus, doc_id, settings, embedder)
+
+    return build_out(await run_in_threadpool(_write, request, remove))
+
+
+@router.post("/api/reindex", response_model=BuildOut, responses=WRITE_ERRORS)
+async def reindex(request: Request, _: AdminDep) -> BuildOut:
+    """Pick up added, changed and removed files in the corpus folders and uploads.
+
+    Incremental; answers 200 with the summary once the new index is served."""
+    settings: Settings = request.app.state.settings
+
+    def build(embedder: Embedder) -> BuildReport:
+        return manage.reindex(settings.index, settings.corpus, settings, embedder)
+
+    return build_out(await run_in_threadpool(_write, request, build))
+
+
+def _access(raw) -> int:
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not text:
+        return 0
+    if not (text.isascii() and text.isdigit()):
+        raise HTTPException(422, "access must be a whole number ≥ 0 (0 = public)")
+    return int(text)
+
+
+def _write(request: Request, action):
+    """Run a change, then serve the version it published; one writer at a time."""
+    state = request.app.state
+    settings: Settings = state.settings
+    with manage.writer_lock(settings.index):
+        embedder = _embedder(state)
+        result = action(embedder)
+        _serve_current(state, embedder)
+    return result
+
+
+def _embedder(state) -> Embedder:
+    """The embedder the served index uses, so a build never loads a second model."""
+    if state.embedder is None:
+        index = state.holder.index
+        state.embedder = (
+            index.embedder
+            if index is not None
+            else load_embedder(state.settings.model, state.settings.threads)
+        )
+    return state.embedder
+
+
+def _serve_current(state, embedder: Embedder) -> None:
+    settings: Settings = state.settings
+    current = store.current_version(settings.index)
+    served = state.holder.index
+    if current is None or (served is not None and served.folder.name == current.name):
+        return
+    new = Index.open(settings.index, settings, embedder=embedder)
+    warm_up(new)
+    state.holder.swap(new)  # the old Index is closed by the GC once no request holds it

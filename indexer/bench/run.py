@@ -1,0 +1,249 @@
+"""`vankien bench`: indexing speed, HTTP latency against its floors, memory and ANN recall."""
+
+from __future__ import annotations
+
+import gc
+import json
+import platform
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..config import Settings
+from ..embed import load_embedder
+from ..text import fold
+from .ann import recommend, sweep
+from .corpus import (
+    Pool,
+    Synthetic,
+    embed_texts,
+    key_streams,
+    read_documents,
+    sentence_pool,
+    synthesize,
+)
+from .embeddings import cached_embeddings, extend
+from .floors import measure_floors, query_vectors
+from .indexing import measure_indexing
+from .report import chart, markdown
+from .service import load, serve, warm
+from .synthindex import write_index
+from .targets import memory, overhead
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared"
+ROUTES = ("search", "ask")
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    out: Path
+    sizes: tuple[int, ...] = (1_000, 10_000, 100_000, 1_000_000)
+    fill: str = "mixed"  # vectors beyond the really embedded rows: "mixed" or "random"
+    embed_count: int = 2_000  # passages really embedded by the model (cached)
+    requests: int = 200
+    clients: tuple[int, ...] = (1, 8)
+    run_budget_s: float = 180.0
+    queries: int = 60
+    warm_requests: int = 10
+    indexing_folders: tuple[Path, ...] | None = None  # None: corpus-extra, else tests/data
+    sentence_folders: tuple[Path, ...] | None = None
+    cache: Path = REPO / "data" / "bench-cache"
+    keep_indexes: bool = False
+    settings: Settings = field(default_factory=Settings)
+
+
+def quick_config(out: Path, **changes) -> BenchConfig:
+    """CI-sized: 1k real embedded passages, 10k with random vectors, tests/data indexing."""
+    base = BenchConfig(
+        out=out,
+        sizes=(1_000, 10_000),
+        fill="random",
+        embed_count=1_000,
+        requests=30,
+        run_budget_s=45.0,
+        indexing_folders=(REPO / "tests" / "data",),
+    )
+    return replace(base, **changes)
+
+
+def _real_corpus() -> tuple[Path, ...]:
+    extra = SHARED / "corpus-extra"
+    return (extra,) if extra.is_dir() else (REPO / "tests" / "data",)
+
+
+def bench_queries(pool: Pool, count: int = 60, seed: int = 1) -> list[str]:
+    """Real questions from the shared eval files, topped up with sentence fragments, a third
+    of them typed without accents ("so dang vien…")."""
+    queries = []
+    for name in ("dev-extra.jsonl", "dev.jsonl"):
+        path = SHARED / "eval" / name
+        if path.exists():
+            lines = path.read_text(encoding="utf-8").splitlines()
+            queries += [json.loads(line)["query"] for line in lines if line.strip()]
+    rng = np.random.default_rng(seed)
+    while len(queries) < count:
+        words = pool.sentences[int(rng.integers(len(pool.sentences)))].text.split()
+        start = int(rng.integers(0, max(1, len(words) - 6)))
+        fragment = " ".join(words[start : start + int(rng.integers(3, 9))])
+        queries.append(fold(fragment) if len(queries) % 3 == 0 else fragment)
+    order = rng.permutation(len(queries))[:count]
+    return [queries[i] for i in order]
+
+
+def run_bench(config: BenchConfig, say: Callable[[str], None] = print) -> dict:
+    """Run every measurement, write bench.json, bench.md and bench.png under config.out."""
+    started = time.time()
+    out, settings = config.out, config.settings
+    work = out / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    embedder = load_embedder(settings.model, settings.threads)
+    folders = list(config.indexing_folders or _real_corpus())
+    say(f"indexing {', '.join(map(str, folders))} in a child process")
+    indexing = measure_indexing(folders, work / "indexing", settings)
+    pool = sentence_pool(read_documents(list(config.sentence_folders or _real_corpus())))
+    say(f"{len(pool.sentences)} real sentences from {len(pool.docs)} documents")
+    synthetic = synthesize(pool, max(config.sizes))
+    real_rows = min(config.embed_count, max(config.sizes))
+    say(f"embedding {real_rows} recombined passages (cached under {config.cache})")
+    base = cached_embeddings(embed_texts(pool, synthetic, real_rows), embedder, config.cache)
+    queries = bench_queries(pool, config.queries)
+    qvec = query_vectors(embedder, queries)
+    sizes, sweeps = [], []
+    for n in sorted(config.sizes):
+        say(f"--- {n:,} passages")
+        entry, ann = measure_size(
+            config, pool, _head(synthetic, n), base, queries, qvec, embedder, say
+        )
+        sizes.append(entry)
+        sweeps.append(ann)
+        gc.collect()
+        # written after every size, so a run stopped early still leaves what it measured
+        result = _result(config, indexing, sizes, sweeps, started)
+        write_outputs(result, out)
+    if not config.keep_indexes:
+        shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def _head(synthetic: Synthetic, n: int) -> Synthetic:
+    doc_of = synthetic.doc_of[:n]
+    return Synthetic(doc_of=doc_of, parts=synthetic.parts[:n], docs=int(doc_of[-1]) + 1)
+
+
+def measure_size(config, pool, synthetic, base, queries, qvec, embedder, say) -> tuple[dict, dict]:
+    """Build one synthetic index, measure floors and ANN in-process, then latency over HTTP."""
+    n, settings = len(synthetic.parts), config.settings
+    t0 = time.perf_counter()
+    streams = {s: key_streams(pool, synthetic, s) for s in ("accented", "folded")}
+    matrix = extend(base, n, config.fill, embedder.dim, seed=n)
+    prepared_s = time.perf_counter() - t0
+    index = config.out / "work" / f"index-{n}"
+    folder, faiss_index, lex, seconds = write_index(
+        index, pool, synthetic, streams, matrix, settings, embedder.name
+    )
+    say(f"written in {sum(seconds.values()) + prepared_s:.0f} s: {seconds}")
+    hnsw = faiss_index if "HNSW" in type(faiss_index).__name__ else None
+    ann = sweep(matrix, qvec, hnsw)
+    floors = measure_floors(embedder, faiss_index, lex, queries, settings.candidates)
+    faiss_type = type(faiss_index).__name__
+    del matrix, faiss_index, lex, hnsw
+    gc.collect()
+    latency, rss = _latency(config, index, queries, say)
+    entry = {
+        "passages": n,
+        "documents": synthetic.docs,
+        "faiss": faiss_type,
+        "vectors": {"real_rows": min(n, len(base)), "fill": config.fill},
+        "build_seconds": {"prepare": round(prepared_s, 1)}
+        | {k: round(v, 1) for k, v in seconds.items()},
+        "latency": latency,
+        "floors": floors,
+        "overhead": overhead(n, latency, floors),
+        "memory": memory(folder, rss, settings.model),
+        "ann": ann,
+    }
+    if not config.keep_indexes:
+        shutil.rmtree(index, ignore_errors=True)
+    return entry, ann
+
+
+def _latency(config: BenchConfig, index: Path, queries: list[str], say) -> tuple[dict, float]:
+    log = config.out / "work" / "service.log"
+    latency: dict[str, dict] = {route: {} for route in ROUTES}
+    with serve(index, config.settings.model, log) as service:
+        warm(service.url, queries, config.warm_requests)
+        for route in ROUTES:
+            for clients in config.clients:
+                latency[route][str(clients)] = load(
+                    service.url,
+                    f"/api/{route}",
+                    queries,
+                    config.requests,
+                    clients,
+                    config.run_budget_s,
+                )
+                say(f"/api/{route} ×{clients}: {latency[route][str(clients)]}")
+        rss = service.rss_mb()
+    return latency, rss
+
+
+def _result(config, indexing, sizes, sweeps, started) -> dict:
+    import faiss
+
+    s = config.settings
+    return {
+        "meta": {
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+            "seconds": round(time.time() - started, 1),
+            "machine": {
+                "cpus": _cpus(),
+                "python": platform.python_version(),
+                "faiss": faiss.__version__,
+                "platform": platform.platform(),
+            },
+            "model": s.model,
+            "threads": s.threads,
+            "requests_per_run": config.requests,
+            "clients": list(config.clients),
+            "vectors": f"first {config.embed_count} passages embedded for real, "
+            f"{config.fill} vectors beyond",
+            "note": "shared 2-core machine: absolute numbers are noisy; compare ratios "
+            "measured in the same run",
+        },
+        "indexing": indexing,
+        "sizes": sizes,
+        "recommendation": recommend(
+            [w for w in sweeps if w["rows"] >= 10_000] or sweeps, s.approx_threshold, 128
+        )
+        | {"vectors": config.fill, "caveat": _caveat(config)},
+    }
+
+
+def _caveat(config: BenchConfig) -> str | None:
+    if config.fill == "random" and max(config.sizes) > config.embed_count:
+        return (
+            "rows beyond the embedded ones are i.i.d. random vectors: HNSW recall on them "
+            "means little; trust only the recall measured on real or mixed vectors"
+        )
+    return None
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0))
+
+
+def write_outputs(result: dict, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(
+        json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    (out / "bench.md").write_text(markdown(result) + "\n", encoding="utf-8")
+    chart(result, out / "bench.png")

@@ -1,0 +1,140 @@
+"""Query latency over HTTP: the real service (`vankien serve`) in a child process on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import numpy as np
+import psutil
+
+HOST = "127.0.0.1"
+
+
+@dataclass
+class Service:
+    url: str
+    process: subprocess.Popen
+
+    def rss_mb(self) -> float:
+        """Resident memory of the service process (and any children it started)."""
+        proc = psutil.Process(self.process.pid)
+        total = proc.memory_info().rss + sum(
+            c.memory_info().rss for c in proc.children(recursive=True)
+        )
+        return round(total / 2**20, 1)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(index: Path, model: str, log: Path, timeout: float = 900) -> Iterator[Service]:
+    """`vankien serve` on a free loopback port until /healthz answers 200; stopped on exit."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "indexer.cli",
+        "serve",
+        "--index",
+        str(index),
+        "--model",
+        model,
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+    ]
+    with open(log, "ab") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
+    service = Service(f"http://{HOST}:{port}", process)
+    try:
+        _wait_healthy(service, timeout)
+        yield service
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_healthy(service: Service, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if service.process.poll() is not None:
+            raise RuntimeError(f"the service exited with code {service.process.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(service.url + "/healthz", timeout=5).status_code == 200:
+                return
+        time.sleep(0.5)
+    raise RuntimeError(f"the service did not become healthy within {timeout:.0f} s")
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    """p50/p95/p99/mean of latencies in milliseconds.
+
+    >>> percentiles([1.0, 2.0, 3.0])["p50"]
+    2.0
+    """
+    if not samples_ms:
+        return {"p50": 0.0, "p95": 0.0, "p99": 0.0, "mean": 0.0}
+    values = np.asarray(samples_ms, dtype=np.float64)
+    p50, p95, p99 = np.percentile(values, [50, 95, 99])
+    return {
+        "p50": round(float(p50), 2),
+        "p95": round(float(p95), 2),
+        "p99": round(float(p99), 2),
+        "mean": round(float(values.mean()), 2),
+    }
+
+
+def load(
+    url: str, route: str, queries: list[str], requests: int, clients: int, budget_s: float
+) -> dict:
+    """`requests` GETs of `route` spread over `clients` threads; stops early after `budget_s`."""
+    deadline = time.monotonic() + budget_s
+    per_client = [list(range(c, requests, clients)) for c in range(clients)]
+
+    def worker(numbers: list[int]) -> tuple[list[float], int]:
+        latencies, errors = [], 0
+        with httpx.Client(base_url=url, timeout=60) as client:
+            for n in numbers:
+                if time.monotonic() > deadline:
+                    break
+                started = time.perf_counter()
+                reply = client.get(route, params={"q": queries[n % len(queries)]})
+                latencies.append((time.perf_counter() - started) * 1000)
+                errors += reply.status_code != 200
+        return latencies, errors
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        results = list(pool.map(worker, per_client))
+    wall = time.perf_counter() - started
+    samples = [ms for lat, _ in results for ms in lat]
+    return percentiles(samples) | {
+        "requests": len(samples),
+        "errors": sum(e for _, e in results),
+        "throughput_rps": round(len(samples) / wall, 2) if wall else 0.0,
+    }
+
+
+def warm(url: str, queries: list[str], count: int = 10) -> None:
+    with httpx.Client(base_url=url, timeout=120) as client:
+        for n in range(count):
+            for route in ("/api/search", "/api/ask"):
+                client.get(route, params={"q": queries[n % len(queries)]})

@@ -1,0 +1,104 @@
+"""`vankien bench` in miniature: the report has every documented number, and they are sane."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.bench import quick_config, run_bench
+from indexer.bench.ann import EF_SEARCH, recommend
+from indexer.bench.corpus import Pool, Sentence, synthesize
+from indexer.bench.embeddings import extend
+from indexer.bench.service import percentiles
+from indexer.config import Settings
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_percentiles_are_ordered():
+    stats = percentiles([float(x) for x in range(1, 101)])
+    assert stats["p50"] <= stats["p95"] <= stats["p99"] <= 100
+    assert stats["p50"] == pytest.approx(50.5)
+
+
+def test_extended_vectors_keep_the_real_rows_and_are_unit_length():
+    rng = np.random.default_rng(3)
+    base = rng.standard_normal((5, 8)).astype(np.float32)
+    base /= np.linalg.norm(base, axis=1, keepdims=True)
+    for mode in ("mixed", "random"):
+        rows = extend(base, 50, mode, 8)
+        assert np.array_equal(rows[:5], base)
+        assert np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-5)
+    mixed = extend(base, 2000, "mixed", 8)[5:]
+    # mixtures of two real vectors stay close to the real ones; random vectors do not
+    assert (mixed @ base.T).max(axis=1).mean() > 0.6
+
+
+def test_synthetic_passages_are_made_of_one_to_three_real_sentences():
+    pool = Pool([], [Sentence(f"Câu số {i}.", 0, "", (), ()) for i in range(7)])
+    synthetic = synthesize(pool, 450)
+    assert len(synthetic.parts) == 450 and synthetic.docs == 3
+    assert {len(p) for p in synthetic.parts} == {1, 2, 3}
+
+
+def test_recommendation_follows_the_measurements():
+    def row(ef, recall, ms):
+        return {"ef_search": ef, "recall_at_10": recall, "latency_ms": {"p50": ms}}
+
+    sweep = {
+        "rows": 100_000,
+        "flat_ms": {"p50": 8.0},
+        "hnsw": [row(32, 0.80, 0.3), row(64, 0.93, 0.5), row(128, 0.97, 0.9), row(256, 0.99, 1.7)],
+    }
+    advice = recommend([sweep], 200_000, 128)
+    assert advice["ef_search"] == 128  # the smallest efSearch with recall ≥ 0.95
+    assert advice["approx_threshold"] == 120_000  # 10 ms of exact scan at 0.08 ms per 1k rows
+    assert advice["reaches_target_recall"]
+
+
+def test_quick_bench_reports_every_number(tmp_path):
+    config = quick_config(
+        tmp_path / "out",
+        sizes=(1_000,),
+        embed_count=0,
+        requests=6,
+        clients=(1, 2),
+        queries=12,
+        warm_requests=2,
+        indexing_folders=(DATA / "sample.md",),
+        sentence_folders=(DATA,),
+        cache=tmp_path / "cache",
+        settings=Settings(threads=2),
+    )
+    result = run_bench(config, say=lambda _: None)
+    saved = json.loads((tmp_path / "out" / "bench.json").read_text(encoding="utf-8"))
+    assert saved == json.loads(json.dumps(result))
+
+    indexing = result["indexing"]
+    assert indexing["passages"] > 0 and indexing["passages_per_s"] > 0
+    assert sum(indexing["share"].values()) == pytest.approx(1.0, abs=0.01)
+    assert indexing["peak_rss_mb"] > 50 and indexing["bytes_per_1000_passages"] > 0
+
+    (size,) = result["sizes"]
+    assert size["passages"] == 1_000 and size["faiss"] == "IndexFlatIP"
+    for route in ("search", "ask"):
+        for clients in ("1", "2"):
+            run = size["latency"][route][clients]
+            assert run["errors"] == 0 and run["requests"] == 6
+            assert 0 < run["p50"] <= run["p95"] <= run["p99"]
+    floors = size["floors"]
+    for name in ("embed_query_ms", "faiss_ms", "lexical_ms"):
+        assert 0 < floors[name]["p50"] <= floors[name]["p95"]
+    assert size["overhead"]["ratio"] > 0
+    assert size["memory"]["rss_mb"] > 0 and size["memory"]["ratio"] > 0
+    assert [r["ef_search"] for r in size["ann"]["hnsw"]] == list(EF_SEARCH)
+    assert all(0 <= r["recall_at_10"] <= 1 for r in size["ann"]["hnsw"])
+    assert result["recommendation"]["approx_threshold"] > 0
+    assert result["recommendation"]["ef_search"] in EF_SEARCH
+
+    png = (tmp_path / "out" / "bench.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert "1,000" in (tmp_path / "out" / "bench.md").read_text(encoding="utf-8")
