@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import shutil
 import sqlite3
@@ -14,15 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from . import lexical, store, vectors
+from . import catalogue, lexical, store, vectors
 from .assemble import assemble
 from .chunk import chunk
 from .config import Settings
 from .embed import Embedder, load_embedder
 from .errors import IndexWriteError, VankienError
-from .model import Document, Passage
 from .parsers import read
-from .refs import normalise_ref
 from .text import NORMALISATION_VERSION, fold
 
 
@@ -146,7 +143,9 @@ def build_index(
                 db.close()
                 _discard(staging)
                 report.version = previous.name if previous else None
-                _count(store.connect(previous / store.CATALOGUE, readonly=True), report)
+                catalogue.count_into(
+                    store.connect(previous / store.CATALOGUE, readonly=True), report
+                )
                 report.index_bytes = _size(previous)
                 return report
             if not db.execute("SELECT 1 FROM passages LIMIT 1").fetchone():
@@ -220,7 +219,7 @@ def _sync_documents(db, files, report, timer, settings, progress, describe) -> b
     taken = {row["doc_id"] for row in known.values()}
     dirty = False
     for source in [s for s in known if s not in files]:
-        _delete_document(db, known[source]["doc_id"])
+        catalogue.delete_document(db, known[source]["doc_id"])
         report.removed.append(known[source]["name"])
         dirty = True
     for i, (source, path) in enumerate(files.items(), start=1):
@@ -235,8 +234,10 @@ def _sync_documents(db, files, report, timer, settings, progress, describe) -> b
         meta, stated = describe(path)
         if old is not None and old["content_hash"] == digest:
             if stated and (old["name"], old["access"]) != (meta.name, meta.access):
-                db.execute("UPDATE documents SET name = ?, access = ? WHERE doc_id = ?",
-                           (meta.name, meta.access, old["doc_id"]))
+                db.execute(
+                    "UPDATE documents SET name = ?, access = ? WHERE doc_id = ?",
+                    (meta.name, meta.access, old["doc_id"]),
+                )
                 report.changed.append(meta.name)
                 dirty = True
             else:
@@ -265,103 +266,14 @@ def _sync_documents(db, files, report, timer, settings, progress, describe) -> b
         timer.add("segment", started)
         started = time.perf_counter()
         if old is not None:
-            _delete_document(db, doc_id)
-        _insert_document(db, doc, source, digest, keyed, meta.access)
+            catalogue.delete_document(db, doc_id)
+        catalogue.insert_document(db, doc, source, digest, keyed, meta.access)
         timer.add("write", started)
         (report.changed if old else report.added).append(meta.name)
         report.new_passages += len(passages)
         dirty = True
     db.commit()
     return dirty
-
-
-def _delete_document(db: sqlite3.Connection, doc_id: str) -> None:
-    db.execute(
-        "DELETE FROM refs WHERE pid IN (SELECT pid FROM passages WHERE doc_id = ?)", (doc_id,)
-    )
-    for table in ("passages", "footnotes", "blocks", "documents"):
-        db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
-
-
-def _insert_document(db, doc: Document, source: str, digest: str, keyed, access: int) -> None:
-    meta = doc.meta
-    db.execute(
-        "INSERT INTO documents (doc_id, source, name, format, content_hash, title, doc_type,"
-        " number,"
-        " issuer, date, place, draft, period, year, access, indexed_at)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (
-            doc.doc_id,
-            source,
-            doc.source,
-            doc.format,
-            digest,
-            meta.title,
-            meta.doc_type,
-            meta.number,
-            meta.issuer,
-            meta.date,
-            meta.place,
-            int(meta.draft),
-            meta.period,
-            meta.year,
-            access,
-            time.time(),
-        ),
-    )
-    db.executemany(
-        "INSERT INTO blocks VALUES (?,?,?,?,?,?,?,?)",
-        [
-            (
-                doc.doc_id,
-                b.index,
-                b.kind,
-                b.text,
-                json.dumps(b.section, ensure_ascii=False),
-                json.dumps(b.footnote_refs),
-                json.dumps(b.rows, ensure_ascii=False),
-                b.page,
-            )
-            for b in doc.blocks
-        ],
-    )
-    db.executemany(
-        "INSERT OR REPLACE INTO footnotes VALUES (?,?,?,?,?)",
-        [(doc.doc_id, f.number, f.text, f.block_index, f.sentence) for f in doc.footnotes],
-    )
-    for passage, accented, folded in keyed:
-        _insert_passage(db, passage, accented, folded)
-
-
-def _insert_passage(db, p: Passage, accented: list[str], folded: list[str]) -> None:
-    embed_hash = hashlib.sha1(p.embed_text.encode("utf-8")).hexdigest()
-    cursor = db.execute(
-        "INSERT INTO passages (id, doc_id, kind, text, embed_text, embed_hash, section, paragraph,"
-        " footnote, part, context, page, refs, lexical_text, accented, folded)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (
-            p.id,
-            p.doc_id,
-            p.kind,
-            p.text,
-            p.embed_text,
-            embed_hash,
-            p.section,
-            p.paragraph,
-            p.footnote,
-            p.part,
-            p.context,
-            p.page,
-            json.dumps(p.refs, ensure_ascii=False),
-            p.lexical_text,
-            " ".join(accented),
-            " ".join(folded),
-        ),
-    )
-    db.executemany(
-        "INSERT INTO refs VALUES (?, ?)",
-        [(normalise_ref(ref), cursor.lastrowid) for ref in dict.fromkeys(p.refs)],
-    )
 
 
 def _embed_missing(db, embedder: Embedder, settings, report, timer, progress) -> None:
@@ -408,7 +320,7 @@ def _write_indexes(db, staging: Path, embedder: Embedder, settings, report) -> d
             "folded": [r["folded"].split() for r in rows],
         }
     ).save(staging)
-    _count(db, report)
+    catalogue.count_into(db, report)
     return {
         "format_version": store.FORMAT_VERSION,
         "normalisation_version": NORMALISATION_VERSION,
@@ -423,9 +335,3 @@ def _write_indexes(db, staging: Path, embedder: Embedder, settings, report) -> d
         },
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-
-
-def _count(db, report: BuildReport) -> None:
-    report.documents = db.execute("SELECT count(*) FROM documents").fetchone()[0]
-    report.passages = db.execute("SELECT count(*) FROM passages").fetchone()[0]
-    report.footnotes = db.execute("SELECT count(*) FROM footnotes").fetchone()[0]
