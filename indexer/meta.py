@@ -208,6 +208,18 @@ _LATER_YEAR = re.compile(r"năm\s+(\d{4})", re.IGNORECASE)
 
 
 def _period(title: str, date: str | None) -> tuple[str | None, int | None]:
+    """Reporting period named in the title, in lower case, and its year.
+
+    >>> _period("VỀ VIỆC SẮP XẾP … NĂM 2025", None)
+    ('năm 2025', 2025)
+    """
+    period, year = _period_as_written(title, date)
+    if period and period.isupper():  # an all-caps title: "QUÝ II/2024" → "quý II/2024"
+        period = re.sub(r"(?<=quý )[ivx]+", lambda m: m.group(0).upper(), period.lower())
+    return period, year
+
+
+def _period_as_written(title: str, date: str | None) -> tuple[str | None, int | None]:
     """Reporting period named in the title and its year ("6 tháng đầu năm 2024" → 2024).
 
     "kết quả 6 tháng đầu năm và phương hướng 6 tháng cuối năm 2024" reports on the first

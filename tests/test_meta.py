@@ -145,7 +145,7 @@ def test_official_letter_takes_the_vv_line_as_title():
         ("Kết quả công tác quý II năm 2024", "quý II năm 2024", 2024),
         ("Tình hình tháng 5/2024", "tháng 5/2024", 2024),
         ("Tổng kết nhiệm kỳ 2020 - 2025", "nhiệm kỳ 2020 - 2025", 2025),
-        ("BÁO CÁO 6 THÁNG ĐẦU NĂM 2024 CỦA BAN THƯỜNG VỤ", "6 THÁNG ĐẦU NĂM 2024", 2024),
+        ("BÁO CÁO 6 THÁNG ĐẦU NĂM 2024 CỦA BAN THƯỜNG VỤ", "6 tháng đầu năm 2024", 2024),
     ],
 )
 def test_period_and_year_from_the_title(title, period, year):
