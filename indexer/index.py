@@ -212,7 +212,7 @@ class Index:
                 bonus={r: s.reference_bonus for r in ref_rows},
             )
         fused = self._boost_entity(q, fused)
-        return self._boost_period(q, fused)
+        return self._boost_documents(q, fused)
 
     def _boost_entity(self, q: QueryPlan, fused: dict[int, float]) -> dict[int, float]:
         """A question about a named place ("Xã Cao Sơn, Huyện …") is about the passages that
@@ -240,20 +240,13 @@ class Index:
         rows += [i for i, d in enumerate(self.row_doc) if d in number_docs][:50]
         return [r for r in dict.fromkeys(rows) if mask is None or mask[r]]
 
-    def _boost_period(self, q: QueryPlan, fused: dict[int, float]) -> dict[int, float]:
-        """Prefer documents whose reporting period (or year) is the one the query names."""
-        if not (q.period or q.years):
+    def _boost_documents(self, q: QueryPlan, fused: dict[int, float]) -> dict[int, float]:
+        """Prefer documents the query points at: the reporting period or year it names, the
+        issuing body it names ("Tỉnh ủy Hậu Giang"), the document type it opens with."""
+        factors = {doc_id: document_factor(q, doc) for doc_id, doc in self.docs.items()}
+        if all(f == 1.0 for f in factors.values()):
             return fused
-        wanted = period_key(q.period)
-        boosted = {}
-        for row, score in fused.items():
-            doc = self.docs[self.row_doc[row]]
-            if wanted and period_key(doc.period) == wanted:
-                score *= 1.5
-            elif doc.year in q.years:
-                score *= 1.2
-            boosted[row] = score
-        return boosted
+        return {row: score * factors[self.row_doc[row]] for row, score in fused.items()}
 
     def _hits(
         self, q: QueryPlan, ranked: list[int], fused: dict[int, float], limit: int
@@ -356,3 +349,20 @@ def _passage(row: sqlite3.Row) -> Passage:
 
 
 __all__ = ["DocInfo", "Index", "SearchResult", "VankienError"]
+
+
+def document_factor(q: QueryPlan, doc: DocInfo) -> float:
+    """How much the query's own words point at this document (1.0 = not at all)."""
+    factor = 1.0
+    wanted = period_key(q.period)
+    if wanted and period_key(doc.period) == wanted:
+        factor *= 1.5
+    elif q.years and doc.year in q.years:
+        factor *= 1.2
+    folded = fold(q.text)
+    if doc.issuer and f" {fold(doc.issuer)} " in f" {folded} ":
+        factor *= 1.2
+    if doc.doc_type and not q.refs and folded.startswith(fold(doc.doc_type) + " "):
+        factor *= 1.15
+    return factor
+
