@@ -95,6 +95,8 @@ class Index:
         doc_of_pid = dict(db.execute("SELECT pid, doc_id FROM passages").fetchall())
         self.row_doc = np.array([doc_of_pid[int(p)] for p in pids], dtype=object)
         self.row_of_pid = {int(p): i for i, p in enumerate(pids)}
+        self.doc_rows = {d: np.flatnonzero(self.row_doc == d) for d in self.docs}
+        self.doc_keys = {d: DocKeys.of(doc) for d, doc in self.docs.items()}
 
     @classmethod
     def open(cls, path: Path, settings: Settings, embedder: Embedder | None = None) -> Index:
@@ -233,20 +235,21 @@ class Index:
     def _ref_rows(self, refs: tuple[str, ...], mask: np.ndarray | None) -> list[int]:
         marks = ",".join("?" * len(refs))
         pids = [r[0] for r in self.db.execute(f"SELECT pid FROM refs WHERE ref IN ({marks})", refs)]
-        number_docs = {
-            d.doc_id for d in self.docs.values() if d.number and normalise_ref(d.number) in refs
-        }
         rows = [self.row_of_pid[p] for p in pids if p in self.row_of_pid]
-        rows += [i for i, d in enumerate(self.row_doc) if d in number_docs][:50]
+        for doc_id, keys in self.doc_keys.items():
+            if keys.number and keys.number in refs:  # the document itself was asked for
+                rows += [int(r) for r in self.doc_rows[doc_id][:50]]
         return [r for r in dict.fromkeys(rows) if mask is None or mask[r]]
 
     def _boost_documents(self, q: QueryPlan, fused: dict[int, float]) -> dict[int, float]:
         """Prefer documents the query points at: the reporting period or year it names, the
         issuing body it names ("Tỉnh ủy Hậu Giang"), the document type it opens with."""
-        factors = {doc_id: document_factor(q, doc) for doc_id, doc in self.docs.items()}
-        if all(f == 1.0 for f in factors.values()):
+        folded = f" {fold(q.text)} "
+        factors = {d: document_factor(q, folded, keys) for d, keys in self.doc_keys.items()}
+        factors = {d: f for d, f in factors.items() if f != 1.0}
+        if not factors:
             return fused
-        return {row: score * factors[self.row_doc[row]] for row, score in fused.items()}
+        return {row: score * factors.get(self.row_doc[row], 1.0) for row, score in fused.items()}
 
     def _hits(
         self, q: QueryPlan, ranked: list[int], fused: dict[int, float], limit: int
@@ -351,18 +354,40 @@ def _passage(row: sqlite3.Row) -> Passage:
 __all__ = ["DocInfo", "Index", "SearchResult", "VankienError"]
 
 
-def document_factor(q: QueryPlan, doc: DocInfo) -> float:
-    """How much the query's own words point at this document (1.0 = not at all)."""
+@dataclass(frozen=True)
+class DocKeys:
+    """A document's metadata in the forms queries are compared with, computed once at load."""
+
+    period: str | None
+    year: int | None
+    issuer: str | None  # folded, padded with spaces for whole-word tests
+    doc_type: str | None  # folded
+    number: str | None  # normalise_ref key
+
+    @classmethod
+    def of(cls, doc: DocInfo) -> DocKeys:
+        return cls(
+            period=period_key(doc.period),
+            year=doc.year,
+            issuer=f" {fold(doc.issuer)} " if doc.issuer else None,
+            doc_type=fold(doc.doc_type) + " " if doc.doc_type else None,
+            number=normalise_ref(doc.number) if doc.number else None,
+        )
+
+
+def document_factor(q: QueryPlan, folded_query: str, doc: DocKeys) -> float:
+    """How much the query's own words point at this document (1.0 = not at all).
+
+    `folded_query` is the folded query padded with spaces.
+    """
     factor = 1.0
     wanted = period_key(q.period)
-    if wanted and period_key(doc.period) == wanted:
+    if wanted and doc.period == wanted:
         factor *= 1.5
     elif q.years and doc.year in q.years:
         factor *= 1.2
-    folded = fold(q.text)
-    if doc.issuer and f" {fold(doc.issuer)} " in f" {folded} ":
+    if doc.issuer and doc.issuer in folded_query:
         factor *= 1.2
-    if doc.doc_type and not q.refs and folded.startswith(fold(doc.doc_type) + " "):
+    if doc.doc_type and not q.refs and folded_query.startswith(" " + doc.doc_type):
         factor *= 1.15
     return factor
-
