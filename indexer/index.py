@@ -48,6 +48,9 @@ DOC_FIELDS = (
 )
 
 
+ENTITY_DEPTH = 30  # candidates checked for naming the question's place: a bonus, not a filter
+
+
 @dataclass(frozen=True)
 class DocInfo:
     doc_id: str
@@ -222,7 +225,7 @@ class Index:
         entity = query_entity(q.text)
         if entity is None or not fused:
             return fused
-        best = sorted(fused, key=fused.get, reverse=True)[: self.settings.candidates]
+        best = sorted(fused, key=fused.get, reverse=True)[:ENTITY_DEPTH]
         pids = [int(self.pids[r]) for r in best]
         texts = self.passages_by_pid(pids)
         bonus = self.settings.entity_bonus
