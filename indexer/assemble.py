@@ -201,6 +201,8 @@ def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
                 continue
             found.append((start, None))
         pos = start + len(words[0])
+    if not found:
+        return ()
     starts = [s for s, _ in found[1:]] + [len(text)]
     return tuple(
         (s, e if e is not None else nxt) for (s, e), nxt in zip(found, starts, strict=True)

@@ -18,7 +18,7 @@ from .assemble import assemble
 from .chunk import chunk
 from .config import Settings
 from .embed import Embedder, load_embedder
-from .errors import IndexWriteError, VankienError
+from .errors import IndexCorrupt, IndexWriteError, VankienError
 from .parsers import read
 from .text import NORMALISATION_VERSION, fold
 
@@ -40,6 +40,7 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)
     version: str | None = None
     index_bytes: int = 0
+    rebuilt: str | None = None  # why the build started from scratch instead of the last version
 
     @property
     def exit_code(self) -> int:
@@ -129,9 +130,9 @@ def build_index(
     embedder = embedder or load_embedder(settings.model, settings.threads)
     files = scan(folders)
     with store.build_lock(index):
-        previous = store.current_version(index)
+        previous = _reusable_version(index, settings, report)
         stale_keys = previous is not None and _check_previous(previous)
-        staging = store.stage(index)
+        staging = store.stage(index, previous)
         db = store.connect(staging / store.CATALOGUE)
         try:
             describe = _describer(info, access)
@@ -166,6 +167,21 @@ def build_index(
     report.version = final.name
     report.index_bytes = _size(final)
     return report
+
+
+def _reusable_version(index: Path, settings: Settings, report: BuildReport) -> Path | None:
+    """The active version when this build can start from it; None (a full build) when there is
+    none, when it is damaged, or when it holds vectors of another model."""
+    try:
+        folder = store.current_version(index)
+        manifest = store.verify(folder) if folder is not None else None
+    except IndexCorrupt as exc:
+        report.rebuilt = f"the previous index was damaged ({exc}); rebuilt from the files"
+        return None
+    if manifest is not None and manifest.get("model") != settings.model:
+        report.rebuilt = f"the previous index used model {manifest.get('model')!r}; re-embedded"
+        return None
+    return folder
 
 
 def _size(folder: Path) -> int:
@@ -311,15 +327,19 @@ def _write_indexes(db, staging: Path, embedder: Embedder, settings, report) -> d
     pids = np.array([r["pid"] for r in rows], dtype=np.int64)
     matrix = np.frombuffer(b"".join(r["vector"] for r in rows), dtype=np.float32)
     matrix = matrix.reshape(len(rows), embedder.dim)
-    np.save(staging / "pids.npy", pids)
     faiss_index = vectors.build(matrix, settings.approx_threshold)
-    vectors.save(faiss_index, staging)
-    lexical.Lexical.build(
+    lex = lexical.Lexical.build(
         {
             "accented": [r["accented"].split() for r in rows],
             "folded": [r["folded"].split() for r in rows],
         }
-    ).save(staging)
+    )
+    try:
+        np.save(staging / "pids.npy", pids)
+        vectors.save(faiss_index, staging)
+        lex.save(staging)
+    except (OSError, RuntimeError) as exc:  # faiss reports a failed write as RuntimeError
+        raise IndexWriteError(f"cannot write the index in {staging.parent.parent}: {exc}") from exc
     catalogue.count_into(db, report)
     return {
         "format_version": store.FORMAT_VERSION,

@@ -21,7 +21,8 @@ def chunk(doc: Document, max_chars: int = 1200, overlap: int = 1) -> list[Passag
         else:
             passages.extend(_paragraph_parts(doc, block, max_chars, overlap))
         for note in footnotes_by_block.get(block.index, []):
-            passages.append(_footnote(doc, block, note))
+            if note.text.strip():  # an empty body ("[1: []]") has nothing to find or quote
+                passages.append(_footnote(doc, block, note))
     return passages
 
 

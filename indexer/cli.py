@@ -75,6 +75,8 @@ def build(folders, index, model, access, as_json) -> None:
         _fail(exc, 1)
     for path, reason in report.skipped:
         err.print(f"[yellow]skipped[/yellow] {path}: {reason}", highlight=False)
+    if report.rebuilt:
+        err.print(f"[yellow]note[/yellow]: {report.rebuilt}", highlight=False)
     if as_json:
         out.print_json(json.dumps(report.to_dict(), ensure_ascii=False))
     else:

@@ -124,8 +124,8 @@ def build_lock(index: Path) -> Iterator[None]:
         handle.close()
 
 
-def stage(index: Path) -> Path:
-    """A fresh staging folder holding a copy of the active catalogue (or an empty one)."""
+def stage(index: Path, base: Path | None) -> Path:
+    """A fresh staging folder holding a copy of the catalogue of version `base` (or none)."""
     versions = index / "versions"
     try:
         versions.mkdir(parents=True, exist_ok=True)
@@ -133,12 +133,44 @@ def stage(index: Path) -> Path:
             shutil.rmtree(leftover, ignore_errors=True)
         staging = versions / f".staging-{os.getpid()}-{time.time_ns()}"
         staging.mkdir()
-        active = current_version(index)
-        if active is not None:
-            shutil.copyfile(active / CATALOGUE, staging / CATALOGUE)
     except OSError as exc:
         raise IndexWriteError(f"cannot write to {index}: {exc.strerror}") from exc
+    try:
+        if base is not None:
+            shutil.copyfile(base / CATALOGUE, staging / CATALOGUE)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)  # a partial copy on a full disk
+        raise IndexWriteError(f"cannot write to {index}: {exc.strerror}") from exc
     return staging
+
+
+def verify(folder: Path) -> dict:
+    """Cheap check that a version is whole (files present, sizes and counts consistent);
+    returns its manifest or raises IndexCorrupt. Loading it fully is Index.open's job."""
+    manifest = read_manifest(folder)
+    try:
+        count, dim = int(manifest["counts"]["passages"]), int(manifest["dim"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise IndexCorrupt(f"{folder / MANIFEST} lacks counts or dim; rebuild the index") from exc
+    needed = {"vectors.faiss": count * dim * 4, "pids.npy": count * 8}
+    for name, size in needed.items():
+        path = folder / name
+        if not path.is_file() or path.stat().st_size < size:
+            raise IndexCorrupt(f"{path} is missing or truncated; rebuild the index")
+    for name in ("bm25-accented", "bm25-folded"):
+        if not (folder / name).is_dir():
+            raise IndexCorrupt(f"{folder / name} is missing; rebuild the index")
+    try:
+        db = connect(folder / CATALOGUE, readonly=True)
+        try:
+            passages = db.execute("SELECT count(*) FROM passages").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise IndexCorrupt(f"{folder / CATALOGUE} cannot be read ({exc})") from exc
+    if passages != count:
+        raise IndexCorrupt(f"{folder / CATALOGUE} holds {passages} passages, not {count}")
+    return manifest
 
 
 def publish(index: Path, staging: Path, manifest: dict) -> Path:

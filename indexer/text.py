@@ -73,8 +73,15 @@ def fold(text: str) -> str:
 
 
 # Combining marks (category Mn), removed in C rather than character by character in Python.
+# Planes 0, 1 and 14 hold every Mn code point; missing the astral ones made fold() disagree
+# with span_fold_map(), so highlights could land off their match.
 _MARKS = re.compile(
-    "[" + "".join(chr(c) for c in range(0x300, 0x10000) if unicodedata.category(chr(c)) == "Mn")
+    "["
+    + "".join(
+        chr(c)
+        for c in [*range(0x300, 0x20000), *range(0xE0000, 0xE1000)]
+        if unicodedata.category(chr(c)) == "Mn"
+    )
     + "]"
 )
 

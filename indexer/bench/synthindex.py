@@ -111,7 +111,7 @@ def write_index(
     """Publish the index; returns its folder, the FAISS and lexical objects, and timings."""
     seconds: dict[str, float] = {}
     with store.build_lock(index):
-        staging = store.stage(index)
+        staging = store.stage(index, None)
         started = time.perf_counter()
         write_catalogue(staging, pool, synthetic)
         np.save(staging / "pids.npy", np.arange(1, len(matrix) + 1, dtype=np.int64))

@@ -42,6 +42,17 @@ def _val(el: etree._Element | None, path: str) -> str | None:
     return found.get(f"{W}val") if found is not None else None
 
 
+def _int(value: str | None, default: int | None = None, high: int = 32767) -> int | None:
+    """A whole-number attribute in 0..high, else `default`: hand-edited or generated packages
+    carry "", "x" or 10**20 where Word writes small numbers, and a huge list start would render
+    as megabytes of roman numerals."""
+    try:
+        number = int(value) if value is not None else None
+    except ValueError:
+        return default
+    return number if number is not None and 0 <= number <= high else default
+
+
 def format_number(value: int, fmt: str) -> str:
     """A list counter in Word's number format: 2 → "II" (upperRoman), 1 → "a" (lowerLetter)."""
     if fmt in ("upperRoman", "lowerRoman"):
@@ -70,18 +81,18 @@ class _Numbering:
             levels = {}
             for lvl in abstract.get(_val(num, f"{W}abstractNumId") or "", etree.Element("x")):
                 if lvl.tag == f"{W}lvl":
-                    start = int(_val(lvl, f"{W}start") or 1)
+                    start = _int(_val(lvl, f"{W}start"), 1)
                     fmt = _val(lvl, f"{W}numFmt") or "decimal"
-                    levels[int(lvl.get(f"{W}ilvl", 0))] = (
+                    levels[_int(lvl.get(f"{W}ilvl"), 0, 8)] = (
                         fmt,
                         _val(lvl, f"{W}lvlText") or "",
                         start,
                     )
             for override in num.iter(f"{W}lvlOverride"):
-                ilvl = int(override.get(f"{W}ilvl", 0))
-                start = _val(override, f"{W}startOverride")
+                ilvl = _int(override.get(f"{W}ilvl"), 0, 8)
+                start = _int(_val(override, f"{W}startOverride"))
                 if start is not None and ilvl in levels:
-                    levels[ilvl] = (*levels[ilvl][:2], int(start))
+                    levels[ilvl] = (*levels[ilvl][:2], start)
             self.levels[num.get(f"{W}numId")] = levels
 
     def label(self, num_id: str, ilvl: int) -> str:
@@ -127,16 +138,16 @@ class _Styles:
             m = _HEADING_NAME.fullmatch((_val(style, f"{W}name") or "").strip())
             if m:
                 return int(m.group(1))
-            outline = _val(style, f"{W}pPr/{W}outlineLvl")
-            if outline is not None and int(outline) < 9:
-                return int(outline) + 1
+            outline = _int(_val(style, f"{W}pPr/{W}outlineLvl"), high=8)
+            if outline is not None:
+                return outline + 1
         return None
 
     def numbering(self, style_id: str | None) -> tuple[str | None, int]:
         for style in self._chain(style_id):
             num = _val(style, f"{W}pPr/{W}numPr/{W}numId")
             if num is not None:
-                return num, int(_val(style, f"{W}pPr/{W}numPr/{W}ilvl") or 0)
+                return num, _int(_val(style, f"{W}pPr/{W}numPr/{W}ilvl"), 0, 8)
         return None, 0
 
 
@@ -177,13 +188,13 @@ class _Reader:
         num_id, ilvl = self.styles.numbering(style)
         if _val(ppr, f"{W}numPr/{W}numId") is not None:
             num_id = _val(ppr, f"{W}numPr/{W}numId")
-            ilvl = int(_val(ppr, f"{W}numPr/{W}ilvl") or ilvl)
+            ilvl = _int(_val(ppr, f"{W}numPr/{W}ilvl"), ilvl, 8)
         prefix = self.numbering.label(num_id, ilvl) if num_id and num_id != "0" else ""
         text, refs = build_text(self.pieces(p, prefix))
         if not text or text == prefix.strip():
             return None
-        outline = _val(ppr, f"{W}outlineLvl")
-        level = int(outline) + 1 if outline is not None and int(outline) < 9 else None
+        outline = _int(_val(ppr, f"{W}outlineLvl"), high=8)
+        level = outline + 1 if outline is not None else None
         level = level or self.styles.heading_level(style)
         if level:
             return RawBlock(kind="heading", text=text, footnote_refs=refs, level=level)
