@@ -185,7 +185,7 @@ def test_resolution_nests_dieu_under_chuong_and_clauses_under_dieu():
     assert doc.meta.title == (
         "BAN HÀNH QUY CHẾ LÀM VIỆC CỦA BAN CHẤP HÀNH ĐẢNG BỘ TỈNH KHÓA XIV, NHIỆM KỲ 2020 - 2025"
     )
-    assert (doc.meta.period, doc.meta.year) == ("NHIỆM KỲ 2020 - 2025", 2025)
+    assert (doc.meta.period, doc.meta.year) == ("nhiệm kỳ 2020 - 2025", 2025)
     chuong1 = "Chương I. QUY ĐỊNH CHUNG"
     assert block_with(doc, "Chương I\n").kind == "heading"
     assert block_with(doc, "Quy chế này").section == (chuong1, "Điều 1. Phạm vi điều chỉnh")
