@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    """A folder with two small documents: a Word-export report with footnotes and a markdown."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(DATA / "word_export.txt", folder / "bao-cao.txt")
+    shutil.copy(DATA / "sample.md", folder / "ket-luan.md")
+    return folder
 
 
 # --- the HTTP service and pages (tests/test_api.py, test_web.py, test_browser.py) ----------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,15 +19,6 @@ from indexer.index import Index
 from tests.toy import ToyEmbedder
 
 DATA = Path(__file__).parent / "data"
-
-
-@pytest.fixture
-def corpus(tmp_path) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    shutil.copy(DATA / "word_export.txt", folder / "bao-cao.txt")
-    shutil.copy(DATA / "sample.md", folder / "ket-luan.md")
-    return folder
 
 
 @pytest.fixture

@@ -149,15 +149,6 @@ build_index([sys.argv[1]], s.index, s, embedder=ToyEmbedder())
 """
 
 
-@pytest.fixture
-def corpus(tmp_path) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    shutil.copy(DATA / "word_export.txt", folder / "bao-cao.txt")
-    shutil.copy(DATA / "sample.md", folder / "ket-luan.md")
-    return folder
-
-
 def _open(index: Path) -> Index:
     return Index.open(index, Settings(index=index, model="toy"), embedder=ToyEmbedder())
 
