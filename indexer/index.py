@@ -98,7 +98,7 @@ class Index:
         doc_of_pid = dict(db.execute("SELECT pid, doc_id FROM passages").fetchall())
         self.row_doc = np.array([doc_of_pid[int(p)] for p in pids], dtype=object)
         self.row_of_pid = {int(p): i for i, p in enumerate(pids)}
-        self.doc_rows = {d: np.flatnonzero(self.row_doc == d) for d in self.docs}
+        self.doc_rows = _rows_by_doc(self.row_doc)
         self.doc_keys = {d: DocKeys.of(doc) for d, doc in self.docs.items()}
 
     @classmethod
@@ -241,7 +241,7 @@ class Index:
         rows = [self.row_of_pid[p] for p in pids if p in self.row_of_pid]
         for doc_id, keys in self.doc_keys.items():
             if keys.number and keys.number in refs:  # the document itself was asked for
-                rows += [int(r) for r in self.doc_rows[doc_id][:50]]
+                rows += [int(r) for r in self.doc_rows.get(doc_id, ())[:50]]
         return [r for r in dict.fromkeys(rows) if mask is None or mask[r]]
 
     def _boost_documents(self, q: QueryPlan, fused: dict[int, float]) -> dict[int, float]:
@@ -271,6 +271,15 @@ class Index:
             if len(hits) >= limit:
                 break
         return hits
+
+
+def _rows_by_doc(row_doc: np.ndarray) -> dict[str, np.ndarray]:
+    """Rows of each document, in one pass (one scan per document is quadratic at scale)."""
+    if not len(row_doc):
+        return {}
+    order = np.argsort(row_doc, kind="stable")
+    ids, starts = np.unique(row_doc[order], return_index=True)
+    return {str(d): rows for d, rows in zip(ids, np.split(order, starts[1:]), strict=True)}
 
 
 def _check_manifest(manifest: dict, settings: Settings, folder: Path) -> None:
