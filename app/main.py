@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from indexer.config import Settings, get_settings
 from indexer.embed import Embedder
 from indexer.errors import (
+    BackendUnavailable,
     BadQuery,
     IndexCorrupt,
     IndexMismatch,
@@ -37,7 +38,8 @@ log = logging.getLogger("vankien.app")
 JSON_PREFIXES = ("/api", "/healthz", "/openapi", "/docs", "/redoc")
 STATUS_OF = {BadQuery: 422, IndexNotFound: 503, IndexMismatch: 503, IndexCorrupt: 503,
              UploadTooLarge: 413, UnsupportedFormat: 415, UnreadableFile: 422,
-             DocumentNotFound: 404, NotAnUpload: 409, CorpusUnknown: 409, IndexWriteError: 503}
+             DocumentNotFound: 404, NotAnUpload: 409, CorpusUnknown: 409, IndexWriteError: 503,
+             BackendUnavailable: 503}
 TITLES = {401: "Cần mã truy cập", 404: "Không tìm thấy", 422: "Yêu cầu không hợp lệ",
           503: "Chưa có chỉ mục", 500: "Lỗi máy chủ"}
 GENERIC_500 = "internal error; it was logged. Try again, or report the query that caused it."
@@ -99,7 +101,7 @@ async def _lifespan(app: FastAPI):
         await run_in_threadpool(warm_up, holder.index)
     yield
     if opened is not None and holder.index is opened:
-        opened.db.close()
+        opened.close()
 
 
 def _wants_json(request: Request) -> bool:

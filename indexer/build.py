@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from . import catalogue, lexical, store, vectors
-from .assemble import assemble
-from .chunk import chunk
 from .config import Settings
 from .embed import Embedder, load_embedder
 from .errors import IndexCorrupt, IndexWriteError, VankienError
-from .parsers import read
 from .text import NORMALISATION_VERSION, fold
+from .workers import LocalWorkers, ParseJob, ParseResult, Workers, keys
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -66,9 +67,6 @@ class FileInfo:
 
     name: str
     access: int = 0
-
-
-DOCUMENT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".docx", ".pdf"}
 
 
 def scan(folders: Iterable[Path]) -> dict[str, Path]:
@@ -117,6 +115,7 @@ def build_index(
     progress: Callable[[str, int, int], None] | None = None,
     access: int = 0,
     info: Callable[[Path], FileInfo | None] | None = None,
+    workers: Workers | None = None,
 ) -> BuildReport:
     """Bring the index at `index` up to date with the files under `folders`.
 
@@ -124,10 +123,12 @@ def build_index(
     keep their vectors. Nothing is visible to readers until the new version is published.
     `info` may name a file and set its access level (else: its file name and `access`); an
     unchanged file whose stated name or level changed is updated without being re-read.
+    `workers` reads and embeds (default: in this process; `indexer.distributed` for Ray).
     """
     report = BuildReport()
     timer = _Timer(report)
     embedder = embedder or load_embedder(settings.model, settings.threads)
+    workers = workers or LocalWorkers(embedder)
     files = scan(folders)
     with store.build_lock(index):
         previous = _reusable_version(index, settings, report)
@@ -136,10 +137,12 @@ def build_index(
         db = store.connect(staging / store.CATALOGUE)
         try:
             describe = _describer(info, access)
-            dirty = _sync_documents(db, files, report, timer, settings, progress, describe)
+            dirty = _sync_documents(
+                db, files, report, timer, settings, progress, describe, workers
+            )
             if stale_keys:
                 _resegment(db, timer)
-            dirty |= previous is None or stale_keys
+            dirty |= previous is None or stale_keys or _backend(previous) != settings.backend
             if not dirty:
                 db.close()
                 _discard(staging)
@@ -154,11 +157,13 @@ def build_index(
                 raise VankienError(
                     f"no readable document under {names}: add .txt, .md, .docx or .pdf files"
                 )
-            _embed_missing(db, embedder, settings, report, timer, progress)
+            _embed_missing(db, workers, report, timer, progress)
             started = time.perf_counter()
-            manifest = _write_indexes(db, staging, embedder, settings, report)
+            manifest = _write_indexes(db, staging, embedder, settings, report, index, previous)
             db.close()
             final = store.publish(index, staging, manifest)
+            if settings.backend == "milvus":
+                _settle_milvus(index, settings, manifest)
             timer.add("write", started)
         except BaseException:
             db.close()
@@ -203,17 +208,13 @@ def _check_previous(folder: Path) -> bool:
     return manifest.get("normalisation_version") != NORMALISATION_VERSION
 
 
-def _keys(text: str) -> tuple[list[str], list[str]]:
-    return lexical.word_keys(text), lexical.folded_keys(text)
-
-
 def _resegment(db: sqlite3.Connection, timer: _Timer) -> None:
     """Recompute every passage's lexical keys after the normalisation rules changed."""
     started = time.perf_counter()
     rows = db.execute("SELECT pid, lexical_text FROM passages").fetchall()
     db.executemany(
         "UPDATE passages SET accented = ?, folded = ? WHERE pid = ?",
-        [(" ".join(a), " ".join(f), r["pid"]) for r in rows for a, f in [_keys(r["lexical_text"])]],
+        [(" ".join(a), " ".join(f), r["pid"]) for r in rows for a, f in [keys(r["lexical_text"])]],
     )
     db.commit()
     timer.add("segment", started)
@@ -229,8 +230,24 @@ def _describer(info, access: int) -> Callable[[Path], tuple[FileInfo, bool]]:
     return describe
 
 
-def _sync_documents(db, files, report, timer, settings, progress, describe) -> bool:
-    """Parse new/changed files into the catalogue, drop removed ones; True if anything changed."""
+@dataclass(frozen=True)
+class _Pending:
+    """A new or changed file waiting to be read."""
+
+    source: str
+    path: Path
+    digest: str
+    old: sqlite3.Row | None
+    meta: FileInfo
+    doc_id: str
+
+
+def _sync_documents(db, files, report, timer, settings, progress, describe, workers) -> bool:
+    """Parse new/changed files into the catalogue, drop removed ones; True if anything changed.
+
+    Document ids are given out before reading, in file order, so they do not depend on which
+    worker finishes first.
+    """
     known = {row["source"]: row for row in db.execute("SELECT * FROM documents")}
     taken = {row["doc_id"] for row in known.values()}
     dirty = False
@@ -238,9 +255,8 @@ def _sync_documents(db, files, report, timer, settings, progress, describe) -> b
         catalogue.delete_document(db, known[source]["doc_id"])
         report.removed.append(known[source]["name"])
         dirty = True
-    for i, (source, path) in enumerate(files.items(), start=1):
-        if progress:
-            progress("files", i, len(files))
+    pending: list[_Pending] = []
+    for source, path in files.items():
         try:
             digest = file_hash(path)
         except OSError as exc:
@@ -259,40 +275,48 @@ def _sync_documents(db, files, report, timer, settings, progress, describe) -> b
             else:
                 report.unchanged += 1
             continue
-        started = time.perf_counter()
         doc_id = old["doc_id"] if old else make_doc_id(meta.name, taken)
-        try:
-            if path.suffix.lower() not in DOCUMENT_SUFFIXES:
-                raise VankienError(
-                    f"not a document type ({path.suffix or 'no extension'}); vankien reads "
-                    + " ".join(sorted(DOCUMENT_SUFFIXES))
-                )
-            raw = read(path)
-            doc = assemble(raw, doc_id=doc_id, source=meta.name)
-            if not doc.blocks:
-                raise VankienError("no text content found")
-            passages = chunk(doc, settings.max_passage_chars, settings.overlap_sentences)
-        except VankienError as exc:
-            report.skipped.append((str(path), str(exc)))
-            continue  # a previously indexed version of this file stays indexed
-        timer.add("parse", started)
         taken.add(doc_id)
-        started = time.perf_counter()
-        keyed = [(p, *_keys(p.lexical_text)) for p in passages]
-        timer.add("segment", started)
-        started = time.perf_counter()
-        if old is not None:
-            catalogue.delete_document(db, doc_id)
-        catalogue.insert_document(db, doc, source, digest, keyed, meta.access)
-        timer.add("write", started)
-        (report.changed if old else report.added).append(meta.name)
-        report.new_passages += len(passages)
+        pending.append(_Pending(source, path, digest, old, meta, doc_id))
+    results = workers.parse(
+        _jobs(pending), settings.max_passage_chars, settings.overlap_sentences
+    )
+    by_key: dict[int, ParseResult] = {}
+    for done, result in enumerate(results, start=1):
+        by_key[result.key] = result
+        for stage, seconds in result.seconds.items():
+            report.seconds[stage] = report.seconds.get(stage, 0.0) + seconds
+        if progress:
+            progress("files", done, len(pending))
+    started = time.perf_counter()
+    for key, item in enumerate(pending):  # applied in file order, whoever parsed them
+        result = by_key[key]
+        if result.error is not None or result.document is None:
+            report.skipped.append((str(item.path), result.error or "not read"))
+            continue  # a previously indexed version of this file stays indexed
+        if item.old is not None:
+            catalogue.delete_document(db, item.doc_id)
+        catalogue.insert_document(
+            db, result.document, item.source, item.digest, result.keyed, item.meta.access
+        )
+        (report.changed if item.old else report.added).append(item.meta.name)
+        report.new_passages += len(result.keyed)
         dirty = True
     db.commit()
+    timer.add("write", started)
     return dirty
 
 
-def _embed_missing(db, embedder: Embedder, settings, report, timer, progress) -> None:
+def _jobs(pending: list[_Pending]) -> Iterator[ParseJob]:
+    for key, item in enumerate(pending):
+        try:
+            data, error = item.path.read_bytes(), None
+        except OSError as exc:
+            data, error = None, f"cannot be read: {exc.strerror}"
+        yield ParseJob(key, str(item.path), data, item.doc_id, item.meta.name, error)
+
+
+def _embed_missing(db, workers: Workers, report, timer, progress) -> None:
     """Embed the passages whose text+context has no vector yet for this model."""
     rows = db.execute(
         "SELECT DISTINCT embed_hash, embed_text FROM passages"
@@ -300,9 +324,10 @@ def _embed_missing(db, embedder: Embedder, settings, report, timer, progress) ->
     ).fetchall()
     started = time.perf_counter()
     done = 0
-    for start in range(0, len(rows), 256):
-        batch = rows[start : start + 256]
-        vecs = embedder.embed_passages([r["embed_text"] for r in batch])
+    window = workers.embed_window
+    for start in range(0, len(rows), window):
+        batch = rows[start : start + window]
+        vecs = workers.embed([r["embed_text"] for r in batch])
         db.executemany(
             "INSERT INTO embeddings VALUES (?, ?)",
             [
@@ -319,7 +344,32 @@ def _embed_missing(db, embedder: Embedder, settings, report, timer, progress) ->
     timer.add("embed", started)
 
 
-def _write_indexes(db, staging: Path, embedder: Embedder, settings, report) -> dict:
+def _backend(version: Path | None) -> str | None:
+    return store.read_manifest(version).get("backend", "faiss") if version else None
+
+
+def _settle_milvus(index: Path, settings: Settings, manifest: dict) -> None:
+    """Deletions and dropped generations after a publish; a failure here loses nothing (the
+    published version ignores those rows, the next build redoes the deletions)."""
+    from . import milvus
+
+    try:
+        milvus.after_publish(index, settings, manifest)
+    except VankienError as exc:
+        log.warning("Milvus clean-up after publishing is left for the next build: %s", exc)
+
+
+def _write_indexes(db, staging, embedder, settings, report, index, previous) -> dict:
+    """The search side of the version (FAISS + bm25s files, or the Milvus collection) and
+    the manifest describing it."""
+    if settings.backend == "milvus":
+        from . import milvus  # pymilvus is only needed on this backend
+
+        catalogue.count_into(db, report)
+        return _manifest(settings, embedder, report) | {
+            "backend": "milvus",
+            "milvus": milvus.write(db, index, previous, settings, embedder.dim),
+        }
     rows = db.execute(
         "SELECT p.pid, p.accented, p.folded, e.vector FROM passages p"
         " JOIN embeddings e ON e.hash = p.embed_hash ORDER BY p.pid"
@@ -341,13 +391,19 @@ def _write_indexes(db, staging: Path, embedder: Embedder, settings, report) -> d
     except (OSError, RuntimeError) as exc:  # faiss reports a failed write as RuntimeError
         raise IndexWriteError(f"cannot write the index in {staging.parent.parent}: {exc}") from exc
     catalogue.count_into(db, report)
+    return _manifest(settings, embedder, report) | {
+        "backend": "faiss",
+        "faiss": type(faiss_index).__name__,
+    }
+
+
+def _manifest(settings: Settings, embedder: Embedder, report: BuildReport) -> dict:
     return {
         "format_version": store.FORMAT_VERSION,
         "normalisation_version": NORMALISATION_VERSION,
         "model": settings.model,
         "model_name": embedder.name,
         "dim": embedder.dim,
-        "faiss": type(faiss_index).__name__,
         "counts": {
             "documents": report.documents,
             "passages": report.passages,

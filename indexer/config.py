@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -43,8 +45,11 @@ class Settings(BaseSettings):
     # the folders the service indexes besides INDEX/uploads (`vankien serve --build corpus/`)
     corpus: list[Path] = []
 
-    backend: str = "faiss"
-    milvus_uri: str = "./milvus.db"
+    # where vectors and BM25 are searched: "faiss" (files in the index folder, this process)
+    # or "milvus" (a Milvus Lite file, server or cluster; see indexer/milvus.py)
+    backend: Literal["faiss", "milvus"] = "faiss"
+    milvus_uri: str | None = None  # default: INDEX/milvus.db (Milvus Lite)
+    milvus_collection: str = Field("vankien", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,180}$")
 
 
 @lru_cache

@@ -31,3 +31,7 @@ class IndexWriteError(VankienError):
 
 class BadQuery(VankienError):
     """A query or filter the service cannot answer (empty, too long, malformed)."""
+
+
+class BackendUnavailable(VankienError):
+    """The search engine holding the vectors (Milvus) cannot be reached or refused a call."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import lexical, store, vectors
+from . import store
 from .answer import answer as extract_answer
 from .config import Settings
 from .embed import Embedder, load_embedder
@@ -17,6 +17,7 @@ from .errors import IndexCorrupt, IndexMismatch, VankienError
 from .model import Answer, Hit, Passage
 from .question import query_entity
 from .refs import normalise_ref
+from .retrieval import FaissRetriever, Retriever, Scope
 from .search import (
     Filters,
     QueryPlan,
@@ -25,9 +26,7 @@ from .search import (
     mentions,
     period_key,
     plan,
-    rrf,
     same_text,
-    top_rows,
 )
 from .text import NORMALISATION_VERSION, fold
 
@@ -87,16 +86,14 @@ class Index:
         manifest: dict,
         db: sqlite3.Connection,
         embedder: Embedder,
-        faiss_index,
-        lex: lexical.Lexical,
+        retriever: Retriever,
         pids: np.ndarray,
+        row_doc: np.ndarray,
         settings: Settings,
     ):
         self.folder, self.manifest, self.db, self.embedder = folder, manifest, db, embedder
-        self.faiss, self.lexical, self.pids, self.settings = faiss_index, lex, pids, settings
+        self.retriever, self.pids, self.row_doc, self.settings = retriever, pids, row_doc, settings
         self.docs = self._load_docs()
-        doc_of_pid = dict(db.execute("SELECT pid, doc_id FROM passages").fetchall())
-        self.row_doc = np.array([doc_of_pid[int(p)] for p in pids], dtype=object)
         self.row_of_pid = {int(p): i for i, p in enumerate(pids)}
         self.doc_rows = _rows_by_doc(self.row_doc)
         self.doc_keys = {d: DocKeys.of(doc) for d, doc in self.docs.items()}
@@ -113,21 +110,28 @@ class Index:
                 f"the model gives {embedder.dim}-d vectors, the index holds "
                 f"{manifest['dim']}-d ones; rebuild the index"
             )
+        db = _open_catalogue(folder, manifest)
         try:
-            pids = np.load(folder / "pids.npy")
-            lex = lexical.Lexical.load(folder)
-        except (OSError, ValueError, KeyError) as exc:
-            raise IndexCorrupt(f"{folder} is incomplete ({exc}); rebuild the index") from exc
-        faiss_index = vectors.load(folder, manifest["dim"], len(pids))
-        db = _open_catalogue(folder, manifest, pids, lex)
+            rows = db.execute("SELECT pid, doc_id FROM passages ORDER BY pid").fetchall()
+            pids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            row_doc = np.array([r[1] for r in rows], dtype=object)
+            retriever = _open_retriever(folder, manifest, settings, db, pids)
+        except BaseException:
+            db.close()
+            raise
         try:
-            return cls(folder, manifest, db, embedder, faiss_index, lex, pids, settings)
-        except (sqlite3.DatabaseError, KeyError) as exc:  # a pid of pids.npy not in the catalogue
+            return cls(folder, manifest, db, embedder, retriever, pids, row_doc, settings)
+        except (sqlite3.DatabaseError, KeyError) as exc:
+            retriever.close()
             db.close()
             raise IndexCorrupt(
                 f"{folder / store.CATALOGUE} does not match the other files ({exc!r}); "
                 "rebuild the index"
             ) from exc
+
+    def close(self) -> None:
+        self.retriever.close()
+        self.db.close()
 
     def _load_docs(self) -> dict[str, DocInfo]:
         counts = dict(self.db.execute("SELECT doc_id, count(*) FROM passages GROUP BY doc_id"))
@@ -167,8 +171,7 @@ class Index:
         """Hybrid search: lexical and dense rankings fused, document hints in the query applied."""
         filters = filters or Filters()
         q = plan(query)
-        mask = self._mask(filters)
-        fused = self._fuse(q, mask)
+        fused = self._fuse(q, self._scope(filters))
         ranked = sorted(fused, key=fused.get, reverse=True)
         hits = self._hits(q, ranked, fused, offset + k)
         return SearchResult(
@@ -180,41 +183,37 @@ class Index:
         result = self.search(query, k=8, filters=filters)
         return extract_answer(query, result.hits)
 
-    def _mask(self, filters: Filters) -> np.ndarray | None:
+    def _scope(self, filters: Filters) -> Scope:
         if filters == Filters():
-            return None
-        allowed = {d.doc_id for d in self.documents(filters)}
-        return np.fromiter(
+            return Scope(filters, None, None)
+        allowed = frozenset(d.doc_id for d in self.documents(filters))
+        mask = np.fromiter(
             (d in allowed for d in self.row_doc), dtype=bool, count=len(self.row_doc)
         )
+        return Scope(filters, mask, allowed)
 
-    def _fuse(self, q: QueryPlan, mask: np.ndarray | None) -> dict[int, float]:
+    def _fuse(self, q: QueryPlan, scope: Scope) -> dict[int, float]:
         """Lexical and dense evidence fused, plus passages citing a document number asked for."""
-        n = self.settings.candidates
-        stream, keys = ("folded", q.folded) if q.unaccented else ("accented", q.accented)
-        lex_scores = self.lexical.scores(stream, list(keys), mask)
-        lex_rows = top_rows(lex_scores, n)
+        n, s, r = self.settings.candidates, self.settings, self.retriever
+        stream = "folded" if q.unaccented else "accented"
+        keys = list(q.folded if q.unaccented else q.accented)
         vector = self.embedder.embed_queries([q.text])[0]
-        dense_scores, dense_rows = vectors.search(self.faiss, vector, n, mask)
-        ref_rows = self._ref_rows(q.refs, mask) if q.refs else []
-        s = self.settings
+        ref_rows = self._ref_rows(q.refs, scope.mask) if q.refs else []
         if s.fusion == "rrf":
-            rankings = [lex_rows, [int(r) for r in dense_rows], ref_rows]
-            fused = rrf(rankings, [1.0, 1.0, 2.0], s.rrf_k)
+            fused = r.hybrid_rrf(stream, keys, vector, n, s.rrf_k, scope)
+            for rank, row in enumerate(ref_rows):  # RRF is a sum: the third ranking adds on
+                fused[row] = fused.get(row, 0.0) + 2.0 / (s.rrf_k + rank + 1)
         else:
-            candidates = list(dict.fromkeys([*lex_rows, *map(int, dense_rows), *ref_rows]))
-            dense = dict(zip(map(int, dense_rows), map(float, dense_scores), strict=True))
-            missing = [r for r in candidates if r not in dense]
-            if missing:
-                dense |= dict(
-                    zip(missing, vectors.scores(self.faiss, vector, missing), strict=True)
-                )
+            lex, dense = r.lexical(stream, keys, n, scope), r.dense(vector, n, scope)
+            candidates = list(dict.fromkeys([*lex.rows, *dense.rows, *ref_rows]))
+            lex_scores, dense_scores = lex.as_dict(), dense.as_dict()
+            missing = [row for row in candidates if row not in lex_scores]
+            lex_scores |= zip(missing, r.lexical_at(stream, keys, missing), strict=True)
+            missing = [row for row in candidates if row not in dense_scores]
+            dense_scores |= zip(missing, r.dense_at(vector, missing), strict=True)
             weight = s.lexical_weight_unaccented if q.unaccented else s.lexical_weight
             fused = convex(
-                {r: float(lex_scores[r]) for r in candidates},
-                dense,
-                weight,
-                bonus={r: s.reference_bonus for r in ref_rows},
+                lex_scores, dense_scores, weight, bonus={row: s.reference_bonus for row in ref_rows}
             )
         fused = self._boost_entity(q, fused)
         return self._boost_documents(q, fused)
@@ -305,10 +304,8 @@ def _check_manifest(manifest: dict, settings: Settings, folder: Path) -> None:
         )
 
 
-def _open_catalogue(
-    folder: Path, manifest: dict, pids: np.ndarray, lex: lexical.Lexical
-) -> sqlite3.Connection:
-    """The catalogue, its row counts checked against the manifest, pids.npy and BM25.
+def _open_catalogue(folder: Path, manifest: dict) -> sqlite3.Connection:
+    """The catalogue, its row counts checked against the manifest.
 
     Cheap at any size (SQLite checks its own file size on the first read), and it makes a
     truncated or swapped file fail here with a clear message rather than at the first query.
@@ -323,14 +320,30 @@ def _open_catalogue(
     except sqlite3.DatabaseError as exc:
         raise IndexCorrupt(f"{path} cannot be read ({exc}); rebuild the index") from exc
     expected = {t: manifest["counts"].get(t) for t in counts}
-    lexical_rows = {int(r.scores["num_docs"]) for r in lex.retrievers.values()}
-    if counts != expected or lexical_rows != {len(pids)} or counts["passages"] != len(pids):
+    if counts != expected:
         db.close()
         raise IndexCorrupt(
             f"{folder} is inconsistent: the catalogue holds {counts}, the manifest says "
-            f"{expected}, {len(pids)} vectors, BM25 rows {sorted(lexical_rows)}; rebuild the index"
+            f"{expected}; rebuild the index"
         )
     return db
+
+
+def _open_retriever(
+    folder: Path, manifest: dict, settings: Settings, db: sqlite3.Connection, pids: np.ndarray
+) -> Retriever:
+    backend = manifest.get("backend", "faiss")
+    if backend != settings.backend:
+        raise IndexMismatch(
+            f"the index at {folder.parent.parent} was built for the {backend} backend but "
+            f"VANKIEN_BACKEND is {settings.backend!r}: set VANKIEN_BACKEND={backend} or "
+            "rebuild the index"
+        )
+    if backend == "milvus":
+        from .milvus import MilvusRetriever  # pymilvus is only needed on this backend
+
+        return MilvusRetriever.open(folder, manifest, settings, db, pids)
+    return FaissRetriever.load(folder, manifest, pids)
 
 
 def _doc_allowed(doc: DocInfo, f: Filters) -> bool:

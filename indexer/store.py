@@ -2,6 +2,7 @@
 
     INDEX/CURRENT                 name of the active version (replaced with os.replace)
     INDEX/versions/<name>/        manifest.json, catalogue.sqlite, vectors.faiss, bm25-*/
+                                  (with the Milvus backend: manifest and catalogue only)
     INDEX/.build.lock             held by the one running build
 
 A build copies the active catalogue into a staging folder, applies its changes there, writes the
@@ -55,6 +56,10 @@ CREATE INDEX IF NOT EXISTS passages_doc ON passages (doc_id);
 CREATE TABLE IF NOT EXISTS refs (ref TEXT NOT NULL, pid INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS refs_ref ON refs (ref);
 CREATE TABLE IF NOT EXISTS embeddings (hash TEXT PRIMARY KEY, vector BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS lexicon (
+    stream TEXT NOT NULL, key TEXT NOT NULL, df INTEGER NOT NULL, PRIMARY KEY (stream, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS milvus_pending (pid INTEGER PRIMARY KEY);
 """
 
 
@@ -152,14 +157,8 @@ def verify(folder: Path) -> dict:
         count, dim = int(manifest["counts"]["passages"]), int(manifest["dim"])
     except (KeyError, TypeError, ValueError) as exc:
         raise IndexCorrupt(f"{folder / MANIFEST} lacks counts or dim; rebuild the index") from exc
-    needed = {"vectors.faiss": count * dim * 4, "pids.npy": count * 8}
-    for name, size in needed.items():
-        path = folder / name
-        if not path.is_file() or path.stat().st_size < size:
-            raise IndexCorrupt(f"{path} is missing or truncated; rebuild the index")
-    for name in ("bm25-accented", "bm25-folded"):
-        if not (folder / name).is_dir():
-            raise IndexCorrupt(f"{folder / name} is missing; rebuild the index")
+    if manifest.get("backend", "faiss") == "faiss":  # Milvus holds the others' vectors
+        _verify_files(folder, count, dim)
     try:
         db = connect(folder / CATALOGUE, readonly=True)
         try:
@@ -171,6 +170,17 @@ def verify(folder: Path) -> dict:
     if passages != count:
         raise IndexCorrupt(f"{folder / CATALOGUE} holds {passages} passages, not {count}")
     return manifest
+
+
+def _verify_files(folder: Path, count: int, dim: int) -> None:
+    needed = {"vectors.faiss": count * dim * 4, "pids.npy": count * 8}
+    for name, size in needed.items():
+        path = folder / name
+        if not path.is_file() or path.stat().st_size < size:
+            raise IndexCorrupt(f"{path} is missing or truncated; rebuild the index")
+    for name in ("bm25-accented", "bm25-folded"):
+        if not (folder / name).is_dir():
+            raise IndexCorrupt(f"{folder / name} is missing; rebuild the index")
 
 
 def publish(index: Path, staging: Path, manifest: dict) -> Path:

@@ -42,8 +42,10 @@ def _free_port() -> int:
 
 
 def _env(**extra: str) -> dict[str, str]:
-    """The test's environment without any VANKIEN_ setting of the person running it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VANKIEN_")}
+    """The test's environment without any VANKIEN_ setting of the person running it, but
+    with the backend the suite runs on."""
+    keep = {"VANKIEN_BACKEND"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VANKIEN_") or k in keep}
     return env | {"OMP_NUM_THREADS": "1", "VANKIEN_THREADS": "1"} | extra
 
 
@@ -232,6 +234,7 @@ def test_disk_full_keeps_the_previous_version(built, where, monkeypatch):
     assert "moi" in _open(settings.index).docs
 
 
+@pytest.mark.faiss_files
 def test_disk_full_while_writing_vectors_is_an_index_write_error(built, monkeypatch):
     corpus, settings = built
     before = _state(settings.index)
@@ -300,12 +303,20 @@ DAMAGE = {  # name → (damage(index folder, version folder), error, words the m
 }  # fmt: skip
 
 
+FAISS_FILES = {"truncated vectors.faiss", "missing bm25 folder", "truncated pids.npy"}
+
+
+def _cases(names) -> list:
+    return [pytest.param(n, marks=pytest.mark.faiss_files) if n in FAISS_FILES else n
+            for n in names]  # fmt: skip
+
+
 def _damage(folder: Path, case: str) -> None:
     version = store.require_version(folder)
     DAMAGE[case][0](folder, version)
 
 
-@pytest.mark.parametrize("case", list(DAMAGE))
+@pytest.mark.parametrize("case", _cases(DAMAGE))
 def test_damaged_index_is_reported_with_what_to_do(case, served_copy, web_settings, web_index):
     _damage(served_copy, case)
     settings = web_settings.model_copy(update={"index": served_copy})
@@ -339,8 +350,8 @@ def test_service_started_on_a_damaged_index_answers_503(served_copy, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "case", ["truncated vectors.faiss", "missing bm25 folder", "truncated catalogue.sqlite",
-             "CURRENT names a missing version"],
+    "case", _cases(["truncated vectors.faiss", "missing bm25 folder", "truncated catalogue.sqlite",
+                    "CURRENT names a missing version"]),
 )  # fmt: skip
 def test_rebuilding_repairs_a_damaged_index(case, corpus, tmp_path):
     index = tmp_path / "index"
