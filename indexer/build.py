@@ -142,7 +142,7 @@ def build_index(
             )
             if stale_keys:
                 _resegment(db, timer)
-            dirty |= previous is None or stale_keys or _backend(previous) != settings.backend
+            dirty |= previous is None or stale_keys or not _serving(previous, index, settings)
             if not dirty:
                 db.close()
                 _discard(staging)
@@ -344,8 +344,16 @@ def _embed_missing(db, workers: Workers, report, timer, progress) -> None:
     timer.add("embed", started)
 
 
-def _backend(version: Path | None) -> str | None:
-    return store.read_manifest(version).get("backend", "faiss") if version else None
+def _serving(version: Path, index: Path, settings: Settings) -> bool:
+    """Whether the version is served by the configured backend, its search side intact."""
+    manifest = store.read_manifest(version)
+    if manifest.get("backend", "faiss") != settings.backend:
+        return False
+    if settings.backend == "milvus":
+        from . import milvus
+
+        return milvus.intact(index, settings, manifest)
+    return True  # the version's files were checked by store.verify
 
 
 def _settle_milvus(index: Path, settings: Settings, manifest: dict) -> None:

@@ -57,22 +57,42 @@ def main() -> None:
 @model_option
 @click.option("--access", default=0, show_default=True, help="Access level of these documents.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def build(folders, index, model, access, as_json) -> None:
+@click.option(
+    "--ray",
+    "ray_address",
+    is_flag=False,
+    flag_value="local",
+    default=None,
+    metavar="[ADDRESS]",
+    help="Read, segment and embed on a Ray cluster (ADDRESS, e.g. ray://head:10001 or auto); "
+    "without ADDRESS, Ray on this machine.",
+)
+def build(folders, index, model, access, as_json, ray_address) -> None:
     """Index FOLDERS (new, changed and removed files only) into the index folder.
 
-    Documents uploaded through the service stay indexed.
+    Documents uploaded through the service stay indexed. The index is written to the backend
+    VANKIEN_BACKEND names (faiss files in the folder, or Milvus at VANKIEN_MILVUS_URI).
     """
     from .manage import reindex
 
     settings = _settings(index=index, model=model)
     started = time.perf_counter()
+    workers = None
     try:
+        if ray_address is not None:
+            from .distributed import RayWorkers
+
+            workers = RayWorkers(None if ray_address == "local" else ray_address, settings.model)
         with _progress(disable=as_json) as update:
             report = reindex(
-                settings.index, list(folders), settings, progress=update, access=access
+                settings.index, list(folders), settings, progress=update, access=access,
+                workers=workers,
             )
     except VankienError as exc:
         _fail(exc, 1)
+    finally:
+        if workers is not None:
+            workers.close()
     for path, reason in report.skipped:
         err.print(f"[yellow]skipped[/yellow] {path}: {reason}", highlight=False)
     if report.rebuilt:

@@ -29,6 +29,7 @@ from .errors import UnreadableFile, VankienError
 from .parsers import read_bytes
 from .parsers.sniff import sniff
 from .text import clean
+from .workers import Workers
 
 UPLOADS = "uploads"
 REGISTRY = "uploads.json"
@@ -168,6 +169,7 @@ def reindex(
     embedder: Embedder | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     access: int = 0,
+    workers: Workers | None = None,
 ) -> BuildReport:
     """Bring the index up to date with its corpus folders (at level `access`) and its uploads."""
     with writer_lock(index):
@@ -181,7 +183,8 @@ def reindex(
 
         folders = [*(corpus or _indexed_files(index)), uploads]
         return build_index(
-            folders, index, settings, embedder=embedder, info=info, progress=progress, access=access
+            folders, index, settings, embedder=embedder, info=info, progress=progress,
+            access=access, workers=workers,
         )
 
 

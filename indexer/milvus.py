@@ -69,11 +69,22 @@ def client(address: str):
             # Milvus Lite's in-process server logs a traceback for each call it does not
             # implement (AllocTimestamp, while creating a collection); the call still succeeds
             logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
+            # pymilvus logs each failed call with a traceback; vankien reports it once
+            logging.getLogger("pymilvus.decorators").setLevel(logging.CRITICAL)
             try:
                 _clients[address] = MilvusClient(address)
             except Exception as exc:  # pymilvus raises several unrelated types here
                 raise BackendUnavailable(_unavailable(address, exc)) from exc
         return _clients[address]
+
+
+def release(address: str) -> None:
+    """Close this process's client of `address` (a Milvus Lite file is then free for others)."""
+    with _clients_lock:
+        conn = _clients.pop(address, None)
+    if conn is not None:
+        with contextlib.suppress(Exception):
+            conn.close()
 
 
 def _unavailable(address: str, exc: Exception) -> str:
@@ -94,7 +105,9 @@ def _calls(address: str) -> Iterator[None]:
     try:
         yield
     except MilvusException as exc:
-        raise BackendUnavailable(f"Milvus at {address} failed: {exc}") from exc
+        if exc.code == 2:  # pymilvus' "server unavailable"
+            raise BackendUnavailable(_unavailable(address, exc)) from exc
+        raise BackendUnavailable(f"Milvus at {address} failed: {exc.message}") from exc
 
 
 def _key(value: str | None) -> str:
@@ -261,6 +274,20 @@ class MilvusRetriever:
 
     def close(self) -> None:
         pass  # the client is shared by every version opened in this process
+
+
+def intact(index: Path, settings: Settings, manifest: dict) -> bool:
+    """Whether the collection a version names still holds all of its passages."""
+    section = manifest.get("milvus")
+    if not isinstance(section, dict) or "collection" not in section:
+        return False
+    address = uri(settings, index)
+    conn = client(address)
+    with _calls(address):
+        if not conn.has_collection(section["collection"]):
+            return False
+        stored = _count(conn, section["collection"], f"pid <= {int(section['max_pid'])}")
+    return stored >= int(manifest["counts"]["passages"])
 
 
 def _count(conn, name: str, expr: str = "") -> int:
