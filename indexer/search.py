@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -136,17 +137,29 @@ def highlight_spans(text: str, query: QueryPlan) -> list[tuple[int, int]]:
     >>> highlight_spans("Thi hành kỷ luật 95 đảng viên", plan("ky luat"))
     [(9, 16)]
     """
-    key = fold if query.unaccented else syllable_key
-    stop = _STOP_FOLDED if query.unaccented else _STOP
-    wanted = {key(w) for w in _content_words(query.text)} - stop
+    wanted = _wanted_keys(query.text, query.unaccented)
     spans: list[tuple[int, int]] = []
     for match in _WORD.finditer(text):
-        if key(match.group(0).lower()) in wanted:
+        if _word_key(match.group(0), query.unaccented) in wanted:
             if spans and text[spans[-1][1] : match.start()].strip() == "":
                 spans[-1] = (spans[-1][0], match.end())
             else:
                 spans.append((match.start(), match.end()))
     return spans
+
+
+@lru_cache(maxsize=1024)
+def _wanted_keys(query: str, unaccented: bool) -> frozenset[str]:
+    """The match keys a query lights up, computed once per query, not once per hit."""
+    key = fold if unaccented else syllable_key
+    stop = _STOP_FOLDED if unaccented else _STOP
+    return frozenset({key(w) for w in _content_words(query)} - stop)
+
+
+@lru_cache(maxsize=65536)
+def _word_key(word: str, unaccented: bool) -> str:
+    """A passage word's match key; words recur across hits and queries, so it is cached."""
+    return fold(word.lower()) if unaccented else syllable_key(word.lower())
 
 
 def _content_words(query: str) -> list[str]:
@@ -176,8 +189,15 @@ def mentions(text: str, name: str) -> bool:
     >>> mentions("xã Cao Sơn A", "Cao Sơn") and not mentions("xã Cao Sơnh", "Cao Sơn")
     True
     """
-    words = re.escape(" ".join(fold(name).split()))
-    return re.search(rf"(?<!\w){words}(?!\w)", " ".join(fold(text).split())) is not None
+    words = re.escape(_spaced_fold(name))
+    return re.search(rf"(?<!\w){words}(?!\w)", _spaced_fold(text)) is not None
+
+
+@lru_cache(maxsize=4096)
+def _spaced_fold(text: str) -> str:
+    """Folded, whitespace collapsed; cached because the same passages come back query after
+    query."""
+    return " ".join(fold(text).split())
 
 
 def same_text(a: str, b: str) -> bool:
@@ -185,5 +205,6 @@ def same_text(a: str, b: str) -> bool:
     return _squash(a) == _squash(b)
 
 
+@lru_cache(maxsize=4096)
 def _squash(text: str) -> str:
     return re.sub(r"[\W_]+", "", fold(text))
