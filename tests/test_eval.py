@@ -26,11 +26,12 @@ def _index_of(folder: Path, tmp_path_factory) -> Index:
     return Index.open(settings.index, settings, embedder=embedder)
 
 
-def test_dev_extra_floors(tmp_path_factory):
+def test_dev_extra_floors(extra_index):
     queries = SHARED / "eval" / "dev-extra.jsonl"
     if not queries.exists():
         pytest.skip(f"{queries} is absent: the shared evaluation data is not beside the project")
-    report, _ = evaluate(_index_of(SHARED / "corpus-extra", tmp_path_factory), queries)
+    settings, embedder = extra_index
+    report, _ = evaluate(Index.open(settings.index, settings, embedder=embedder), queries)
     print("dev-extra:", report["all"])
     assert report["all"]["recall@5"] >= 0.9
 

