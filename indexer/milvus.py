@@ -290,6 +290,7 @@ def intact(index: Path, settings: Settings, manifest: dict) -> bool:
     with _calls(address):
         if not conn.has_collection(section["collection"]):
             return False
+        conn.load_collection(section["collection"])  # a fresh process finds it released
         stored = _count(conn, section["collection"], f"pid <= {int(section['max_pid'])}")
     return stored >= int(manifest["counts"]["passages"])
 
@@ -363,6 +364,7 @@ def _continuable(conn, previous: Path | None, settings: Settings, dense_index: s
         or not conn.has_collection(section["collection"])
     ):
         return None
+    conn.load_collection(section["collection"])  # a fresh process finds it released
     return section
 
 
