@@ -218,7 +218,7 @@ class MilvusRetriever:
         pids = [int(self.pids[r]) for r in rows]
         column = sparse.STREAM_COLUMNS[stream]
         sql = f"SELECT pid, {column} FROM passages WHERE pid IN"
-        tokens = dict(sparse.select_in(self.db, sql, pids))
+        tokens = dict(store.select_in(self.db, sql, pids))
         avgdl = float(self.avgdl[stream])
         return [sparse.score(tokens[p].split(), weights, avgdl) for p in pids]
 
@@ -238,7 +238,7 @@ class MilvusRetriever:
             return []
         pids = [int(self.pids[r]) for r in rows]
         stored = dict(
-            sparse.select_in(
+            store.select_in(
                 self.db,
                 "SELECT p.pid, e.vector FROM passages p JOIN embeddings e"
                 " ON e.hash = p.embed_hash WHERE p.pid IN",
@@ -404,7 +404,7 @@ def _update(conn, db, previous: Path, section: dict) -> dict:
     finally:
         old.close()
     sql = "SELECT pid FROM passages WHERE doc_id IN"
-    changed = [r[0] for r in sparse.select_in(db, sql, moved)]
+    changed = [r[0] for r in store.select_in(db, sql, moved)]
     _upsert(conn, name, db, sorted(set(added) | set(changed)), avgdl, insert=False)
     db.executemany("INSERT OR IGNORE INTO milvus_pending VALUES (?)", [(p,) for p in removed])
     db.commit()
@@ -454,7 +454,7 @@ def _upsert(conn, name: str, db, pids: list[int], avgdl: dict, insert: bool) -> 
     )
     write = conn.insert if insert else conn.upsert
     for start in range(0, len(pids), BATCH):
-        rows = [_entity(r, avgdl) for r in sparse.select_in(db, sql, pids[start : start + BATCH])]
+        rows = [_entity(r, avgdl) for r in store.select_in(db, sql, pids[start : start + BATCH])]
         write(name, rows)
 
 

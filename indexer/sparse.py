@@ -18,6 +18,8 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable
 
+from . import store
+
 K1 = 1.5
 B = 0.75
 STREAM_COLUMNS = {"accented": "accented", "folded": "folded"}
@@ -69,7 +71,7 @@ def count_terms(db: sqlite3.Connection, stream: str, pids: Iterable[int] | None)
     if pids is None:
         rows = db.execute(f"SELECT {column} FROM passages")
     else:
-        rows = select_in(db, f"SELECT {column} FROM passages WHERE pid IN", list(pids))
+        rows = store.select_in(db, f"SELECT {column} FROM passages WHERE pid IN", list(pids))
     for (text,) in rows:
         counts.update(set(text.split() or [""]))
     return counts
@@ -96,8 +98,3 @@ def query_weights(db: sqlite3.Connection, stream: str, keys: Iterable[str], n: i
     )
     return {key: idf(df, n) for key, df in rows}
 
-
-def select_in(db: sqlite3.Connection, sql: str, values: list[int], size: int = 900):
-    for start in range(0, len(values), size):
-        chunk = values[start : start + size]
-        yield from db.execute(f"{sql} ({','.join('?' * len(chunk))})", chunk)

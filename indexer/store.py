@@ -107,6 +107,13 @@ def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
     return db
 
 
+def select_in(db: sqlite3.Connection, sql: str, values: list, size: int = 900) -> Iterator:
+    """Rows of `sql` ending in "... IN" for every value, in chunks under SQLite's limit."""
+    for start in range(0, len(values), size):
+        chunk = values[start : start + size]
+        yield from db.execute(f"{sql} ({','.join('?' * len(chunk))})", chunk)
+
+
 @contextlib.contextmanager
 def build_lock(index: Path) -> Iterator[None]:
     """Hold the index's build lock; a second concurrent build fails fast instead of racing."""
