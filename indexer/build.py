@@ -350,20 +350,20 @@ def _serving(version: Path, index: Path, settings: Settings) -> bool:
     if manifest.get("backend", "faiss") != settings.backend:
         return False
     if settings.backend == "milvus":
-        from . import milvus
+        from . import milvus_write
 
-        return milvus.intact(index, settings, manifest)
+        return milvus_write.intact(index, settings, manifest)
     return True  # the version's files were checked by store.verify
 
 
 def _settle_milvus(index: Path, settings: Settings, manifest: dict) -> None:
     """Deletions and dropped generations after a publish; a failure here loses nothing (the
     published version ignores those rows, the next build redoes the deletions)."""
-    from . import milvus
+    from . import milvus_write
 
     try:
-        milvus.after_publish(index, settings, manifest)
-    except VankienError as exc:
+        milvus_write.after_publish(index, settings, manifest)
+    except Exception as exc:  # noqa: BLE001 - the version is published whatever happens here
         log.warning("Milvus clean-up after publishing is left for the next build: %s", exc)
 
 
@@ -371,12 +371,12 @@ def _write_indexes(db, staging, embedder, settings, report, index, previous) -> 
     """The search side of the version (FAISS + bm25s files, or the Milvus collection) and
     the manifest describing it."""
     if settings.backend == "milvus":
-        from . import milvus  # pymilvus is only needed on this backend
+        from . import milvus_write  # pymilvus is only needed on this backend
 
         catalogue.count_into(db, report)
         return _manifest(settings, embedder, report) | {
             "backend": "milvus",
-            "milvus": milvus.write(db, index, previous, settings, embedder.dim),
+            "milvus": milvus_write.write(db, index, previous, settings, embedder.dim),
         }
     rows = db.execute(
         "SELECT p.pid, p.accented, p.folded, e.vector FROM passages p"

@@ -382,9 +382,6 @@ def bench(quick, out_dir, sizes, random_vectors, requests) -> None:
     out.print_json(json.dumps(result, ensure_ascii=False))
 
 
-if __name__ == "__main__":
-    main()
-
 
 @main.command("bench-backends")
 @click.option("--source", type=click.Path(path_type=Path), default=None,
@@ -423,3 +420,7 @@ def bench_backends(source, sizes, queries_file, out, with_ray) -> None:
     (out / "backends.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
     out_text = json.dumps(result, ensure_ascii=False, indent=2)
     click.echo(out_text)
+
+
+if __name__ == "__main__":
+    main()

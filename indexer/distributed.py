@@ -9,7 +9,9 @@ work in between:
 - embedding: `map_batches` over an actor pool; each actor loads the embedder once.
 
 Without an address Ray starts on this machine, with one embedding actor per CPU, each
-embedding on one thread (what the tests and the overhead measurement use).
+embedding on one thread (what the tests and the overhead measurement use). With an address,
+the `indexer` package is shipped to the cluster with the job; its dependencies (underthesea,
+the embedding model's package) must be installed on the workers.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ EMBED_BATCH = 64
 
 
 class RayWorkers:
-    embed_window = 4096  # passages per Ray Data round trip
+    # passages per Ray Data run: each run starts an actor pool that loads the model once per
+    # actor, so a build embeds in one run up to this size
+    embed_window = 1_000_000
 
     def __init__(self, address: str | None, model: str, actors: int | None = None):
         try:
@@ -40,7 +44,15 @@ class RayWorkers:
                 "--ray needs Ray: pip install 'vankien[ray]' (ray[data])"
             ) from exc
         self.ray = ray
-        if not ray.is_initialized():
+        self.started = not ray.is_initialized()
+        if self.started:
+            import indexer
+
+            # local workers import indexer from this checkout; a cluster gets it shipped
+            runtime_env = (
+                {"py_modules": [indexer]} if address
+                else {"env_vars": {"PYTHONPATH": _project_root()}}
+            )  # fmt: skip
             try:
                 ray.init(
                     address=address or None,
@@ -48,8 +60,7 @@ class RayWorkers:
                     log_to_driver=False,
                     logging_level="warning",
                     configure_logging=True,
-                    # workers import indexer from wherever this process does
-                    runtime_env={"env_vars": {"PYTHONPATH": _project_root()}},
+                    runtime_env=runtime_env,
                 )
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 where = address or "local"
@@ -71,8 +82,11 @@ class RayWorkers:
             ds = self.ray.data.from_items(rows).map(
                 _parse_row, fn_kwargs={"max_chars": max_chars, "overlap": overlap}
             )
-            for row in ds.iter_rows():
-                yield pickle.loads(row["result"])
+            try:
+                results = [pickle.loads(row["result"]) for row in ds.iter_rows()]
+            except self.ray.exceptions.RayError as exc:
+                raise VankienError(f"reading on Ray failed: {_first_line(exc)}") from exc
+            yield from results
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -82,17 +96,25 @@ class RayWorkers:
             _Embed,
             fn_constructor_kwargs={"model": self.model},
             batch_size=EMBED_BATCH,
-            compute=self.ray.data.ActorPoolStrategy(size=self.actors),
+            compute=self.ray.data.ActorPoolStrategy(min_size=1, max_size=self.actors),
             num_cpus=1,
         )
         out: list[np.ndarray | None] = [None] * len(texts)
-        for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
-            for key, vector in zip(batch["key"], batch["vector"], strict=True):
-                out[int(key)] = vector
+        try:
+            for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
+                for key, vector in zip(batch["key"], batch["vector"], strict=True):
+                    out[int(key)] = vector
+        except self.ray.exceptions.RayError as exc:
+            raise VankienError(f"embedding on Ray failed: {_first_line(exc)}") from exc
         return np.stack(out).astype(np.float32)
 
     def close(self) -> None:
-        self.ray.shutdown()
+        if self.started:  # a session the caller started is the caller's to end
+            self.ray.shutdown()
+
+
+def _first_line(exc: Exception) -> str:
+    return next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
 
 
 def _project_root() -> str:

@@ -1,20 +1,11 @@
-"""The Milvus backend: passages served from a Milvus collection instead of in-process files.
+"""The Milvus backend, read side: passages served from a Milvus collection.
 
-One collection per *generation* holds every passage of the index: its pid (primary key), its
-dense vector, two sparse BM25 vectors computed by vankien (`indexer.sparse`, accented and
-folded keys) and the scalar fields filters use. The catalogue (SQLite, in the version folder)
-stays the source of texts, citations and access rules, and every hit is checked against it.
-
-Versions and generations:
-- An incremental build upserts the new and changed passages into the active generation before
-  the new version is published; readers of the older version do not see them (`pid <= max_pid`
-  of their version, and unknown pids are dropped). Passages it removed are deleted only after
-  the new version is published (recorded in the catalogue's `milvus_pending` table, so a killed
-  build's deletions are redone by the next one).
-- A full build (first build, another model or dense index type, a damaged collection) fills a
-  new generation; the old one is dropped once no kept version names it. The collections a
-  folder created are listed in INDEX/milvus-collections.json, so several index folders can
-  share one Milvus with different `VANKIEN_MILVUS_COLLECTION` prefixes.
+One collection per *generation* (see `indexer.milvus_write`) holds every passage of the index:
+its pid (primary key), its dense vector, two sparse BM25 vectors computed by vankien
+(`indexer.sparse`, accented and folded keys) and the scalar fields filters use. The catalogue
+(SQLite, in the version folder) stays the source of texts, citations and access rules, and
+every hit is checked against it: a version only returns its own passages (`pid <= max_pid`,
+unknown pids dropped) and only those its catalogue allows the caller.
 
 `VANKIEN_MILVUS_URI` is a Milvus Lite file (default INDEX/milvus.db, one process at a time)
 or the address of a Milvus server or cluster (http://host:19530).
@@ -26,15 +17,13 @@ import contextlib
 import json
 import logging
 import re
-import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-from . import sparse, store
+from . import sparse, store, vectors
 from .config import Settings
 from .errors import BackendUnavailable, IndexCorrupt
 from .refs import normalise_ref
@@ -44,11 +33,6 @@ from .text import fold
 
 log = logging.getLogger(__name__)
 
-RECORD = "milvus-collections.json"
-BATCH = 500
-HNSW = {"M": 32, "efConstruction": 200}
-STREAMS = ("accented", "folded")
-TEXT_FIELDS = ("doc_id", "doc_type", "number", "period")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 _clients: dict[str, object] = {}
@@ -78,6 +62,10 @@ def client(address: str):
         return _clients[address]
 
 
+def remote(address: str) -> bool:
+    return address.startswith(("http://", "https://", "tcp://"))
+
+
 def release(address: str) -> None:
     """Close this process's client of `address` (a Milvus Lite file is then free for others)."""
     with _clients_lock:
@@ -85,14 +73,14 @@ def release(address: str) -> None:
     if conn is not None:
         with contextlib.suppress(Exception):
             conn.close()
-    if not address.startswith(("http://", "https://", "tcp://")):
+    if not remote(address):
         from milvus_lite.server_manager import server_manager_instance
 
         server_manager_instance.release_server(address)  # stops it and frees the file lock
 
 
 def _unavailable(address: str, exc: Exception) -> str:
-    if address.startswith(("http://", "https://", "tcp://")):
+    if remote(address):
         return f"cannot reach Milvus at {address} ({exc}); check VANKIEN_MILVUS_URI"
     return (
         f"cannot open the Milvus Lite file {address} ({exc}). It admits one process at a "
@@ -102,7 +90,7 @@ def _unavailable(address: str, exc: Exception) -> str:
 
 
 @contextlib.contextmanager
-def _calls(address: str) -> Iterator[None]:
+def calls(address: str) -> Iterator[None]:
     """Turn a failing Milvus call into a message for the user."""
     from pymilvus.exceptions import MilvusException
 
@@ -114,13 +102,14 @@ def _calls(address: str) -> Iterator[None]:
         raise BackendUnavailable(f"Milvus at {address} failed: {exc.message}") from exc
 
 
-def _key(value: str | None) -> str:
+def key(value: str | None) -> str:
+    """A text field as stored: control characters (which filter literals cannot hold) dropped."""
     return _CONTROL.sub(" ", value or "")
 
 
 def _literal(value: str) -> str:
     """A Milvus expression string literal (only \\ and " need escaping once controls are gone)."""
-    return json.dumps(_key(value), ensure_ascii=False)
+    return json.dumps(key(value), ensure_ascii=False)
 
 
 # --- read side ----------------------------------------------------------------------------
@@ -136,7 +125,7 @@ class MilvusRetriever:
         self.avgdl = section["avgdl"]
         self.search_params = {"metric_type": "IP"}
         if section["dense_index"] == "HNSW":
-            self.search_params["params"] = {"ef": 256}
+            self.search_params["params"] = {"ef": vectors.EF_SEARCH}
 
     @classmethod
     def open(cls, folder: Path, manifest: dict, settings: Settings, db, pids) -> MilvusRetriever:
@@ -144,15 +133,12 @@ class MilvusRetriever:
         if not isinstance(section, dict) or "collection" not in section:
             raise IndexCorrupt(f"{folder / store.MANIFEST} lacks its Milvus section; rebuild")
         address = uri(settings, folder.parent.parent)
-        conn = client(address)
-        name = section["collection"]
-        with _calls(address):
-            if not conn.has_collection(name):
-                raise IndexCorrupt(
-                    f"the Milvus collection {name} is missing at {address}; rebuild the index"
-                )
-            conn.load_collection(name)
-            stored = _count(conn, name, f"pid <= {int(section['max_pid'])}")
+        conn, name = client(address), section["collection"]
+        stored = stored_rows(conn, address, section)
+        if stored is None:
+            raise IndexCorrupt(
+                f"the Milvus collection {name} is missing at {address}; rebuild the index"
+            )
         if stored < len(pids):
             raise IndexCorrupt(
                 f"the Milvus collection {name} at {address} holds {stored} of the "
@@ -199,12 +185,14 @@ class MilvusRetriever:
     def _weights(self, stream: str, keys: list[str]) -> dict[str, float]:
         return sparse.query_weights(self.db, stream, keys, len(self.pids))
 
+    def _sparse_query(self, stream: str, keys: list[str]) -> dict[int, float]:
+        return sparse.query_vector(stream, self._weights(stream, keys))
+
     def lexical(self, stream: str, keys: list[str], n: int, scope: Scope) -> Ranking:
-        weights, expr = self._weights(stream, keys), self._expr(scope)
-        if not weights or expr is None or n <= 0:
+        query, expr = self._sparse_query(stream, keys), self._expr(scope)
+        if not query or expr is None or n <= 0:
             return Ranking([], [])
-        query = {sparse.term_id(stream, k): w for k, w in weights.items()}
-        with _calls(self.address):
+        with calls(self.address):
             found = self.conn.search(
                 self.collection, data=[query], anns_field=f"sparse_{stream}", limit=n,
                 filter=expr, search_params={"metric_type": "IP"}, output_fields=["pid"],
@@ -216,8 +204,7 @@ class MilvusRetriever:
             return []
         weights = self._weights(stream, keys)
         pids = [int(self.pids[r]) for r in rows]
-        column = sparse.STREAM_COLUMNS[stream]
-        sql = f"SELECT pid, {column} FROM passages WHERE pid IN"
+        sql = f"SELECT pid, {stream} FROM passages WHERE pid IN"
         tokens = dict(store.select_in(self.db, sql, pids))
         avgdl = float(self.avgdl[stream])
         return [sparse.score(tokens[p].split(), weights, avgdl) for p in pids]
@@ -226,7 +213,7 @@ class MilvusRetriever:
         expr = self._expr(scope)
         if expr is None or n <= 0:
             return Ranking([], [])
-        with _calls(self.address):
+        with calls(self.address):
             found = self.conn.search(
                 self.collection, data=[vector.astype(np.float32).tolist()], anns_field="dense",
                 limit=n, filter=expr, search_params=self.search_params, output_fields=["pid"],
@@ -251,7 +238,8 @@ class MilvusRetriever:
     def hybrid_rrf(
         self, stream: str, keys: list[str], vector: np.ndarray, n: int, k: int, scope: Scope
     ) -> dict[int, float]:
-        """Dense and sparse searches fused by Milvus itself (RRF ranker)."""
+        """Dense and sparse searches fused by Milvus itself (RRF ranker); up to 2n passages,
+        the union of both rankings, as the in-process backend fuses."""
         from pymilvus import AnnSearchRequest, RRFRanker
 
         expr = self._expr(scope)
@@ -262,17 +250,16 @@ class MilvusRetriever:
                 [vector.astype(np.float32).tolist()], "dense", self.search_params, n, expr=expr
             )
         ]
-        weights = self._weights(stream, keys)
-        if weights:
-            query = {sparse.term_id(stream, key): w for key, w in weights.items()}
+        query = self._sparse_query(stream, keys)
+        if query:
             requests.append(
                 AnnSearchRequest(
                     [query], f"sparse_{stream}", {"metric_type": "IP"}, n, expr=expr
                 )
             )
-        with _calls(self.address):
+        with calls(self.address):
             found = self.conn.hybrid_search(
-                self.collection, requests, RRFRanker(k), limit=n, output_fields=["pid"]
+                self.collection, requests, RRFRanker(k), limit=2 * n, output_fields=["pid"]
             )
         return self._rows(found[0], scope).as_dict()
 
@@ -280,243 +267,19 @@ class MilvusRetriever:
         pass  # the client is shared by every version opened in this process
 
 
-def intact(index: Path, settings: Settings, manifest: dict) -> bool:
-    """Whether the collection a version names still holds all of its passages."""
-    section = manifest.get("milvus")
-    if not isinstance(section, dict) or "collection" not in section:
-        return False
-    address = uri(settings, index)
-    conn = client(address)
-    with _calls(address):
-        if not conn.has_collection(section["collection"]):
-            return False
-        conn.load_collection(section["collection"])  # a fresh process finds it released
-        stored = _count(conn, section["collection"], f"pid <= {int(section['max_pid'])}")
-    return stored >= int(manifest["counts"]["passages"])
+def stored_rows(conn, address: str, section: dict) -> int | None:
+    """Rows of a version's collection with pids up to its `max_pid`; None if it is gone."""
+    name = section["collection"]
+    with calls(address):
+        if not conn.has_collection(name):
+            return None
+        conn.load_collection(name)  # a fresh process finds it released
+        return count(conn, name, f"pid <= {int(section['max_pid'])}")
 
 
-def _count(conn, name: str, expr: str = "") -> int:
-    rows = conn.query(name, filter=expr, output_fields=["count(*)"])
-    return int(rows[0]["count(*)"])
-
-
-# --- write side ---------------------------------------------------------------------------
-
-
-def write(
-    db: sqlite3.Connection, index: Path, previous: Path | None, settings: Settings, dim: int
-) -> dict:
-    """Bring the Milvus side up to date with the staged catalogue; the manifest's section.
-
-    Incremental when the previous version was served from the same collection prefix with
-    the same dense index type, else a new generation filled from scratch.
-    """
-    address = uri(settings, index)
-    conn = client(address)
-    total = db.execute("SELECT count(*) FROM passages").fetchone()[0]
-    max_pid = db.execute("SELECT coalesce(max(pid), 0) FROM passages").fetchone()[0]
-    dense_index = "HNSW" if total >= settings.approx_threshold else "FLAT"
-    with _calls(address):
-        before = _continuable(conn, previous, settings, dense_index)
-        if before is None:
-            section = _fill(conn, db, index, settings, dim, dense_index)
-        else:
-            section = _update(conn, db, previous, before)
-        stored = _count(conn, section["collection"])
-    live = total + len(_pending(db))
-    if stored != live:
-        raise IndexCorrupt(
-            f"the Milvus collection {section['collection']} holds {stored} rows after the "
-            f"build, {live} were expected; run the build again"
-        )
-    return section | {"max_pid": int(max_pid), "dense_index": dense_index}
-
-
-def after_publish(index: Path, settings: Settings, manifest: dict) -> None:
-    """Delete what the published version removed and drop generations no version names."""
-    address = uri(settings, index)
-    conn = client(address)
-    folder = store.current_version(index)
-    if folder is None:
-        return
-    db = store.connect(folder / store.CATALOGUE, readonly=True)
-    try:
-        pending = _pending(db)
-    finally:
-        db.close()
-    collection = manifest["milvus"]["collection"]
-    with _calls(address):
-        _delete(conn, collection, pending)
-        _drop_unused(conn, index)
-
-
-def _continuable(conn, previous: Path | None, settings: Settings, dense_index: str):
-    """The previous version's Milvus section when this build can update its collection."""
-    if previous is None:
-        return None
-    manifest = store.read_manifest(previous)
-    section = manifest.get("milvus")
-    if manifest.get("backend") != "milvus" or not isinstance(section, dict):
-        return None
-    if (
-        section.get("prefix") != settings.milvus_collection
-        or section.get("dense_index") != dense_index
-        or not conn.has_collection(section["collection"])
-    ):
-        return None
-    conn.load_collection(section["collection"])  # a fresh process finds it released
-    return section
-
-
-def _fill(conn, db, index: Path, settings: Settings, dim: int, dense_index: str) -> dict:
-    """A new generation holding every passage of the catalogue."""
-    stamp = time.strftime("%Y%m%d%H%M%S") + f"{time.time_ns() % 10**6:06d}"
-    name = f"{settings.milvus_collection}_g{stamp}"
-    _remember(index, name)
-    _create(conn, name, dim, dense_index)
-    db.execute("DELETE FROM lexicon")
-    db.execute("DELETE FROM milvus_pending")
-    for stream in STREAMS:
-        sparse.adjust_lexicon(db, stream, sparse.count_terms(db, stream, None))
-    avgdl = {stream: sparse.average_length(db, stream) for stream in STREAMS}
-    pids = [r[0] for r in db.execute("SELECT pid FROM passages ORDER BY pid")]
-    _upsert(conn, name, db, pids, avgdl, insert=True)
-    db.commit()
-    return {"collection": name, "prefix": settings.milvus_collection, "avgdl": avgdl}
-
-
-def _update(conn, db, previous: Path, section: dict) -> dict:
-    """Upsert new and changed passages into the previous generation; removals wait."""
-    name, avgdl = section["collection"], section["avgdl"]
-    old = store.connect(previous / store.CATALOGUE, readonly=True)
-    try:
-        _delete(conn, name, _pending(old))  # a killed build's leftovers: redo them
-        db.execute("DELETE FROM milvus_pending")
-        conn.delete(name, filter=f"pid > {int(section['max_pid'])}")  # killed builds' inserts
-        before = {r[0] for r in old.execute("SELECT pid FROM passages")}
-        after = {r[0] for r in db.execute("SELECT pid FROM passages")}
-        added, removed = sorted(after - before), sorted(before - after)
-        for stream in STREAMS:
-            delta = sparse.count_terms(db, stream, added)
-            delta.subtract(sparse.count_terms(old, stream, removed))
-            sparse.adjust_lexicon(db, stream, delta)
-        moved = _refiled(old, db)
-    finally:
-        old.close()
-    sql = "SELECT pid FROM passages WHERE doc_id IN"
-    changed = [r[0] for r in store.select_in(db, sql, moved)]
-    _upsert(conn, name, db, sorted(set(added) | set(changed)), avgdl, insert=False)
-    db.executemany("INSERT OR IGNORE INTO milvus_pending VALUES (?)", [(p,) for p in removed])
-    db.commit()
-    return {"collection": name, "prefix": section["prefix"], "avgdl": avgdl}
-
-
-def _refiled(old: sqlite3.Connection, new: sqlite3.Connection) -> list[str]:
-    """Documents kept by the build whose filter fields changed (a new access level)."""
-    fields = "doc_id, doc_type, number, year, period, access"
-    before = {r[0]: tuple(r) for r in old.execute(f"SELECT {fields} FROM documents")}
-    return [
-        r[0]
-        for r in new.execute(f"SELECT {fields} FROM documents")
-        if r[0] in before and before[r[0]] != tuple(r)
-    ]
-
-
-def _create(conn, name: str, dim: int, dense_index: str) -> None:
-    from pymilvus import DataType
-
-    schema = conn.create_schema(auto_id=False)
-    schema.add_field("pid", DataType.INT64, is_primary=True)
-    schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
-    for stream in STREAMS:
-        schema.add_field(f"sparse_{stream}", DataType.SPARSE_FLOAT_VECTOR)
-    for field in TEXT_FIELDS:
-        schema.add_field(field, DataType.VARCHAR, max_length=2048)
-    schema.add_field("year", DataType.INT64)
-    schema.add_field("access", DataType.INT64)
-    params = conn.prepare_index_params()
-    if dense_index == "HNSW":
-        params.add_index("dense", index_type="HNSW", metric_type="IP", params=HNSW)
-    else:
-        params.add_index("dense", index_type="FLAT", metric_type="IP")
-    for stream in STREAMS:
-        params.add_index(
-            f"sparse_{stream}", index_type="SPARSE_INVERTED_INDEX", metric_type="IP"
-        )
-    conn.create_collection(name, schema=schema, index_params=params)
-
-
-def _upsert(conn, name: str, db, pids: list[int], avgdl: dict, insert: bool) -> None:
-    sql = (
-        "SELECT p.pid, p.accented, p.folded, e.vector, d.doc_id, d.doc_type, d.number, d.year,"
-        " d.period, d.access FROM passages p JOIN embeddings e ON e.hash = p.embed_hash"
-        " JOIN documents d ON d.doc_id = p.doc_id WHERE p.pid IN"
+def count(conn, name: str, expr: str = "") -> int:
+    """Rows matching `expr`, after every write so far (Strong consistency)."""
+    rows = conn.query(
+        name, filter=expr, output_fields=["count(*)"], consistency_level="Strong"
     )
-    write = conn.insert if insert else conn.upsert
-    for start in range(0, len(pids), BATCH):
-        rows = [_entity(r, avgdl) for r in store.select_in(db, sql, pids[start : start + BATCH])]
-        write(name, rows)
-
-
-def _entity(row: sqlite3.Row, avgdl: dict) -> dict:
-    return {
-        "pid": int(row["pid"]),
-        "dense": np.frombuffer(row["vector"], dtype=np.float32).tolist(),
-        "sparse_accented": sparse.passage_vector(
-            "accented", row["accented"].split(), float(avgdl["accented"])
-        ),
-        "sparse_folded": sparse.passage_vector(
-            "folded", row["folded"].split(), float(avgdl["folded"])
-        ),
-        "doc_id": _key(row["doc_id"]),
-        "doc_type": _key(fold(row["doc_type"] or "")),
-        "number": _key(normalise_ref(row["number"] or "")),
-        "period": _key(period_key(row["period"]) or ""),
-        "year": int(row["year"] or 0),
-        "access": int(row["access"]),
-    }
-
-
-def _pending(db: sqlite3.Connection) -> list[int]:
-    try:
-        return [r[0] for r in db.execute("SELECT pid FROM milvus_pending")]
-    except sqlite3.OperationalError:  # a catalogue from before the table existed
-        return []
-
-
-def _delete(conn, name: str, pids: list[int]) -> None:
-    for start in range(0, len(pids), BATCH):
-        conn.delete(name, ids=pids[start : start + BATCH])
-
-
-def _remember(index: Path, name: str) -> None:
-    """Note a generation before creating it, so a killed build's collection is found later."""
-    names = _remembered(index)
-    path = Path(index) / RECORD
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(sorted({*names, name}), indent=1), encoding="utf-8")
-    tmp.replace(path)
-
-
-def _remembered(index: Path) -> list[str]:
-    try:
-        return list(json.loads((Path(index) / RECORD).read_text(encoding="utf-8")))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return []
-
-
-def _drop_unused(conn, index: Path) -> None:
-    """Drop the generations this folder created that no kept version serves from."""
-    used = set()
-    for folder in (Path(index) / "versions").glob("v*"):
-        with contextlib.suppress(IndexCorrupt):
-            used.add(store.read_manifest(folder).get("milvus", {}).get("collection"))
-    names = _remembered(index)
-    for name in names:
-        if name not in used and conn.has_collection(name):
-            conn.drop_collection(name)
-    kept = [n for n in names if n in used]
-    if kept != names:
-        path = Path(index) / RECORD
-        path.with_suffix(".tmp").write_text(json.dumps(kept, indent=1), encoding="utf-8")
-        path.with_suffix(".tmp").replace(path)
+    return int(rows[0]["count(*)"])

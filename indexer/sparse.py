@@ -5,9 +5,12 @@ vector holds each key's inverse document frequency. Their inner product is the B
 bm25s computes ("lucene" variant, k1 = 1.5, b = 0.75), so a backend that ranks by inner
 product ranks as the in-process BM25 does, whatever analyzers that engine ships.
 
-Document frequencies live in the catalogue (`lexicon` table) and are kept up to date by
-incremental builds; the average passage length is fixed when a collection is first filled
-(recorded in the manifest), so stored vectors never need rewriting when the corpus grows.
+Document frequencies live in the catalogue (`lexicon` table) and are kept exact by
+incremental builds. The average passage length is fixed when a collection is first filled
+(recorded in the manifest), so stored vectors never need rewriting when the corpus grows; the
+scores equal bm25s' right after a fill and drift with the average length afterwards (a full
+rebuild realigns them). Keys are hashed to 32-bit ids: two keys of one query sharing an id
+(about one key in 4,000 for a million-key vocabulary) are scored as one.
 """
 
 from __future__ import annotations
@@ -19,10 +22,17 @@ from collections import Counter
 from collections.abc import Iterable
 
 from . import store
+from .lexical import STREAMS
 
 K1 = 1.5
 B = 0.75
-STREAM_COLUMNS = {"accented": "accented", "folded": "folded"}
+
+
+def _column(stream: str) -> str:
+    """The catalogue column holding a stream's keys (named after the stream)."""
+    if stream not in STREAMS:
+        raise ValueError(f"unknown lexical stream {stream!r}")
+    return stream
 
 
 def term_id(stream: str, key: str) -> int:
@@ -35,30 +45,41 @@ def idf(df: int, n: int) -> float:
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
-def passage_vector(stream: str, keys: list[str], avgdl: float) -> dict[int, float]:
-    """Term-frequency components of one passage's keys (empty passages count one empty key,
-    as bm25s indexes them)."""
+def _components(keys: list[str], avgdl: float) -> dict[str, float]:
+    """BM25's term-frequency component of each key of one passage (an empty passage counts
+    one empty key, as bm25s indexes it)."""
     counts = Counter(keys or [""])
     norm = K1 * ((1 - B) + B * sum(counts.values()) / avgdl)
+    return {key: tf / (norm + tf) for key, tf in counts.items()}
+
+
+def _by_id(stream: str, weights: dict[str, float]) -> dict[int, float]:
     vector: dict[int, float] = {}
-    for key, tf in counts.items():
+    for key, weight in weights.items():
         tid = term_id(stream, key)
-        vector[tid] = vector.get(tid, 0.0) + tf / (norm + tf)
+        vector[tid] = vector.get(tid, 0.0) + weight
     return vector
+
+
+def passage_vector(stream: str, keys: list[str], avgdl: float) -> dict[int, float]:
+    return _by_id(stream, _components(keys, avgdl))
+
+
+def query_vector(stream: str, weights: dict[str, float]) -> dict[int, float]:
+    """A query given as {key: idf} as a sparse vector."""
+    return _by_id(stream, weights)
 
 
 def score(keys: list[str], query: dict[str, float], avgdl: float) -> float:
     """BM25 of one passage (its keys) for a query given as {key: idf}."""
-    counts = Counter(keys or [""])
-    norm = K1 * ((1 - B) + B * sum(counts.values()) / avgdl)
-    return sum(w * counts[k] / (norm + counts[k]) for k, w in query.items() if k in counts)
+    parts = _components(keys, avgdl)
+    return sum(weight * parts[key] for key, weight in query.items() if key in parts)
 
 
 def average_length(db: sqlite3.Connection, stream: str) -> float:
     """Mean number of keys per passage in the catalogue (1.0 for an empty one)."""
-    column = STREAM_COLUMNS[stream]
     total, n = 0, 0
-    for (text,) in db.execute(f"SELECT {column} FROM passages"):
+    for (text,) in db.execute(f"SELECT {_column(stream)} FROM passages"):
         total += max(len(text.split()), 1)
         n += 1
     return total / n if n else 1.0
@@ -66,7 +87,7 @@ def average_length(db: sqlite3.Connection, stream: str) -> float:
 
 def count_terms(db: sqlite3.Connection, stream: str, pids: Iterable[int] | None) -> Counter:
     """Document frequency of every key among the passages `pids` (all when None)."""
-    column = STREAM_COLUMNS[stream]
+    column = _column(stream)
     counts: Counter = Counter()
     if pids is None:
         rows = db.execute(f"SELECT {column} FROM passages")

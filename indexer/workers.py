@@ -8,6 +8,7 @@ between goes through a `Workers` object. `LocalWorkers` does it in this process;
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from .embed import Embedder
 from .errors import VankienError
 from .model import Document, Passage
 from .parsers import read_bytes
+
+log = logging.getLogger(__name__)
 
 DOCUMENT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".docx", ".pdf"}
 
@@ -72,6 +75,9 @@ def parse_job(job: ParseJob, max_chars: int, overlap: int) -> ParseResult:
         passages = chunk(doc, max_chars, overlap)
     except VankienError as exc:
         return ParseResult(job.key, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - a reader's bug must not stop a whole build
+        log.exception("reading %s failed", job.path)
+        return ParseResult(job.key, error=f"could not be read ({type(exc).__name__}: {exc})")
     parsed = time.perf_counter()
     keyed = [(p, *keys(p.lexical_text)) for p in passages]
     seconds = {"parse": parsed - started, "segment": time.perf_counter() - parsed}

@@ -198,3 +198,24 @@ def test_concurrent_build_is_refused(corpus, settings):
 
     with store.build_lock(settings.index), pytest.raises(IndexWriteError, match="another build"):
         build_index([corpus], settings.index, settings, embedder=ToyEmbedder())
+
+
+def test_a_reader_crashing_on_one_file_skips_only_that_file(corpus, tmp_path, monkeypatch):
+    """An unexpected error in a reader (a bug) names the file and the build goes on; the same
+    code runs in Ray workers."""
+    from indexer import workers
+
+    real = workers.read_bytes
+
+    def flaky(data, path=None):
+        if path is not None and path.name == "ket-luan.md":
+            raise RuntimeError("reader bug")
+        return real(data, path)
+
+    monkeypatch.setattr(workers, "read_bytes", flaky)
+    settings = Settings(index=tmp_path / "index", model="toy")
+    report = build_index([corpus], settings.index, settings, embedder=ToyEmbedder())
+    assert report.exit_code == 2 and report.added == ["bao-cao.txt"]
+    assert [(Path(p).name, r) for p, r in report.skipped] == [
+        ("ket-luan.md", "could not be read (RuntimeError: reader bug)")
+    ]

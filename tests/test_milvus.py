@@ -6,6 +6,7 @@ The rest of the suite also runs on Milvus with `VANKIEN_BACKEND=milvus` (make te
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import milvus, store
+from indexer import milvus, milvus_write, store
 from indexer.build import FileInfo, build_index
 from indexer.config import Settings
 from indexer.errors import BackendUnavailable, IndexCorrupt, IndexMismatch
@@ -57,7 +58,7 @@ def lite(tmp_path):
 
 def _stored(settings: Settings, index: Index) -> int:
     conn = milvus.client(milvus.uri(settings, settings.index))
-    return milvus._count(conn, index.manifest["milvus"]["collection"])
+    return milvus.count(conn, index.manifest["milvus"]["collection"])
 
 
 def _ranked(index: Index, query: str, **filters) -> list[tuple[str, float]]:
@@ -85,14 +86,20 @@ def test_same_ranking_as_the_faiss_backend(corpus, tmp_path, lite, fusion):
     assert on_milvus.manifest["backend"] == "milvus" and not (
         store.current_version(lite.index) / "vectors.faiss"
     ).exists()
+    report = next(d for d in on_faiss.docs.values() if d.period)
+    resolution = next(d for d in on_faiss.docs.values() if d.number)
+    choices = [{}, {"doc_type": "Báo cáo"}, {"issuer": "tỉnh ủy"}, {"access": 0},
+               {"period": report.period.upper()}, {"year": report.year},
+               {"number": resolution.number.lower()}, {"doc_id": resolution.doc_id}]  # fmt: skip
     for query in QUERIES:
-        for filters in ({}, {"doc_type": "Báo cáo"}, {"issuer": "tỉnh ủy"}, {"access": 0}):
+        for filters in choices:
             a, b = _ranked(on_faiss, query, **filters), _ranked(on_milvus, query, **filters)
             if fusion == "convex":
                 _same(a, b)
-            else:  # ranks of tied scores (the toy vectors tie often) may swap between engines
+            else:  # tied cosines or BM25 scores (the toy vectors tie often) may be ranked in
+                # either order by each engine, and RRF then gives them each other's scores
                 assert [s for _, s in a[:8]] == pytest.approx([s for _, s in b[:8]], abs=1e-4)
-                assert a[:1] == b[:1] and len({i for i, _ in a[:8]} & {i for i, _ in b[:8]}) >= 6
+                assert a[:1] == b[:1]
     assert any(_ranked(on_faiss, q) for q in QUERIES)
 
 
@@ -113,8 +120,20 @@ def test_incremental_builds_add_change_and_delete_in_the_same_collection(corpus,
     assert "ket-luan" not in {h.passage.doc_id for q in QUERIES for h in second.search(q).hits}
     # the removed passages were deleted once the new version was published
     assert _stored(lite, second) == len(second.pids)
-    # the older version, still open, does not see the rows the newer build wrote
+    # the older version, still open, does not see the rows the newer build wrote: Milvus
+    # itself filters them out (the catalogue check after it would hide them anyway)
     assert "moi" not in {h.passage.doc_id for h in first.search("kết nạp 321 đảng viên").hits}
+    conn = milvus.client(milvus.uri(lite, lite.index))
+    seen = conn.query(collection, filter=first.retriever._expr(_everything()),
+                      output_fields=["pid"], consistency_level="Strong")  # fmt: skip
+    new_pids = {int(p) for p in second.pids} - {int(p) for p in first.pids}
+    assert new_pids and not new_pids & {r["pid"] for r in seen}
+
+
+def _everything():
+    from indexer.retrieval import Scope
+
+    return Scope(Filters(), None, None)
 
 
 def test_document_frequencies_follow_incremental_builds(corpus, lite, tmp_path):
@@ -161,20 +180,72 @@ def test_access_levels_hold_and_follow_a_level_change(corpus, lite, tmp_path):
     assert report.changed == ["mat.md"] and report.embedded == 0
     index = _open(lite)
     assert "mat" in {h.passage.doc_id for h in index.search(query, filters=Filters(access=0)).hits}
+    level["mat.md"] = 3  # and up again: hidden from level 0 and 2, at once
+    _build([corpus, secret], lite, info=info)
+    index = _open(lite)
+    for access in (0, 2):
+        assert "mat" not in {
+            h.passage.doc_id for h in index.search(query, filters=Filters(access=access)).hits
+        }
+    assert _stored(lite, index) == len(index.pids)
 
 
-def test_leftovers_of_a_killed_build_are_removed(corpus, lite):
+def test_leftovers_of_a_killed_build_are_invisible_then_replaced(corpus, lite):
     _build([corpus], lite)
     index = _open(lite)
     conn = milvus.client(milvus.uri(lite, lite.index))
     collection = index.manifest["milvus"]["collection"]
+    db = store.connect(index.folder / store.CATALOGUE, readonly=True)
+    next_pid = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'passages'").fetchone()[0]
+    db.close()
     ghost = conn.query(collection, filter=f"pid == {int(index.pids[0])}", output_fields=["*"])[0]
-    conn.insert(collection, [ghost | {"pid": int(index.pids[-1]) + 50}])  # written, unpublished
-    assert _ranked(_open(lite), QUERIES[0]) == _ranked(index, QUERIES[0])  # invisible
+    # a killed build wrote the pid the next build will hand out, and one beyond it
+    conn.insert(collection, [ghost | {"pid": next_pid + 1}, ghost | {"pid": next_pid + 50}])
+    seen = conn.query(collection, filter=index.retriever._expr(_everything()),
+                      output_fields=["pid"], consistency_level="Strong")  # fmt: skip
+    assert {r["pid"] for r in seen} == {int(p) for p in index.pids}
     (corpus / "moi.md").write_text("# Thông báo\n\nHọp chi bộ ngày 5.\n", encoding="utf-8")
     _build([corpus], lite)
     after = _open(lite)
     assert _stored(lite, after) == len(after.pids)
+    row = conn.query(collection, filter=f"pid == {next_pid + 1}", output_fields=["doc_id"],
+                     consistency_level="Strong")  # fmt: skip
+    assert [r["doc_id"] for r in row] == ["moi"]
+
+
+def test_a_collection_missing_rows_is_refilled(corpus, lite):
+    _build([corpus], lite)
+    index = _open(lite)
+    expected = _ranked(index, QUERIES[0])
+    conn = milvus.client(milvus.uri(lite, lite.index))
+    conn.delete(index.manifest["milvus"]["collection"], ids=[int(index.pids[0])])
+    with pytest.raises(IndexCorrupt, match="rebuild"):
+        _open(lite)
+    _build([corpus], lite)  # no file changed: the build sees the loss and refills
+    after = _open(lite)
+    assert after.manifest["milvus"]["collection"] != index.manifest["milvus"]["collection"]
+    _same(_ranked(after, QUERIES[0]), expected)
+
+
+def test_a_normalisation_change_refills_with_the_new_keys(corpus, lite):
+    _build([corpus], lite)
+    before = _open(lite)
+    manifest = before.folder / store.MANIFEST
+    stale = json.loads(manifest.read_text(encoding="utf-8")) | {"normalisation_version": 1}
+    manifest.write_text(json.dumps(stale), encoding="utf-8")
+    _build([corpus], lite)
+    after = _open(lite)
+    assert after.manifest["milvus"]["collection"] != before.manifest["milvus"]["collection"]
+    _same(_ranked(after, QUERIES[1]), _ranked(before, QUERIES[1]))
+
+
+def test_filter_values_with_quotes_and_backslashes_are_literals(corpus, lite):
+    _build([corpus], lite)
+    index = _open(lite)
+    for value in ('Báo cáo" or pid >= 0 or doc_type == "', "a\\", 'x"]'):
+        assert index.search(QUERIES[0], filters=Filters(doc_type=value)).hits == []
+        assert index.search(QUERIES[0], filters=Filters(number=value)).hits == []
+        assert index.search(QUERIES[0], filters=Filters(issuer=value)).hits == []
 
 
 def test_a_lost_collection_is_reported_and_a_build_refills_it(corpus, lite):
@@ -208,7 +279,7 @@ def test_a_new_generation_replaces_the_old_one_once_no_version_uses_it(corpus, l
         (corpus / f"moi-{n}.md").write_text(f"# Thông báo\n\nHọp lần {n}.\n", encoding="utf-8")
         _build([corpus], hnsw)
     assert not conn.has_collection(old)
-    assert milvus._remembered(lite.index) == [newer["collection"]]
+    assert milvus_write.remembered(lite.index) == [newer["collection"]]
     assert _open(hnsw).search(QUERIES[0]).hits
 
 

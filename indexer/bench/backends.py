@@ -80,9 +80,9 @@ def synthesise(source: Path, target: Path, n: int, backend: str, seed: int = 7) 
     db.close()
     store.publish(target, staging, new_manifest)
     if backend == "milvus":
-        from .. import milvus
+        from .. import milvus, milvus_write
 
-        milvus.after_publish(target, settings, new_manifest)
+        milvus_write.after_publish(target, settings, new_manifest)
         milvus.release(milvus.uri(settings, target))
     return {
         "passages": n,
