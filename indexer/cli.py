@@ -393,8 +393,10 @@ def bench(quick, out_dir, sizes, random_vectors, requests) -> None:
 @click.option("--out", type=click.Path(path_type=Path), default=Path("data/bench-backends"),
               show_default=True)
 @click.option("--ray/--no-ray", "with_ray", default=True, show_default=True,
-              help="Also time the source corpus built locally and on a local Ray.")
-def bench_backends(source, sizes, queries_file, out, with_ray) -> None:
+              help="Also time a build done locally and on a local Ray.")
+@click.option("--ray-corpus", multiple=True, type=click.Path(path_type=Path),
+              help="Files or folders for the Ray comparison (default: ../shared/corpus-extra).")
+def bench_backends(source, sizes, queries_file, out, with_ray, ray_corpus) -> None:
     """Sizing for scaling out: FAISS vs Milvus Lite latency and memory, Ray's overhead."""
     from .bench import backends
 
@@ -414,7 +416,7 @@ def bench_backends(source, sizes, queries_file, out, with_ray) -> None:
         build_index([corpus], source, settings)
     result = backends.run(
         source, [int(n) for n in sizes.split(",")], [q for q in queries if q], out,
-        [corpus] if with_ray else [],
+        list(ray_corpus or [corpus]) if with_ray else [],
     )  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
     (out / "backends.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
