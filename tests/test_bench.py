@@ -92,7 +92,11 @@ def test_quick_bench_reports_every_number(tmp_path):
     floors = size["floors"]
     for name in ("embed_query_ms", "faiss_ms", "lexical_ms"):
         assert 0 < floors[name]["p50"] <= floors[name]["p95"]
+    assert floors["plan_ms"]["p50"] > 0 and floors["sum_p95_ms"] >= floors["sum_p50_ms"]
     assert size["overhead"]["ratio"] > 0
+    assert size["overhead"]["ratio_p50_p50"] > 0 and size["overhead"]["ratio_p95_p95"] > 0
+    http = size["latency"]["healthz"]["1"]  # the bare round trip, for scale
+    assert http["errors"] == 0 and 0 < http["p50"] < size["latency"]["search"]["1"]["p50"]
     assert size["memory"]["rss_mb"] > 0 and size["memory"]["ratio"] > 0
     assert [r["ef_search"] for r in size["ann"]["hnsw"]] == list(EF_SEARCH)
     assert all(0 <= r["recall_at_10"] <= 1 for r in size["ann"]["hnsw"])

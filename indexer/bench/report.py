@@ -6,28 +6,52 @@ from pathlib import Path
 
 
 def markdown(result: dict) -> str:
-    """One row per size: latency, floors, overhead ratio, memory, FAISS type."""
+    """One row per size: latency at 1 and N clients, floors, overhead ratios, memory; then the
+    HNSW sweep (recall@10 against exact search and latency by efSearch)."""
     lines = [
-        "| passages | FAISS | search p50/p95/p99 ms (1 client) | search p95 (N clients) "
-        "| ask p50/p95/p99 (1) | floors embed+faiss+bm25 p50 ms | ratio (≤1.3) "
+        "| passages | FAISS | search p50/p95/p99 ms (1 client) | search p50/p95/p99 (N clients) "
+        "| ask p50/p95/p99 (1) | ask p50/p95/p99 (N) | floors embed+faiss+bm25 p50 ms "
+        "| ratio p95/floors (≤1.3) | p50/p50, p95/p95 | HTTP round trip p50 "
         "| RSS MB / sum MB (≤1.5×) |",
-        "|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in result["sizes"]:
-        lat, fl, mem = s["latency"], s["floors"], s["memory"]
+        lat, fl, mem, over = s["latency"], s["floors"], s["memory"], s["overhead"]
         most = max(lat["search"], key=int)
-        one, many, ask = lat["search"]["1"], lat["search"][most], lat["ask"]["1"]
         floors = (
             f"{fl['embed_query_ms']['p50']:.1f}+{fl['faiss_ms']['p50']:.2f}+"
             f"{fl['lexical_ms']['p50']:.2f} = {fl['sum_p50_ms']:.1f}"
         )
+        http = lat.get("healthz", {}).get("1", {}).get("p50")
         lines.append(
-            f"| {s['passages']:,} | {s['faiss']} | {one['p50']:.1f} / {one['p95']:.1f} / "
-            f"{one['p99']:.1f} | {many['p95']:.1f} (×{most}) | {ask['p50']:.1f} / "
-            f"{ask['p95']:.1f} / {ask['p99']:.1f} | {floors} | {s['overhead']['ratio']:.2f} | "
-            f"{mem['rss_mb']:.0f} / {mem['sum_mb']:.0f} ({mem['ratio']:.2f}×) |"
+            f"| {s['passages']:,} | {s['faiss']} | {_three(lat['search']['1'])} "
+            f"| {_three(lat['search'][most])} (×{most}) | {_three(lat['ask']['1'])} "
+            f"| {_three(lat['ask'][most])} (×{most}) | {floors} | {over['ratio']:.2f} "
+            f"| {over.get('ratio_p50_p50')}, {over.get('ratio_p95_p95')} "
+            f"| {'' if http is None else f'{http:.1f}'} "
+            f"| {mem['rss_mb']:.0f} / {mem['sum_mb']:.0f} ({mem['ratio']:.2f}×) |"
+        )
+    lines += ["", "| passages | exact p50 ms | " + " | ".join(
+        f"efSearch {r['ef_search']}: recall@10, p50 ms" for r in _first_sweep(result)
+    ) + " |", "|---|---|" + "---|" * len(_first_sweep(result))]
+    for s in result["sizes"]:
+        ann = s["ann"]
+        lines.append(
+            f"| {ann['rows']:,} | {ann['flat_ms']['p50']:.2f} | "
+            + " | ".join(
+                f"{r['recall_at_10']:.3f}, {r['latency_ms']['p50']:.2f}" for r in ann["hnsw"]
+            )
+            + " |"
         )
     return "\n".join(lines)
+
+
+def _three(stats: dict) -> str:
+    return f"{stats['p50']:.1f} / {stats['p95']:.1f} / {stats['p99']:.1f}"
+
+
+def _first_sweep(result: dict) -> list[dict]:
+    return result["sizes"][0]["ann"]["hnsw"] if result["sizes"] else []
 
 
 def chart(result: dict, path: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import vectors
 from ..config import Settings
 from ..embed import load_embedder
 from ..text import fold
@@ -178,6 +179,9 @@ def _latency(config: BenchConfig, index: Path, queries: list[str], say) -> tuple
     latency: dict[str, dict] = {route: {} for route in ROUTES}
     with serve(index, config.settings.model, log) as service:
         warm(service.url, queries, config.warm_requests)
+        # the HTTP round trip itself (client, loopback, uvicorn, FastAPI) on a route that
+        # does nothing: the part of every figure that is not vankien's work
+        latency["healthz"] = {"1": load(service.url, "/healthz", queries, 50, 1, 30.0)}
         for route in ROUTES:
             for clients in config.clients:
                 latency[route][str(clients)] = load(
@@ -219,7 +223,9 @@ def _result(config, indexing, sizes, sweeps, started) -> dict:
         "indexing": indexing,
         "sizes": sizes,
         "recommendation": recommend(
-            [w for w in sweeps if w["rows"] >= 10_000] or sweeps, s.approx_threshold, 128
+            [w for w in sweeps if w["rows"] >= 10_000] or sweeps,
+            s.approx_threshold,
+            vectors.EF_SEARCH,
         )
         | {"vectors": config.fill, "caveat": _caveat(config)},
     }
