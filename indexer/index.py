@@ -208,9 +208,9 @@ class Index:
             candidates = list(dict.fromkeys([*lex.rows, *dense.rows, *ref_rows]))
             lex_scores, dense_scores = lex.as_dict(), dense.as_dict()
             missing = [row for row in candidates if row not in lex_scores]
-            lex_scores |= zip(missing, r.lexical_at(stream, keys, missing), strict=True)
+            lex_scores |= zip(missing, lex.score_of(missing), strict=True)
             missing = [row for row in candidates if row not in dense_scores]
-            dense_scores |= zip(missing, r.dense_at(vector, missing), strict=True)
+            dense_scores |= zip(missing, dense.score_of(missing), strict=True)
             weight = s.lexical_weight_unaccented if q.unaccented else s.lexical_weight
             fused = convex(
                 lex_scores, dense_scores, weight, bonus={row: s.reference_bonus for row in ref_rows}
@@ -247,7 +247,8 @@ class Index:
         """Prefer documents the query points at: the reporting period or year it names, the
         issuing body it names ("Tỉnh ủy Hậu Giang"), the document type it opens with."""
         folded = f" {fold(q.text)} "
-        factors = {d: document_factor(q, folded, keys) for d, keys in self.doc_keys.items()}
+        docs = {self.row_doc[row] for row in fused}  # only the candidates' documents matter
+        factors = {d: document_factor(q, folded, self.doc_keys[d]) for d in docs}
         factors = {d: f for d, f in factors.items() if f != 1.0}
         if not factors:
             return fused

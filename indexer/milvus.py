@@ -191,15 +191,17 @@ class MilvusRetriever:
     def lexical(self, stream: str, keys: list[str], n: int, scope: Scope) -> Ranking:
         query, expr = self._sparse_query(stream, keys), self._expr(scope)
         if not query or expr is None or n <= 0:
-            return Ranking([], [])
+            return Ranking([], [], lambda more: self._bm25(stream, keys, more))
         with calls(self.address):
             found = self.conn.search(
                 self.collection, data=[query], anns_field=f"sparse_{stream}", limit=n,
                 filter=expr, search_params={"metric_type": "IP"}, output_fields=["pid"],
             )
-        return self._rows(found[0], scope)
+        ranked = self._rows(found[0], scope)
+        return Ranking(ranked.rows, ranked.scores, lambda more: self._bm25(stream, keys, more))
 
-    def lexical_at(self, stream: str, keys: list[str], rows: list[int]) -> list[float]:
+    def _bm25(self, stream: str, keys: list[str], rows: list[int]) -> list[float]:
+        """BM25 of rows outside the sparse search's results, from their keys in the catalogue."""
         if not rows:
             return []
         weights = self._weights(stream, keys)
@@ -218,9 +220,11 @@ class MilvusRetriever:
                 self.collection, data=[vector.astype(np.float32).tolist()], anns_field="dense",
                 limit=n, filter=expr, search_params=self.search_params, output_fields=["pid"],
             )
-        return self._rows(found[0], scope)
+        ranked = self._rows(found[0], scope)
+        return Ranking(ranked.rows, ranked.scores, lambda more: self._cosines(vector, more))
 
-    def dense_at(self, vector: np.ndarray, rows: list[int]) -> list[float]:
+    def _cosines(self, vector: np.ndarray, rows: list[int]) -> list[float]:
+        """Inner products with rows outside the dense search's results (catalogue vectors)."""
         if not rows:
             return []
         pids = [int(self.pids[r]) for r in rows]

@@ -7,6 +7,7 @@ backend keeps FAISS and bm25s files in the version folder; the Milvus backend
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -32,6 +33,8 @@ class Scope:
 class Ranking:
     rows: list[int]  # best first
     scores: list[float]
+    # the same score for rows outside the ranking (the other ranking's candidates)
+    score_of: Callable[[list[int]], list[float]] = lambda rows: [0.0] * len(rows)
 
     def as_dict(self) -> dict[int, float]:
         return dict(zip(self.rows, self.scores, strict=True))
@@ -42,11 +45,7 @@ class Retriever(Protocol):
 
     def lexical(self, stream: str, keys: list[str], n: int, scope: Scope) -> Ranking: ...
 
-    def lexical_at(self, stream: str, keys: list[str], rows: list[int]) -> list[float]: ...
-
     def dense(self, vector: np.ndarray, n: int, scope: Scope) -> Ranking: ...
-
-    def dense_at(self, vector: np.ndarray, rows: list[int]) -> list[float]: ...
 
     def hybrid_rrf(
         self, stream: str, keys: list[str], vector: np.ndarray, n: int, k: int, scope: Scope
@@ -83,20 +82,19 @@ class FaissRetriever:
         return cls(vectors.load(folder, manifest["dim"], len(pids)), lex)
 
     def lexical(self, stream: str, keys: list[str], n: int, scope: Scope) -> Ranking:
-        scores = self.lex.scores(stream, keys, scope.mask)
+        scores = self.lex.scores(stream, keys, scope.mask)  # every row's, computed once
         rows = top_rows(scores, n)
-        return Ranking(rows, [float(scores[r]) for r in rows])
-
-    def lexical_at(self, stream: str, keys: list[str], rows: list[int]) -> list[float]:
-        scores = self.lex.scores(stream, keys)
-        return [float(scores[r]) for r in rows]
+        return Ranking(
+            rows, [float(scores[r]) for r in rows], lambda more: [float(scores[r]) for r in more]
+        )
 
     def dense(self, vector: np.ndarray, n: int, scope: Scope) -> Ranking:
         scores, rows = vectors.search(self.faiss, vector, n, scope.mask)
-        return Ranking([int(r) for r in rows], [float(s) for s in scores])
-
-    def dense_at(self, vector: np.ndarray, rows: list[int]) -> list[float]:
-        return vectors.scores(self.faiss, vector, rows) if rows else []
+        return Ranking(
+            [int(r) for r in rows],
+            [float(s) for s in scores],
+            lambda more: vectors.scores(self.faiss, vector, more) if more else [],
+        )
 
     def hybrid_rrf(
         self, stream: str, keys: list[str], vector: np.ndarray, n: int, k: int, scope: Scope
