@@ -107,6 +107,16 @@ def key(value: str | None) -> str:
     return _CONTROL.sub(" ", value or "")
 
 
+# The text fields filters compare, each in the form both sides are compared in (a document's
+# value when written, a filter's value when searching); as `index._doc_allowed` compares them.
+FIELD_KEYS = {
+    "doc_id": lambda v: key(v),
+    "doc_type": lambda v: key(fold(v or "")),
+    "number": lambda v: key(normalise_ref(v or "")),
+    "period": lambda v: key(period_key(v) or ""),
+}
+
+
 def _literal(value: str) -> str:
     """A Milvus expression string literal (only \\ and " need escaping once controls are gone)."""
     return json.dumps(key(value), ensure_ascii=False)
@@ -167,14 +177,10 @@ class MilvusRetriever:
             parts.append(f"access <= {int(f.access)}")
         if f.year is not None:
             parts.append(f"year == {int(f.year)}")
-        if f.doc_type is not None:
-            parts.append(f"doc_type == {_literal(fold(f.doc_type))}")
-        if f.number is not None:
-            parts.append(f"number == {_literal(normalise_ref(f.number))}")
-        if f.period is not None:
-            parts.append(f"period == {_literal(period_key(f.period) or '')}")
-        if f.doc_id is not None:
-            parts.append(f"doc_id == {_literal(f.doc_id)}")
+        for field, stored in FIELD_KEYS.items():  # compared as they were stored
+            value = getattr(f, field)
+            if value is not None:
+                parts.append(f"{field} == {_literal(stored(value))}")
         if f.issuer is not None:  # a substring test: sent as the documents it selects
             if not scope.allowed_docs:
                 return None

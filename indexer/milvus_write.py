@@ -29,14 +29,11 @@ from . import sparse, store, vectors
 from .config import Settings
 from .errors import IndexCorrupt
 from .lexical import STREAMS
-from .milvus import calls, client, count, key, stored_rows, uri
-from .refs import normalise_ref
-from .search import period_key
-from .text import NORMALISATION_VERSION, fold
+from .milvus import FIELD_KEYS, calls, client, count, stored_rows, uri
+from .text import NORMALISATION_VERSION
 
 RECORD = "milvus-collections.txt"
 BATCH = 500
-TEXT_FIELDS = ("doc_id", "doc_type", "number", "period")
 FILTER_FIELDS = "doc_id, doc_type, number, year, period, access"
 
 
@@ -187,7 +184,7 @@ def _create(conn, name: str, dim: int, dense_index: str) -> None:
     schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
     for stream in STREAMS:
         schema.add_field(f"sparse_{stream}", DataType.SPARSE_FLOAT_VECTOR)
-    for field in TEXT_FIELDS:
+    for field in FIELD_KEYS:
         schema.add_field(field, DataType.VARCHAR, max_length=65535)
     schema.add_field("year", DataType.INT64)
     schema.add_field("access", DataType.INT64)
@@ -222,13 +219,10 @@ def _entity(row: sqlite3.Row, avgdl: dict) -> dict:
     sparse_fields = {
         f"sparse_{s}": sparse.passage_vector(s, row[s].split(), float(avgdl[s])) for s in STREAMS
     }
-    return sparse_fields | {
+    text_fields = {field: stored(row[field]) for field, stored in FIELD_KEYS.items()}
+    return sparse_fields | text_fields | {
         "pid": int(row["pid"]),
         "dense": np.frombuffer(row["vector"], dtype=np.float32).tolist(),
-        "doc_id": key(row["doc_id"]),
-        "doc_type": key(fold(row["doc_type"] or "")),
-        "number": key(normalise_ref(row["number"] or "")),
-        "period": key(period_key(row["period"]) or ""),
         "year": int(row["year"] or 0),
         "access": int(row["access"]),
     }
