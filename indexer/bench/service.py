@@ -39,24 +39,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def serve_command(index: Path, port: int, model: str | None = None) -> list[str]:
+    """The `vankien serve` command line for `index` on a loopback port."""
+    command = [sys.executable, "-m", "indexer.cli", "serve", "--index", str(index)]
+    command += ["--model", model] if model else []
+    return command + ["--host", HOST, "--port", str(port)]
+
+
 @contextlib.contextmanager
 def serve(index: Path, model: str, log: Path, timeout: float = 900) -> Iterator[Service]:
     """`vankien serve` on a free loopback port until /healthz answers 200; stopped on exit."""
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "indexer.cli",
-        "serve",
-        "--index",
-        str(index),
-        "--model",
-        model,
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-    ]
+    command = serve_command(index, port, model)
     with open(log, "ab") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
     service = Service(f"http://{HOST}:{port}", process)
