@@ -11,7 +11,7 @@ CORPUS ?= corpus $(wildcard $(SHARED)/corpus-extra)
 
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: setup browser serve test eval eval-dev clean
+.PHONY: setup browser serve test test-fast fuzz eval eval-dev clean
 
 setup: $(VENV)/.installed
 
@@ -44,6 +44,21 @@ test: setup browser
 	$(BIN)/ruff check indexer app tests
 	$(BIN)/pytest -q
 	VANKIEN_BACKEND=milvus $(BIN)/pytest -q $(MILVUS_TESTS)
+
+# The quick loop (well under a minute): pure modules, readers, answers, property tests.
+FAST_TESTS = tests/test_numbers.py tests/test_refs.py tests/test_meta.py tests/test_assemble.py \
+	tests/test_parsers.py tests/test_fuzz.py tests/test_answer.py
+test-fast: setup
+	$(BIN)/ruff check indexer app tests
+	$(BIN)/pytest -q $(FAST_TESTS)
+
+# A long property-based campaign with random seeds (tests/conftest.py, profile "fuzz"): what it
+# finds is printed with a reproduction blob and kept in .hypothesis/; add each find to the tests
+# as an @example, so `make test` (fixed seeds) tries it on every clone from then on.
+FUZZ_EXAMPLES ?= 2000
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s \
+		tests/test_fuzz.py tests/test_odd_input.py tests/test_parsers.py tests/test_schemathesis.py
 
 # Quality on the shared evaluation sets (each over its own corpus, in its own index).
 eval: setup

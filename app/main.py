@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -42,10 +43,8 @@ STATUS_OF = {BadQuery: 422, IndexNotFound: 503, IndexMismatch: 503, IndexCorrupt
              BackendUnavailable: 503}
 TITLES = {401: "Cần mã truy cập", 404: "Không tìm thấy", 422: "Yêu cầu không hợp lệ",
           503: "Chưa có chỉ mục", 500: "Lỗi máy chủ"}
-GENERIC_500 = "internal error; it was logged. Try again, or report the query that caused it."
 HTML_DETAIL = {  # Starlette's and our English defaults, as a reader of the pages should see them
     "Not Found": "Không có trang này.",
-    GENERIC_500: "Máy chủ gặp lỗi khi xử lý yêu cầu; lỗi đã được ghi lại. Hãy thử lại sau.",
 }
 
 
@@ -69,6 +68,7 @@ def create_app(settings: Settings | None = None, index: Index | None = None,
     app.include_router(admin.router)
     app.include_router(web.router)
     _install_handlers(app)
+    app.add_middleware(ContainErrors)
     return app
 
 
@@ -143,7 +143,48 @@ def _install_handlers(app: FastAPI) -> None:
             response.headers[name] = value
         return response
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception):
-        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return _error(request, 500, GENERIC_500)
+
+def unexpected_detail(request: Request, reference: str, vietnamese: bool) -> str:
+    """What a caller is told of an error we did not foresee: the query, and a reference to find
+    the traceback in the service log; never the internals."""
+    query = request.query_params.get("q")
+    if vietnamese:
+        about = f"câu hỏi «{query[:200]}»" if query else f"trang {request.url.path}"
+        return (f"Máy chủ gặp lỗi khi xử lý {about}; lỗi đã được ghi lại với mã {reference}. "
+                "Hãy thử lại, hoặc báo mã này cho quản trị viên.")
+    about = f"the query {query[:200]!r}" if query else request.url.path
+    return (f"internal error while handling {about}; it was logged as {reference}. "
+            "Try again, or report that reference.")
+
+
+class ContainErrors:
+    """Answers an unexpected exception with a 500 naming the query and a log reference.
+
+    Starlette's own handler for `Exception` answers, then re-raises, so uvicorn printed the
+    traceback on the service's console; this stops the exception here and logs it once."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def watched(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:  # noqa: BLE001 - the edge where tracebacks stop
+            request = Request(scope)
+            reference = uuid.uuid4().hex[:10]
+            log.error("error %s on %s %s (q=%r)", reference, request.method, request.url.path,
+                      request.query_params.get("q"), exc_info=exc)  # fmt: skip
+            if started:  # the body is half sent: nothing else can be said on this connection
+                return
+            detail = unexpected_detail(request, reference, not _wants_json(request))
+            response = _error(request, 500, detail)
+            await response(scope, receive, send)

@@ -154,8 +154,10 @@ def build_index(
                 return report
             if not db.execute("SELECT 1 FROM passages LIMIT 1").fetchone():
                 names = ", ".join(str(f) for f in folders)
+                skipped = "".join(f"; {path} skipped: {why}" for path, why in report.skipped[:5])
                 raise VankienError(
-                    f"no readable document under {names}: add .txt, .md, .docx or .pdf files"
+                    f"no readable document under {names}: add .txt, .md, .docx or .pdf "
+                    f"files{skipped}"
                 )
             _embed_missing(db, workers, report, timer, progress)
             started = time.perf_counter()

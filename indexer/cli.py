@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from dataclasses import asdict
@@ -13,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from . import logs
 from .config import get_settings
 from .errors import VankienError
 from .search import Filters
@@ -24,12 +26,44 @@ out = Console()
 def _settings(**overrides):
     settings = get_settings()
     changes = {k: v for k, v in overrides.items() if v is not None}
-    return settings.model_copy(update=changes) if changes else settings
+    settings = settings.model_copy(update=changes) if changes else settings
+    logs.configure(settings)
+    return settings
 
 
-def _fail(exc: Exception, code: int = 1):
-    err.print(f"[red]vankien:[/red] {exc}", highlight=False)
+def _fail(exc: Exception | str, code: int = 1):
+    err.print(f"[red]vankien:[/red] {exc}", highlight=False, soft_wrap=True)
     sys.exit(code)
+
+
+class _Guarded(click.Command):
+    """A command whose unexpected errors reach the user as one line naming what it was working
+    on and the log file holding the traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the edge where tracebacks stop
+            subject = _subject(ctx.params)
+            logging.getLogger("vankien.cli").error(
+                "vankien %s %s failed", ctx.command.name, subject, exc_info=exc,
+                extra={"console": False},
+            )  # fmt: skip
+            _fail(
+                f"unexpected error in `vankien {ctx.command.name}` {subject}: "
+                f"{type(exc).__name__}: {exc}. Details are in {logs.where()}; "
+                "please report them with the command."
+            )
+
+
+def _subject(params: dict) -> str:
+    """What the command was working on: the query, or the folders ("for 'so dang vien'")."""
+    if params.get("query"):
+        return f"for the query {params['query'][:200]!r}"
+    folders = params.get("folders") or params.get("build_from")
+    return "on " + ", ".join(map(str, folders)) if folders else ""
 
 
 index_option = click.option(
@@ -46,7 +80,11 @@ model_option = click.option(
 )
 
 
-@click.group()
+class _Group(click.Group):
+    command_class = _Guarded
+
+
+@click.group(cls=_Group)
 def main() -> None:
     """Semantic search and cited answers over Vietnamese party documents."""
 
@@ -327,7 +365,9 @@ def serve(index, model, host, port, build_from) -> None:
         for path, reason in report.skipped:
             err.print(f"[yellow]skipped[/yellow] {path}: {reason}", highlight=False)
         err.print(f"index: {report.documents} documents, {report.passages} passages")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.port)
+    logs.quiet_console(["uvicorn", "uvicorn.error", "uvicorn.access"])  # after uvicorn's setup
+    uvicorn.Server(config).run()
 
 
 @main.command(name="convert-e5")

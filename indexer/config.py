@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     admin_token: str | None = None  # needed to upload, delete, reindex; sees every document
     read_tokens: dict[str, int] = {}  # token → highest access level it sees, e.g. {"tok-a": 1}
     base_url: str = ""
+    log_file: Path | None = None  # default INDEX/logs/vankien.log (tracebacks go there)
     max_upload_bytes: int = 20 * 1024 * 1024
     # the folders the service indexes besides INDEX/uploads (`vankien serve --build corpus/`)
     corpus: list[Path] = []

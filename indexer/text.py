@@ -72,7 +72,8 @@ def fold(text: str) -> str:
     if decomposed.isascii():
         return decomposed
     folded = _BMP_MARKS.sub("", decomposed)
-    return _ASTRAL_MARKS.sub("", folded) if max(folded) > "\uffff" else folded
+    # marks alone ("\u0300") fold to "": nothing left to test for astral code points
+    return _ASTRAL_MARKS.sub("", folded) if folded and max(folded) > "\uffff" else folded
 
 
 # Combining marks (category Mn), removed in C rather than character by character in Python.

@@ -17,7 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
-from . import lexical
+from . import lexical, logs
 from .assemble import assemble
 from .chunk import chunk
 from .embed import Embedder
@@ -76,8 +76,11 @@ def parse_job(job: ParseJob, max_chars: int, overlap: int) -> ParseResult:
     except VankienError as exc:
         return ParseResult(job.key, error=str(exc))
     except Exception as exc:  # noqa: BLE001 - a reader's bug must not stop a whole build
-        log.exception("reading %s failed", job.path)
-        return ParseResult(job.key, error=f"could not be read ({type(exc).__name__}: {exc})")
+        log.exception("reading %s failed", job.path, extra={"console": False})
+        return ParseResult(
+            job.key,
+            error=f"could not be read ({type(exc).__name__}: {exc}); details in {logs.where()}",
+        )
     parsed = time.perf_counter()
     keyed = [(p, *keys(p.lexical_text)) for p in passages]
     seconds = {"parse": parsed - started, "segment": time.perf_counter() - parsed}

@@ -7,6 +7,23 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+
+# Property tests: `make test` runs the "ci" profile, the same examples on every clone
+# (derandomized, no example database); `make fuzz` runs the "fuzz" profile, a long campaign with
+# random seeds whose failures are kept in .hypothesis/ and then added to the tests as @example.
+settings.register_profile(
+    "ci", derandomize=True, database=None, deadline=None, max_examples=100, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)  # fmt: skip
+settings.register_profile(
+    "fuzz", derandomize=False, deadline=None, print_blob=True,
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "2000")),
+    database=DirectoryBasedExampleDatabase(Path(__file__).parents[1] / ".hypothesis"),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)  # fmt: skip
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 DATA = Path(__file__).parent / "data"
 # The suite runs on the default backend; `VANKIEN_BACKEND=milvus pytest …` runs the same tests
@@ -55,6 +72,17 @@ def web_index(web_settings):
     index = Index.open(web_settings.index, web_settings, embedder=embedder)
     yield index
     index.close()
+
+
+@pytest.fixture
+def service_log(tmp_path, web_settings):
+    """The log file vankien writes while the test runs (as `vankien serve` sets it up)."""
+    from indexer import logs
+
+    path = tmp_path / "logs" / "vankien.log"
+    logs.configure(web_settings.model_copy(update={"log_file": path}))
+    yield path
+    logs.reset()
 
 
 @pytest.fixture

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
-from app.main import GENERIC_500, create_app
+from app.main import create_app
 from indexer.config import Settings
 
 KL = "ket-luan-chuyen-doi-so"  # tests/data/web/ket-luan-chuyen-doi-so.md
@@ -174,16 +176,23 @@ def test_nasty_input_never_gives_a_500(web_client, value):
         assert "Traceback" not in response.text
 
 
-def test_unexpected_errors_are_a_generic_500_without_traceback(web_client, web_index, monkeypatch):
+def test_unexpected_errors_name_the_query_and_a_log_reference(
+    web_client, web_index, monkeypatch, service_log
+):
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals /srv/index")
 
     monkeypatch.setattr(web_index, "search", broken)
     response = web_client.get("/api/search", params={"q": "đảng viên"})
     assert response.status_code == 500
-    assert response.json() == {"detail": GENERIC_500}
+    detail = response.json()["detail"]
+    assert "'đảng viên'" in detail and "secret" not in detail
+    reference = re.search(r"logged as (\w+)", detail).group(1)
+    logged = service_log.read_text(encoding="utf-8")
+    assert reference in logged and "Traceback" in logged and "secret internals" in logged
     page = web_client.get("/", params={"q": "đảng viên"})
     assert page.status_code == 500 and "secret" not in page.text and "Lỗi máy chủ" in page.text
+    assert "«đảng viên»" in page.text and "Traceback" not in page.text
 
 
 def test_openapi_describes_the_response_models(web_client):

@@ -4,23 +4,23 @@ A reader may refuse input only with a VankienError (the build names the file and
 other exception would abort a whole build or answer 500. Every example runs under a wall-clock
 budget (SIGALRM), so a regex that backtracks without end fails the test instead of hanging it.
 
-`FUZZ_EXAMPLES=2000 pytest tests/test_fuzz.py -s` runs a longer campaign (default 100 examples
-per test); `-s` shows how many examples each test ran.
+`make test` runs these with the "ci" profile (tests/conftest.py): 100 derandomized examples per
+test, the same on every clone. `make fuzz` runs the "fuzz" profile: random seeds,
+FUZZ_EXAMPLES (default 2000) per test. Every input a campaign ever found is kept below as an
+explicit @example, so it is tried on every run.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import signal
 import zipfile
 from collections import Counter
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from indexer import text as vtext
@@ -35,15 +35,10 @@ from indexer.question import classify
 from indexer.search import highlight_spans, plan
 from indexer.segment import sentences
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))  # tests may read env; the app may not
 BUDGET = 10.0  # seconds per example: ~1000x the usual time, so only a real hang trips it
 RUNS: Counter[str] = Counter()
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    deadline=timedelta(seconds=3),
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    database=None,
-)
+FUZZ = settings()  # the loaded profile: "ci" (derandomized) or "fuzz" (random, long)
+EXAMPLES = FUZZ.max_examples
 MAX_QUERY = 1000  # the service refuses longer queries (Settings.max_query_chars)
 
 
@@ -74,7 +69,7 @@ def report_runs():
     classify("bao nhiêu đảng viên")
     sentences("Câu một. Câu hai.")
     yield
-    print("\nfuzz examples run:", dict(sorted(RUNS.items())), f"(FUZZ_EXAMPLES={EXAMPLES})")
+    print("\nfuzz examples run:", dict(sorted(RUNS.items())), f"(max_examples={EXAMPLES})")
 
 
 def ran(name: str) -> None:
@@ -115,6 +110,8 @@ def pipeline(data: bytes, name: str = "x.txt") -> None:
 
 # --- readers ------------------------------------------------------------------------------------
 @FUZZ
+@example("Báo cáo\n\u0300\nKết nạp 321 đảng viên.".encode(), "x.txt")  # fold() of marks only
+@example("\u0300".encode(), "x.md")
 @given(st.one_of(st.binary(max_size=3000), MIXED.map(lambda t: t.encode("utf-8"))),
        st.sampled_from(["x.txt", "x.md", "x.docx", "x.pdf", "x"]))  # fmt: skip
 def _bytes(data: bytes, name: str) -> None:
@@ -134,6 +131,8 @@ W_PARTS = [
 
 
 @FUZZ
+@example(["[1: []"])  # an empty footnote body
+@example(["[1: []", "]", "\u0300"])
 @given(st.lists(st.one_of(st.sampled_from(W_PARTS), VIET_TEXT), min_size=1, max_size=60))
 def _word_export(parts: list[str]) -> None:
     with budget("word export: unbalanced markers"):
@@ -157,6 +156,9 @@ MD_LINES = st.one_of(
 
 
 @FUZZ
+@example(["[" * 2000])  # link scanning from every "[" was quadratic
+@example(["# a" + " " * 5000 + "b"])  # the ATX heading regex backtracked on trailing spaces
+@example(["+---+---+", "| ô |", "+===+"])
 @given(st.lists(MD_LINES, min_size=1, max_size=40))
 def _markdown(lines: list[str]) -> None:
     with budget("markdown: ragged grid/pipe tables"):
@@ -202,12 +204,19 @@ def _run(children: st.SearchStrategy) -> st.SearchStrategy:
 
 
 BODY = st.recursive(st.just("<w:p/>"), _run, max_leaves=12)
+
+
+def _numbering(ilvl: str, start: str, fmt: str, text: str) -> str:
+    return (
+        f'<w:numbering {W}><w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="{ilvl}">'
+        f'<w:start w:val="{start}"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/></w:lvl>'
+        f'</w:abstractNum><w:num w:numId="1"><w:abstractNumId w:val="0"/><w:lvlOverride '
+        f'w:ilvl="{ilvl}"><w:startOverride w:val="{start}"/></w:lvlOverride></w:num></w:numbering>'
+    )
+
+
 NUMBERING = st.builds(
-    lambda a, s, f, t: f'<w:numbering {W}><w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="{a}">'
-    f'<w:start w:val="{s}"/><w:numFmt w:val="{f}"/><w:lvlText w:val="{t}"/></w:lvl>'
-    f'</w:abstractNum><w:num w:numId="1"><w:abstractNumId w:val="0"/><w:lvlOverride '
-    f'w:ilvl="{a}"><w:startOverride w:val="{s}"/></w:lvlOverride></w:num></w:numbering>',
-    ATTR.map(_xml_text), ATTR.map(_xml_text),
+    _numbering, ATTR.map(_xml_text), ATTR.map(_xml_text),
     st.sampled_from(["upperRoman", "lowerLetter", "decimalZero", "bullet", "none", "x"]),
     st.sampled_from(["%1.", "%1.%2.", "%9)", "%0", "", "%1%1%1"]),
 )  # fmt: skip
@@ -226,7 +235,16 @@ STYLES = st.one_of(
 )  # fmt: skip
 
 
+_LISTED = (
+    '<w:p><w:pPr><w:numPr><w:ilvl w:val="{}"/><w:numId w:val="1"/></w:numPr></w:pPr>'
+    "<w:r><w:t>Mục</w:t></w:r></w:p>"
+)
+
+
 @FUZZ
+# attributes Word never writes: "", "x", 10**14 as a list start (megabytes of roman numerals)
+@example([_LISTED.format("")], _numbering("x", "99999999999999", "upperRoman", "%1."), False, b"")
+@example([_LISTED.format("99")], _numbering("", "", "lowerLetter", "%1%1%1"), True, b"")
 @given(st.lists(BODY, min_size=1, max_size=6), NUMBERING, st.booleans(), STYLES)
 def _docx(body: list[str], numbering: str, broken: bool, styles: str | bytes) -> None:
     buffer = io.BytesIO()
@@ -289,6 +307,9 @@ RAW = st.builds(
 
 
 @FUZZ
+@example(RawDocument((_raw_block("paragraph", "\u0300", None, [], []),), {}), 300)  # marks only
+@example(RawDocument((_raw_block("paragraph", "I.", 1, [], [("1", 0)]),), {"1": ""}), 20)
+@example(RawDocument((_raw_block("heading", "\U0001d167\u200f\x00", 2, [], []),), {}), 20)
 @given(RAW, st.integers(20, 2000))
 def _assemble(raw: RawDocument, max_chars: int) -> None:
     with budget("assemble + chunk: random raw documents"):
@@ -311,7 +332,14 @@ QUERY = st.one_of(VIET_TEXT, st.text(ANY_TEXT, max_size=MAX_QUERY)).map(lambda q
 KINDS = {"count", "percent", "rank", "money", "date", "entity", "change", "topic"}
 
 
+ODD_STRINGS = ["\u0300", "\u0300\u0301", "", "\x00", "\u200f", "\u202e", "\U0001d167",
+               "a\U000e0100", "\U0001f600\u0300", "\ufeff", "đ\u0300" * 50]  # fmt: skip
+
+
 @FUZZ
+@example("\u0300", "\u0300")  # fold() of a lone mark: max() of an empty string
+@example("\U0001f600\u0300 bao nhiêu", "a\U000e0100 đảng viên")
+@example("\u202e\u200f so \x00", "Số đảng viên\u200f 95")
 @given(QUERY, MIXED)
 def _query(query: str, passage: str) -> None:
     with budget("query: plan, highlight, classify"):
@@ -334,6 +362,8 @@ def _passage(i: int, text: str) -> Passage:
 
 
 @FUZZ
+@example("\u0300", ["\u0300", "kỷ luật 95 đảng viên"])
+@example("bao nhiêu \u0301", ["\u0301 95 \u0301"])
 @given(QUERY, st.lists(MIXED, max_size=8))
 def _answer(query: str, texts: list[str]) -> None:
     hits = [Hit(_passage(i, t), 1.0 / (i + 1)) for i, t in enumerate(texts) if t.strip()]
@@ -350,6 +380,9 @@ def test_answer_on_fake_hits():
 
 
 @FUZZ
+@example("\u0300")  # folded to nothing: fold() once took max() of it
+@example("x\U0001d167")  # an astral combining mark: fold() and span_fold_map() must agree
+@example("\u200f\x00\U000e0100\ufeff")
 @given(MIXED)
 def _text_forms(text: str) -> None:
     with budget("text: nfc, clean, fold, match_form"):

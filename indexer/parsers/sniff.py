@@ -74,26 +74,29 @@ def decode(data: bytes) -> str:
     Legacy Vietnamese encodings (cp1258, TCVN3, VNI) are not guessed: a wrong guess would
     index mojibake that nobody could search or quote.
     """
+    head = data[:4096]
     if data.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8-sig"
     elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         encoding = "utf-16"
-    elif b"\x00" in data[:4096]:
-        if data[1:4096:2].count(0) > 0.4 * len(data[1:4096:2]):
-            raise UnreadableFile("UTF-16 text without a byte-order mark; re-save it as UTF-8")
-        raise UnsupportedFormat("binary file, not text (it contains NUL bytes)")
+    elif head[1::2].count(0) > 0.4 * len(head[1::2]) and b"\x00\x00" not in head:
+        raise UnreadableFile("UTF-16 text without a byte-order mark; re-save it as UTF-8")
     else:
         encoding = "utf-8"
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
+        if b"\x00" in head:
+            raise UnsupportedFormat("binary file, not text (it contains NUL bytes)") from exc
         raise UnreadableFile(
             f"not valid {encoding.upper().replace('-SIG', '')} text (byte {exc.start}); "
             "it may be in a legacy encoding (Windows-1258, TCVN3, VNI): re-save it as UTF-8"
         ) from exc
-    controls = sum(1 for c in text[:4096] if not c.isprintable() and c not in "\n\r\t\f\v")
-    if controls > 0.05 * min(len(text), 4096):
-        raise UnsupportedFormat("binary file, not text (many control characters)")
+    # Valid UTF-8 with a few stray control characters (a NUL, an escape) is text whose odd lines
+    # are cleaned later; only a text made mostly of them is not a document.
+    controls = sum(1 for c in text[:65536] if not c.isprintable() and c not in "\n\r\t\f\v")
+    if controls > 0.3 * min(len(text), 65536):
+        raise UnsupportedFormat("binary file, not text (mostly control characters)")
     if not text.strip():
         raise UnreadableFile("empty file: it holds no text")
     return text
