@@ -10,12 +10,15 @@ from pathlib import Path
 import numpy as np
 
 from . import store
+from .answer import TOP_HITS
 from .answer import answer as extract_answer
 from .config import Settings
 from .embed import Embedder, load_embedder
 from .errors import IndexCorrupt, IndexMismatch, VankienError
-from .model import Answer, Hit, Passage
-from .question import query_entity
+from .model import Answer, DocFacts, Hit, Passage
+from .periods import parse_period
+from .places import mentions_place
+from .question import Question, analyse, query_entity
 from .refs import normalise_ref
 from .retrieval import FaissRetriever, Retriever, Scope
 from .search import (
@@ -97,6 +100,7 @@ class Index:
         self.row_of_pid = {int(p): i for i, p in enumerate(pids)}
         self.doc_rows = _rows_by_doc(self.row_doc)
         self.doc_keys = {d: DocKeys.of(doc) for d, doc in self.docs.items()}
+        self.facts = {d: doc_facts(doc) for d, doc in self.docs.items()}
 
     @classmethod
     def open(cls, path: Path, settings: Settings, embedder: Embedder | None = None) -> Index:
@@ -166,12 +170,15 @@ class Index:
 
     # --- retrieval ------------------------------------------------------------------------
     def search(
-        self, query: str, k: int = 10, filters: Filters | None = None, offset: int = 0
+        self, query: str, k: int = 10, filters: Filters | None = None, offset: int = 0,
+        *, within: frozenset[str] | None = None,
     ) -> SearchResult:
-        """Hybrid search: lexical and dense rankings fused, document hints in the query applied."""
+        """Hybrid search: lexical and dense rankings fused, document hints in the query applied.
+
+        `within`: only these documents (on top of the filters)."""
         filters = filters or Filters()
         q = plan(query)
-        fused = self._fuse(q, self._scope(filters))
+        fused = self._fuse(q, self._scope(filters, within))
         ranked = sorted(fused, key=fused.get, reverse=True)
         hits = self._hits(q, ranked, fused, offset + k)
         return SearchResult(
@@ -179,14 +186,37 @@ class Index:
         )
 
     def ask(self, query: str, filters: Filters | None = None) -> Answer:
-        """A short cited answer, or None when the index does not answer the question."""
-        result = self.search(query, k=8, filters=filters)
-        return extract_answer(query, result.hits)
+        """A short cited answer, or None when the index does not answer the question.
 
-    def _scope(self, filters: Filters) -> Scope:
-        if filters == Filters():
+        When the question names a period or a place that some documents are about, their
+        passages are searched first: the answer must come from them (or from a passage that
+        states that period or place itself)."""
+        hits = self.search(query, k=8, filters=filters).hits
+        fitting = self._fitting_documents(analyse(query))
+        if fitting and not any(h.passage.doc_id in fitting for h in hits[:TOP_HITS]):
+            first = self.search(query, k=8, filters=filters, within=fitting).hits
+            seen = {h.passage.id for h in first}
+            hits = first + [h for h in hits if h.passage.id not in seen]
+        return extract_answer(query, hits, docs=self.facts)
+
+    def _fitting_documents(self, question: Question) -> frozenset[str] | None:
+        """Documents whose own period and place are those the question names (None: it names
+        none, or no document fits)."""
+        if not (question.periods or question.places):
+            return None
+        fitting = frozenset(
+            d for d, facts in self.facts.items()
+            if all(p.same(facts.period) for p in question.periods)
+            and all(mentions_place(f"{facts.issuer or ''} {facts.title or ''}", name, facts.year)
+                    for _, name in question.places)
+        )  # fmt: skip
+        return fitting or None
+
+    def _scope(self, filters: Filters, within: frozenset[str] | None = None) -> Scope:
+        if filters == Filters() and within is None:
             return Scope(filters, None, None)
         allowed = frozenset(d.doc_id for d in self.documents(filters))
+        allowed = allowed & within if within is not None else allowed
         mask = np.fromiter(
             (d in allowed for d in self.row_doc), dtype=bool, count=len(self.row_doc)
         )
@@ -399,6 +429,25 @@ class DocKeys:
             doc_type=fold(doc.doc_type) + " " if doc.doc_type else None,
             number=normalise_ref(doc.number) if doc.number else None,
         )
+
+
+def doc_facts(doc: DocInfo) -> DocFacts:
+    """What answers check of a document, and how a reply names it: "Báo cáo 6 tháng đầu năm
+    2024 của Tỉnh ủy Hậu Giang", "Nghị quyết số 60-NQ/TW của Ban Chấp hành Trung ương"."""
+    period = parse_period(doc.period) or parse_period(doc.title)
+    parts = [doc.doc_type or "Văn kiện"]
+    if doc.number:
+        parts.append(f"số {doc.number}")
+    if period:
+        parts.append(period.label)
+    elif doc.title:
+        title = doc.title if not doc.title.isupper() else doc.title.capitalize()
+        parts.append(f"«{title[:80]}»")
+    if doc.issuer:
+        parts.append(f"của {doc.issuer}")
+    if doc.draft:
+        parts.append("(dự thảo)")
+    return DocFacts(doc.doc_id, " ".join(parts), period, doc.issuer, doc.title, doc.year)
 
 
 def document_factor(q: QueryPlan, folded_query: str, doc: DocKeys) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -121,3 +122,49 @@ class Answer:
     confidence: float
     citations: tuple[Hit, ...] = ()
     why: str = ""
+    span: tuple[int, int] | None = None  # the answer's offsets in citations[0].passage.text
+    kind: str | None = None  # "figure", "list", "statement" or "entity"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period: kind, first and last day, normalised label, text as written.
+
+    A yearless period ("6 tháng đầu năm" in a question) has start = end = None.
+    """
+
+    kind: str
+    label: str
+    start: date | None
+    end: date | None
+    written: str = ""
+
+    @property
+    def year(self) -> int | None:
+        return self.end.year if self.end else None
+
+    def same(self, other: Period | None) -> bool:
+        """True when both name the same days (a yearless period: the same kind of period)."""
+        if other is None:
+            return False
+        if self.start is None or other.start is None:
+            return self.kind == other.kind
+        return (self.start, self.end) == (other.start, other.end)
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "label": self.label, "written": self.written,
+                "start": self.start.isoformat() if self.start else None,
+                "end": self.end.isoformat() if self.end else None}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DocFacts:
+    """What an answer checks of a document: its reporting period, issuer and title, and the
+    label naming it in a reply ("Báo cáo 6 tháng đầu năm 2024 của Tỉnh ủy Hậu Giang")."""
+
+    doc_id: str
+    label: str
+    period: Period | None = None
+    issuer: str | None = None
+    title: str | None = None
+    year: int | None = None

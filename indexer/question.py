@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .periods import Period, period_spans
+from .places import place_mentions
+from .refs import extract_refs, query_refs
 from .segment import words as word_tokenize
 from .text import fold, is_unaccented, match_form, nfc, syllable_key
 
@@ -35,6 +38,12 @@ _WEAK: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("money", ("thu ngân sách", "vốn", "kinh phí", "dư nợ", "thu nhập", "chi ngân sách")),
     ("count", ("số", "số lượng", "tổng số", "tổng", "sản lượng", "số lượt")),
 )
+_COMPOUND_SO = {
+    (a, b)
+    for a in ("chỉ", "chi", "dân", "dan", "hệ", "he", "đa", "da", "thiểu", "thieu", "tần", "tan",
+              "cấp", "cap", "kỹ", "ky", "phần", "phan")
+    for b in ("số", "so")
+}  # fmt: skip
 # Syllable pairs that hold "tăng"/"giảm" without meaning a change ("tăng trưởng", "giảm nghèo").
 _NOT_CHANGE = {("tăng", "trưởng"), ("tăng", "cường"), ("giảm", "nghèo"), ("giảm", "thiểu")}
 _FUNCTION = {
@@ -43,6 +52,8 @@ _FUNCTION = {
     "bị", "thì", "này", "đó", "về", "theo", "tại", "từ", "đến", "trên", "dưới", "vào", "ra",
     "hơn", "nhiêu", "bao", "thứ", "hạng", "kết quả", "tình hình", "như thế nào", "thế nào",
     "là gì", "hỏi", "cho biết", "hãy", "không", "hay", "hoặc", "một", "mỗi", "cả", "đạt", "khi",
+    "vì", "do", "bởi", "để", "nhằm", "gây", "lên", "xuống", "được bao nhiêu", "xếp", "đứng",
+    "xếp hạng", "so",
 }
 _FUNCTION_KEYS = {match_form(w) for w in _FUNCTION}
 _PERIOD_KEYS = {match_form(w) for w in "tháng năm đầu cuối quý kỳ cùng nay qua hiện".split()} | {
@@ -51,7 +62,8 @@ _PERIOD_KEYS = {match_form(w) for w in "tháng năm đầu cuối quý kỳ cùn
 _FUNCTION_FOLDED = {
     "bao nhieu", "may", "so", "la", "gi", "nao", "cua", "cac", "nhung", "va", "voi", "duoc", "bi",
     "nay", "theo", "khi nao", "o dau", "ket qua", "tinh hinh", "hay", "hoac", "khong", "so luong",
-    "tong so", "the nao", "nhu the nao", "khi", "ai",
+    "tong so", "the nao", "nhu the nao", "khi", "ai", "co", "vi", "do", "gay", "de",
+    "nham", "trong", "tai", "tu", "den", "ve", "cho", "dat", "mot", "moi", "xep", "dung", "thu",
 }
 _PLACE_TYPES = ("thị trấn", "thị xã", "thành phố", "xã", "phường", "huyện", "quận", "tỉnh")
 _WIDE_TYPES = {"huyện", "quận", "tỉnh", "thành phố", "thị xã"}
@@ -127,6 +139,8 @@ def classify(query: str) -> QuestionKind:
     found = _first_cue(_mask_non_change(syls), _STRONG[:1]) or _first_cue(syls, _STRONG[1:])
     if found is None and not any(find_cue(syls, cue) is not None for cue in _TOPIC):
         found = _first_cue(syls, _WEAK)
+        if found and found[2] > 0 and (syls[found[2] - 1], syls[found[2]]) in _COMPOUND_SO:
+            found = None  # "chỉ số", "dân số": a noun, not "the number of"
     if found is None:
         return QuestionKind("topic", entity=entity)
     kind, cue, at = found
@@ -150,7 +164,7 @@ def _focus(syls: list[str], cue: str, at: int, typed_plain: bool) -> str | None:
     after = syls[at + len(cue.split()) :]
     words = []
     for syl in after[:4]:
-        if _is_function([syl], typed_plain):
+        if _is_function([syl], typed_plain) or fold(syl) in ("tang", "giam"):
             break
         words.append(syl)
     return " ".join(words) if words else None
@@ -171,9 +185,15 @@ def content_words(query: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     typed_plain = is_unaccented(query)
     for word in word_tokenize(nfc(query)):
-        syls = syllables(word)
+        typed = _SYLLABLE.findall(word)
+        syls = [s.lower() for s in typed]
+        while len(syls) > 1 and _is_function(syls[-1:], typed_plain) and fold(syls[-1]) != "so":
+            syls, typed = syls[:-1], typed[:-1]  # the segmenter glued a question word on
+        while len(syls) > 1 and _is_function(syls[:1], typed_plain):
+            syls, typed = syls[1:], typed[1:]
         if not syls or _is_function(syls, typed_plain):
             continue
+        word = " ".join(typed) if len(typed) < len(syllables(word)) else word
         term = match_form(" ".join(syls))
         if term not in (t for _, t in out):
             out.append((word, term))
@@ -203,12 +223,23 @@ def query_entity(query: str) -> tuple[str, str] | None:
     i = 0
     while i < len(words):
         kind, n = _place_type(words, i)
+        if kind and _not_a_place(words, i, n):
+            kind = None  # "cấp tỉnh", "xã hội", "Tỉnh ủy": not a place being named
         name = _name_after(words, i + n, query) if kind else []
         if name:
             found.append((kind, query[name[0].start() : name[-1].end()]))
         i += max(n, 1) + len(name)
     narrow = [f for f in found if f[0] not in _WIDE_TYPES]
     return (narrow or found or [None])[0]
+
+
+_NOT_NAME_AFTER = {"uy", "hoi", "doi", "doan", "vien", "lo", "nha"}  # folded: ủy, hội, đội …
+
+
+def _not_a_place(words: list[re.Match], i: int, n: int) -> bool:
+    before = fold(words[i - 1].group(0)) if i else ""
+    after = fold(words[i + n].group(0)) if i + n < len(words) else ""
+    return before == "cap" or after in _NOT_NAME_AFTER
 
 
 def _place_type(words: list[re.Match], i: int) -> tuple[str | None, int]:
@@ -235,3 +266,190 @@ def _name_after(words: list[re.Match], i: int, query: str) -> list[re.Match]:
             break
         name.append(w)
     return name
+
+
+# ---- the whole question ----------------------------------------------------------------------
+_LIST_CUES = ("các hình thức", "những hình thức", "hình thức nào", "hình thức gì", "cơ cấu",
+              "gồm những", "bao gồm", "chia theo", "phân theo", "từng loại", "các loại",
+              "những loại", "gồm các")  # fmt: skip
+_PLAN_WORDS = ("kế hoạch", "dự toán", "chỉ tiêu", "mục tiêu")
+_COORD = {"và", "va", "hoặc", "hoac"}
+_COMPARISON = re.compile(r"\bso\s+(?:voi\s+)?(?:cung\s+ky|ky\s+truoc|nam\s+truoc|cuoi\s+nam|"
+                         r"dau\s+nam|thang\s+truoc|quy\s+truoc)(?:\s+nam\s+truoc)?\b")
+_CHANGE_TERMS = {match_form(w) for w in ("tăng", "giảm", "tăng thêm", "giảm bớt")}
+
+
+@dataclass(frozen=True)
+class Question:
+    """What a question asks and what restricts it, read once.
+
+    words: (word as typed, match-form term) of the content words, with the period, places and
+    document numbers taken out: those restrict where an answer may come from, they are not
+    words the answer's clause must repeat.
+    focus: the counted nouns ("bao nhiêu tập thể và cá nhân" → "tập thể", "cá nhân").
+    wants: "figure", "list" (a breakdown), "statement" (a noun phrase typed into a search box),
+    "entity" or "topic".
+    """
+
+    text: str
+    kind: QuestionKind
+    words: tuple[tuple[str, str], ...]
+    focus: tuple[str, ...]
+    periods: tuple[Period, ...]
+    places: tuple[tuple[str, str], ...]
+    named: tuple[str, ...]
+    wants: str
+    plan: bool
+    folded: bool
+
+    @property
+    def terms(self) -> list[str]:
+        return [t for _, t in self.words]
+
+
+def analyse(query: str) -> Question:
+    """Kind, content words, counted nouns and restrictions of a question.
+
+    >>> q = analyse("số đảng viên bị kỷ luật năm 2022 ở tỉnh Cà Mau")
+    >>> [w for w, _ in q.words], q.periods[0].label, q.places
+    (['đảng viên', 'kỷ luật'], 'năm 2022', (('tỉnh', 'Cà Mau'),))
+    >>> analyse("bao nhiêu tập thể và cá nhân được khen thưởng").focus == (
+    ...     match_form("tập thể"), match_form("cá nhân"))
+    True
+    """
+    text = nfc(query).strip()
+    kind = classify(text)
+    masked, periods, places = _mask_restrictions(text)
+    folded = is_unaccented(text)
+    words = tuple(_runs(masked) if folded else content_words(masked))
+    if kind.kind == "change":  # "tăng bao nhiêu": the direction is asked, not a word to find
+        words = tuple(w for w in words if w[1] not in _CHANGE_TERMS and fold(w[1]) not in
+                      ("tang", "giam"))  # fmt: skip
+    syls = syllables(text)
+    if any(find_cue(syls, cue) is not None for cue in _LIST_CUES):
+        wants = "list"
+    elif kind.kind == "entity":
+        wants = "entity"
+    elif kind.kind == "topic":
+        cued = any(find_cue(syls, c) is not None for c in _TOPIC)
+        wants = "topic" if cued or extract_refs(text) or query_refs(text) else "statement"
+    else:
+        wants = "figure"
+    return Question(
+        text=text, kind=kind, words=words, focus=_focuses(syls, kind, folded),
+        periods=tuple(periods), places=tuple(places), named=tuple(_named(masked)), wants=wants,
+        plan=any(find_cue(syls, w) is not None for w in _PLAN_WORDS), folded=folded,
+    )  # fmt: skip
+
+
+def _mask_restrictions(text: str) -> tuple[str, list[Period], list[tuple[str, str]]]:
+    """The question with its periods, places, years and document numbers blanked out."""
+    chars = list(text)
+
+    def blank(a: int, b: int) -> None:
+        chars[a:b] = " " * (b - a)
+
+    periods = []
+    for start, end, period in period_spans(text):
+        periods.append(period)
+        blank(start, end)
+    places = []
+    for start, end, kind, name in place_mentions(text):
+        places.append((kind, name))
+        blank(start, end)
+    for m in re.finditer(r"(?<![\w/.,])(?:19|20)\d\d(?![\w/])", text):
+        blank(m.start(), m.end())
+    for m in _COMPARISON.finditer(fold(text)):  # "so với cùng kỳ": what a change is measured by
+        blank(m.start(), m.end())
+    for ref in extract_refs(text):
+        at = text.find(ref)
+        if at >= 0:
+            blank(at, at + len(ref))
+    return "".join(chars), periods, places
+
+
+def _runs(text: str) -> list[tuple[str, str]]:
+    """Content words of a query typed without diacritics, where the word segmenter is lost:
+    runs of syllables between question and function words, cut into pairs."""
+    out: list[tuple[str, str]] = []
+    run: list[str] = []
+    syls = syllables(text)
+    i = 0
+    while i <= len(syls):
+        pair = " ".join(syls[i : i + 2])
+        if i < len(syls) and pair in _FUNCTION_FOLDED and len(syls[i : i + 2]) == 2:
+            step, stop = 2, True
+        else:
+            step, stop = 1, i == len(syls) or syls[i] in _FUNCTION_FOLDED
+        if stop:
+            for k in range(0, len(run), 2):
+                term = " ".join(run[k : k + 2])
+                if term not in (t for _, t in out) and not term.isdigit():
+                    out.append((term, match_form(term)))
+            run = []
+        else:
+            run.append(syls[i])
+        i += step
+    return out
+
+
+def _focuses(syls: list[str], kind: QuestionKind, folded: bool) -> tuple[str, ...]:
+    """The counted nouns: the focus, and any noun coordinated with it by "và"/"hoặc"."""
+    focus_text = kind.focus
+    for cue in ("bao nhiêu", "mấy", "số"):  # "giảm bao nhiêu bậc", "số doanh nghiệp … tăng"
+        at = find_cue(syls, cue) if not focus_text and kind.kind == "change" else None
+        if at is not None and not (at and (syls[at - 1], syls[at]) in _COMPOUND_SO):
+            focus_text = _focus(syls, cue, at, folded)
+    if not focus_text:
+        return ()
+    focus = syllables(focus_text)
+    out = [match_form(" ".join(focus))]
+    at = next((i for i in range(len(syls)) if syls[i : i + len(focus)] == focus), None)
+    if at is None:
+        return tuple(out)
+    i = at + len(focus)
+    while i < len(syls) and syls[i] in _COORD:
+        nxt = []
+        for syl in syls[i + 1 : i + 5]:
+            if _is_function([syl], folded):
+                break
+            nxt.append(syl)
+        if not nxt:
+            break
+        out.append(match_form(" ".join(nxt)))
+        i += 1 + len(nxt)
+    return tuple(out)
+
+
+def _named(text: str) -> list[str]:
+    """Capitalised names and acronyms the question is about ("Nhật Bản", "GDP"), besides the
+    first word: a source that never names them cannot answer it."""
+    found: list[str] = []
+    words = list(re.finditer(r"\w+", text))
+    run: list[int] = []
+
+    def close() -> None:
+        # "Xã Khánh Lợi", "Thị xã Quế Võ": places below a province are the subject (entity) or
+        # a hint a source need not repeat, not names it must contain
+        before = " ".join(fold(w.group(0)) for w in words[max(0, run[0] - 2) : run[0]])
+        first = fold(words[run[0]].group(0))
+        if first not in _UNIT_WORDS and not before.endswith(_UNIT_TAILS):
+            found.append(" ".join(words[i].group(0) for i in run))
+        run.clear()
+
+    for i, m in enumerate(words):
+        word = m.group(0)
+        acronym = len(word) >= 2 and word.isupper() and word.isalpha()
+        if acronym or (word[0].isupper() and i > 0 and not word.isdigit()):
+            if run and text[words[i - 1].end() : m.start()].strip() not in ("", "'", "’", "-"):
+                close()  # "Đắk R'Lấp" is one name
+            run.append(i)
+        elif run:
+            close()
+    if run:
+        close()
+    return list(dict.fromkeys(found))
+
+
+_UNIT_WORDS = {"xa", "huyen", "phuong", "quan", "thi", "thon", "ap", "tinh", "thanh"}
+_UNIT_TAILS = ("xa", "huyen", "phuong", "quan", "thi tran", "thi xa", "thanh pho", "thon", "ap")

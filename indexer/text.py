@@ -47,6 +47,15 @@ def syllable_key(syllable: str) -> str:
     return base + "".join(tones[:1])
 
 
+def folded_key(syllable: str) -> str:
+    """A syllable's key when accents are ignored: folded after spelling is reconciled.
+
+    >>> folded_key("Kỷ") == folded_key("ki")
+    True
+    """
+    return fold(syllable_key(syllable.lower()))
+
+
 def match_form(text: str) -> str:
     """Lower-case matching form that keeps tones but reconciles spelling variants.
 
@@ -108,3 +117,68 @@ def span_fold_map(text: str) -> tuple[str, list[int]]:
         out.append(folded)
         offsets.extend([i] * len(folded))
     return "".join(out), offsets
+
+
+# --- syllables ---------------------------------------------------------------------------------
+_TOKEN = re.compile(r"\w+(?:[.,/]\d+)*%?", re.UNICODE)
+_ONSETS = frozenset(
+    "b c ch d g gh gi h k kh l m n ng ngh nh p ph q qu r s t th tr v x".split()
+)  # folded, so "đ" is "d"
+_CODAS = frozenset(["", "c", "ch", "m", "n", "ng", "nh", "p", "t"])
+_VOWELS = frozenset("aeiouy")
+
+
+def syllable_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each syllable or number, words glued by a lost space split apart.
+
+    Extraction sometimes loses the space between two words ("củaxã", "Mường Tèthành"); a
+    Vietnamese syllable has one vowel nucleus, so a word with two is cut between them, the
+    consonants going to the second syllable's onset where they can.
+
+    >>> text = "củaxã Mường Tèthành"
+    >>> [text[a:b] for a, b in syllable_spans(text)]
+    ['của', 'xã', 'Mường', 'Tè', 'thành']
+    """
+    spans: list[tuple[int, int]] = []
+    for m in _TOKEN.finditer(text):
+        token = m.group(0)
+        if token[0].isdigit() or not token.isalpha() or token.isupper():
+            spans.append(m.span())  # numbers, and acronyms ("OCOP") or headings in capitals
+            continue
+        start = m.start()
+        for cut in _glued_cuts(fold(token)):
+            spans.append((start, m.start() + cut))
+            start = m.start() + cut
+        spans.append((start, m.end()))
+    return spans
+
+
+@lru_cache(maxsize=65536)
+def _glued_cuts(word: str) -> tuple[int, ...]:
+    """Offsets where a folded word of several vowel nuclei splits into syllables."""
+    if len(word) < 4:
+        return ()
+    nuclei = []  # (start, end) of vowel runs, "qu" and "gi" + vowel counted as onsets
+    i = 0
+    while i < len(word):
+        if word[i] in _VOWELS and not (i and word[i - 1] == "q" and word[i] == "u") and not (
+            i and word[i - 1] == "g" and word[i] == "i" and i + 1 < len(word)
+            and word[i + 1] in _VOWELS
+        ):  # fmt: skip
+            j = i
+            while j < len(word) and word[j] in _VOWELS:
+                j += 1
+            nuclei.append((i, j))
+            i = j
+        else:
+            i += 1
+    cuts = []
+    for (_, end), (nxt, _) in zip(nuclei, nuclei[1:], strict=False):
+        run = word[end:nxt]
+        for p in range(len(run) + 1):  # the longest onset the next syllable can take
+            if run[:p] in _CODAS and (run[p:] in _ONSETS or run[p:] == ""):
+                cuts.append(end + p)
+                break
+        else:
+            return ()  # not Vietnamese syllables ("OCOP", "Singapore"): keep it whole
+    return tuple(cuts)

@@ -5,16 +5,17 @@ from __future__ import annotations
 import pytest
 
 from indexer.answer import TOPIC_WHY, answer, is_unanswerable
-from indexer.model import Answer, Hit, Passage
+from indexer.model import Answer, DocFacts, Hit, Passage
+from indexer.periods import parse_period
 from indexer.question import classify, content_terms
 from indexer.text import match_form
 
 
-def passage(n: int, text: str, *, footnote: int | None = None, context: str | None = None
-            ) -> Passage:
+def passage(n: int, text: str, *, footnote: int | None = None, context: str | None = None,
+            doc: str = "bc") -> Passage:  # fmt: skip
     kind = "footnote" if footnote else "paragraph"
-    pid = f"bc:fn{footnote}" if footnote else f"bc:p{n}"
-    return Passage(pid, "bc", kind, text, text, "I. Kết quả", n, footnote=footnote, context=context)
+    pid = f"{doc}:fn{footnote}" if footnote else f"{doc}:p{n}"
+    return Passage(pid, doc, kind, text, text, "I. Kết quả", n, footnote=footnote, context=context)
 
 
 REPORT = {
@@ -59,8 +60,17 @@ REPORT = {
         "nhiên, quy mô dân số của xã Đông Hưng A, xã Vân Khánh và thị trấn Thứ Mười Một thành xã "
         "mới có tên gọi là xã Đông Hưng. 3. Sắp xếp toàn bộ diện tích tự nhiên, quy mô dân số của "
         "xã Phú Vĩnh, xã Lê Chánh và xã Châu Phong thành xã mới có tên gọi là xã Châu Phong.",
+        doc="nq",
     ),
 }
+
+
+DOCS = {"bc": DocFacts("bc", "Báo cáo 6 tháng đầu năm 2024 của Tỉnh ủy Mẫu Sơn",
+                       parse_period("6 tháng đầu năm 2024"), "Tỉnh ủy Mẫu Sơn",
+                       "Kết quả thực hiện nhiệm vụ 6 tháng đầu năm 2024"),
+        "nq": DocFacts("nq", "Nghị quyết về sắp xếp đơn vị hành chính cấp xã của tỉnh Ninh Bình",
+                       parse_period("năm 2025"), "Ủy ban Thường vụ Quốc hội",
+                       "Về việc sắp xếp các đơn vị hành chính cấp xã của tỉnh Ninh Bình năm 2025")}
 
 
 def hits(*keys: str) -> list[Hit]:
@@ -70,7 +80,7 @@ def hits(*keys: str) -> list[Hit]:
 
 
 def ask(query: str, *keys: str) -> Answer:
-    result = answer(query, hits(*keys))
+    result = answer(query, hits(*keys), docs=DOCS)
     if result.answer is not None:  # every short answer is cut from its sentence and passage
         assert result.answer in result.sentence
         assert result.sentence in result.citations[0].passage.text
@@ -165,7 +175,7 @@ def test_date_question() -> None:
 def test_entity_from_the_item_that_names_it(query: str, expected: str) -> None:
     result = ask(query, "merge")
     assert result.answer == expected
-    assert result.citations[0].passage.id == "bc:p3"
+    assert result.citations[0].passage.id == "nq:p3"
 
 
 def test_entity_inside_a_longer_name_is_not_a_mention() -> None:
