@@ -13,13 +13,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .clauses import Figure, Structure, structure
 from .model import Answer, DocFacts, Hit
 from .periods import find_periods
 from .places import mentions_place
-from .question import Question, analyse
+from .question import Question, analyse, with_accents_from
 from .segment import sentences as sent_tokenize
 from .text import fold, folded_key, syllable_key, syllable_spans
 
@@ -120,10 +120,13 @@ def split_sentences(hit: Hit, rank: int = 0) -> list[Sentence]:
     shared = tuple((credit, _syls(t)) for credit, t in
                    ((0.6, hit.passage.context), (0.5, hit.passage.section)) if t)  # fmt: skip
     out = []
-    for at, sent in found:
-        rest = (text[:at] + " " + text[at + len(sent) :]).strip()
-        around = ((0.35, _syls(rest)), *shared) if rest else shared
-        out.append(Sentence(rank, hit, at, sent, structure(sent), around))
+    for n, (at, sent) in enumerate(found):
+        # the sentence before sets the topic ("… về số hộ có người tham gia các tổ chức chính
+        # trị - xã hội. Trong 6 tháng đầu năm, tổng số hộ … chiếm tỷ lệ 85,14%")
+        before = found[n - 1][1] if n else ""
+        rest = " ".join(s for i, (_, s) in enumerate(found) if i not in (n - 1, n))
+        around = tuple((credit, _syls(t)) for credit, t in ((0.6, before), (0.35, rest)) if t)
+        out.append(Sentence(rank, hit, at, sent, structure(sent), around + shared))
     return out
 
 
@@ -192,8 +195,19 @@ def is_unanswerable(query: str, hits: list[Hit]) -> tuple[bool, float, str]:
     """
     if not hits:
         return True, 0.0, "không có đoạn nào được tìm thấy"
-    question = analyse(query)
+    question = analyse_with_hits(query, hits)
     return _gate(analyse_hits(question, hits, _depth(question)))
+
+
+def analyse_with_hits(query: str, hits: list[Hit]) -> Question:
+    """The question read as typed; typed without diacritics, its words are first accented the
+    way the top hits write them, so that it splits into words ("tai nạn", "giao thông")."""
+    question = analyse(query)
+    if not question.folded:
+        return question
+    texts = [h.passage.text for h in hits[:ENTITY_HITS]]
+    accented = analyse(with_accents_from(query, texts))
+    return replace(question, words=accented.words)
 
 
 def _depth(question: Question) -> int:
@@ -228,7 +242,7 @@ def answer(query: str, hits: list[Hit], *, max_len: int = 200,
     """
     if not hits:
         return Answer(query, None, None, 1.0, (), "không có đoạn nào được tìm thấy")
-    question = analyse(query)
+    question = analyse_with_hits(query, hits)
     ctx = analyse_hits(question, hits, _depth(question), docs)
     abstain, coverage, why = _gate(ctx)
     if abstain:
@@ -246,7 +260,7 @@ def answer(query: str, hits: list[Hit], *, max_len: int = 200,
         return _none(ctx, top, coverage)
     best, start, end, confidence, kind = found
     text = best.sentence.hit.passage.text
-    short = text[start:end][:max_len].strip()
+    short = text[start:end][:max_len].strip().rstrip(".;,:")
     return Answer(query, short, best.sentence.text.strip(), round(min(1.0, confidence), 3),
                   _citations(best, ctx.scored), _why_found(best, kind, confidence),
                   span=(start, start + len(short)), kind=kind)  # fmt: skip
@@ -467,10 +481,10 @@ def pick_figure(ctx: Context, strict: bool = False) -> tuple[Scored, int, int, f
             if fit == 0.0 or not _role_fits(ctx, fig) or fig.span.text in query_numbers:
                 continue
             cover, reach = _scope(ctx, s, fig)
-            if strict and sum(ctx.weights[t] for t, r in reach.items() if r >= 0.9) < 0.8 * sum(
+            if strict and sum(ctx.weights[t] for t, r in reach.items() if r >= 0.8) < 0.8 * sum(
                 ctx.weights.values()
             ):
-                continue
+                continue  # the phrase is not stated in this figure's clause
             bonus, bound = _binding(ctx, fig)
             total = (cover + 0.25 * fit + bonus + _adjacent(ctx, s, fig)
                      + _direction(ctx, s, fig) + 0.1 / (1 + s.sentence.rank))  # fmt: skip
@@ -517,7 +531,8 @@ def _figure_span(ctx: Context, c: Candidate) -> tuple[int, int]:
     sent, span = c.scored.sentence, c.figure.span
     text, start, end = sent.text, span.start, span.end
     end = _with_unit(text, span)
-    lead = _LEAD.get(ctx.question.kind.kind)
+    lead = _LEAD.get("rank" if span.kind == "rank" else "change" if c.figure.role == "change"
+                     else ctx.question.kind.kind)  # fmt: skip
     m = lead.search(text[:start]) if lead else None
     if m:
         start = m.start()

@@ -22,13 +22,20 @@ _SHORT_PAREN = re.compile(r"\([^(),;]{0,14}\)")
 _CHANGE_WORDS = {"tang", "giam", "vuot"}  # folded: what a figure right after them measures
 _COMPARE = re.compile(r"\bso\s+(?:voi\s+)?(?:cung\s+ky|ky\s+truoc|nam\s+truoc|cuoi\s+nam|"
                       r"dau\s+nam|nam\s+\d{4}|thang\s+truoc|quy\s+truoc)")  # fmt: skip
-_PLAN = re.compile(r"^\s*(?:so\s+(?:voi\s+)?)?(?:ke\s+hoach|du\s+toan|chi\s+tieu|muc\s+tieu|"
-                   r"nghi\s+quyet|chuong\s+trinh)")  # fmt: skip
+# "đạt 103,08% so chỉ tiêu", "đạt 51,09% dự toán", "vượt 21,61% kế hoạch": a share of a plan
+_PLAN_COMPARED = re.compile(r"^\s*so\s+(?:voi\s+)?(?:ke\s+hoach|du\s+toan|chi\s+tieu|muc\s+tieu|"
+                            r"nghi\s+quyet|chuong\s+trinh)")  # fmt: skip
+_PLAN_AFTER = re.compile(r"^\s*(?:ke\s+hoach|du\s+toan|chi\s+tieu|muc\s+tieu)")
+_SHARE_VERB = re.compile(r"(?:dat|vuot|bang|hoan\s+thanh)\s*$")
 _TARGET_BEFORE = re.compile(r"(?:chi\s+tieu|muc\s+tieu|ke\s+hoach|du\s+toan|phan\s+dau)\b[^,;]*$")
-_PERIOD_WORDS = re.compile(r"\b\d{1,2}\s+(?:thang|nam|quy)\b|\bquy\s+\d\b|\blan\s+thu\s+\d+")
+# Numbers that say when or which, not how many: "6 tháng", "quý 2", "lần thứ 15", "khóa 10",
+# "kỳ họp thứ 19", "chỉ tiêu số 02"
+_PERIOD_WORDS = re.compile(r"\b\d{1,2}\s+(?:thang|nam|quy)\b|\bquy\s+\d\b|"
+                           r"\b(?:lan|ky\s+hop|ky|phien|khoa)\s+(?:thu\s+)?\d+|\bso\s+\d+\b")
 _LEVEL_AFTER_CHANGE = re.compile(r"(?:con|xuong|len)\s*$")  # "giảm còn 5%": a level
 _NOT_NOUN = {"so", "voi", "dat", "la", "tang", "giam", "chiem", "tuong", "va", "tren", "trong",
-             "cua", "theo", "bang", "vuot", "nam", "thang", "ngay"}  # fmt: skip
+             "cua", "theo", "bang", "vuot", "nam", "thang", "ngay", "cac", "nhung", "moi", "tai",
+             "o", "cho", "duoc", "da", "dang", "se"}  # fmt: skip
 _TREND = re.compile(r"^(?:tuong\s+duong|bang)\s*$")  # "tăng 18 vụ, tương đương 29%"
 
 
@@ -183,15 +190,17 @@ def _figure(struct: Structure, span: NumberSpan) -> Figure:
         if word in _NOT_NOUN or word[0].isdigit():
             break
         noun.append(word)
-    return Figure(span, index, _role(before, after, item), tuple(noun))
+    return Figure(span, index, _role(before, after, item, span.kind == "percent"), tuple(noun))
 
 
-def _role(before: str, after: str, item: Item) -> str:
+def _role(before: str, after: str, item: Item, percent: bool) -> str:
     """Whether the figure is a level, a change or a share of a plan, from the words around it
     within its item: "tăng 5.452 người" (change), "đạt 51,09% dự toán" (plan), "giảm còn 5%"
     (level)."""
     words = before.split()
-    if _PLAN.match(after) or _TARGET_BEFORE.search(before):
+    if _PLAN_COMPARED.match(after) or _TARGET_BEFORE.search(before) or (
+        _PLAN_AFTER.match(after) and (percent or _SHARE_VERB.search(before))
+    ):
         return "plan"
     if item.change_group:
         return "change"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,12 +193,17 @@ class Index:
         passages are searched first: the answer must come from them (or from a passage that
         states that period or place itself)."""
         hits = self.search(query, k=8, filters=filters).hits
+        reply = extract_answer(query, hits, docs=self.facts)
         fitting = self._fitting_documents(analyse(query))
-        if fitting and not any(h.passage.doc_id in fitting for h in hits[:TOP_HITS]):
+        if reply.answer is None and fitting and not any(
+            h.passage.doc_id in fitting for h in hits[:TOP_HITS]
+        ):
             first = self.search(query, k=8, filters=filters, within=fitting).hits
             seen = {h.passage.id for h in first}
-            hits = first + [h for h in hits if h.passage.id not in seen]
-        return extract_answer(query, hits, docs=self.facts)
+            found = extract_answer(query, first + [h for h in hits if h.passage.id not in seen],
+                                   docs=self.facts)  # fmt: skip
+            reply = found if found.answer is not None else reply
+        return reply
 
     def _fitting_documents(self, question: Question) -> frozenset[str] | None:
         """Documents whose own period and place are those the question names (None: it names
@@ -441,7 +447,9 @@ def doc_facts(doc: DocInfo) -> DocFacts:
     if period:
         parts.append(period.label)
     elif doc.title:
-        title = doc.title if not doc.title.isupper() else doc.title.capitalize()
+        title = doc.title
+        if title.isupper():  # "HỘI NGHỊ LẦN THỨ 11 … KHÓA XIII" → "Hội nghị lần thứ 11 … khóa XIII"
+            title = re.sub(r"\b[ivxlc]+\b", lambda m: m.group(0).upper(), title.capitalize())
         parts.append(f"«{title[:80]}»")
     if doc.issuer:
         parts.append(f"của {doc.issuer}")

@@ -7,6 +7,7 @@ without diacritics, so "xếp thứ mấy", "xep thu may" and "xếp thu may" al
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from .periods import Period, period_spans
@@ -64,6 +65,7 @@ _FUNCTION_FOLDED = {
     "nay", "theo", "khi nao", "o dau", "ket qua", "tinh hinh", "hay", "hoac", "khong", "so luong",
     "tong so", "the nao", "nhu the nao", "khi", "ai", "co", "vi", "do", "gay", "de",
     "nham", "trong", "tai", "tu", "den", "ve", "cho", "dat", "mot", "moi", "xep", "dung", "thu",
+    "nhieu",
 }
 _PLACE_TYPES = ("thị trấn", "thị xã", "thành phố", "xã", "phường", "huyện", "quận", "tỉnh")
 _WIDE_TYPES = {"huyện", "quận", "tỉnh", "thành phố", "thị xã"}
@@ -201,8 +203,8 @@ def content_words(query: str) -> list[tuple[str, str]]:
 
 
 def _is_function(syls: list[str], typed_plain: bool = False) -> bool:
-    if typed_plain:
-        return " ".join(syls) in _FUNCTION_FOLDED
+    if typed_plain or all(is_unaccented(s) for s in syls):
+        return " ".join(syls) in _FUNCTION_FOLDED or match_form(" ".join(syls)) in _FUNCTION_KEYS
     return match_form(" ".join(syls)) in _FUNCTION_KEYS
 
 
@@ -276,6 +278,7 @@ _PLAN_WORDS = ("kế hoạch", "dự toán", "chỉ tiêu", "mục tiêu")
 _COORD = {"và", "va", "hoặc", "hoac"}
 _COMPARISON = re.compile(r"\bso\s+(?:voi\s+)?(?:cung\s+ky|ky\s+truoc|nam\s+truoc|cuoi\s+nam|"
                          r"dau\s+nam|thang\s+truoc|quy\s+truoc)(?:\s+nam\s+truoc)?\b")
+_DURATION = re.compile(r"\b(?:trong|qua|sau)?\s*\d{1,2}\s+(?:nam|thang|quy)\b(?!\s+(?:19|20)\d\d)")
 _CHANGE_TERMS = {match_form(w) for w in ("tăng", "giảm", "tăng thêm", "giảm bớt")}
 
 
@@ -360,6 +363,8 @@ def _mask_restrictions(text: str) -> tuple[str, list[Period], list[tuple[str, st
     for m in re.finditer(r"(?<![\w/.,])(?:19|20)\d\d(?![\w/])", text):
         blank(m.start(), m.end())
     for m in _COMPARISON.finditer(fold(text)):  # "so với cùng kỳ": what a change is measured by
+        blank(m.start(), m.end())
+    for m in _DURATION.finditer(fold(text)):  # "trong 5 năm": when, written "05 năm" or not
         blank(m.start(), m.end())
     for ref in extract_refs(text):
         at = text.find(ref)
@@ -453,3 +458,33 @@ def _named(text: str) -> list[str]:
 
 _UNIT_WORDS = {"xa", "huyen", "phuong", "quan", "thi", "thon", "ap", "tinh", "thanh"}
 _UNIT_TAILS = ("xa", "huyen", "phuong", "quan", "thi tran", "thi xa", "thanh pho", "thon", "ap")
+
+
+def with_accents_from(query: str, texts: list[str]) -> str:
+    """A query typed without diacritics, its words accented as the retrieved texts write them,
+    so that it segments into words like an accented query ("tai nan giao thong" → "tai nạn giao
+    thông"). Matching stays accent-blind; this only finds the word boundaries.
+
+    >>> with_accents_from("so nguoi chet vi tai nan", ["làm chết 37 người vì tai nạn"])
+    'so nguoi chet vì tai nạn'
+    """
+    grams: dict[tuple[str, ...], Counter[str]] = {}
+    for text in texts:
+        words = _SYLLABLE.findall(nfc(text).lower())
+        keys = [fold(w) for w in words]
+        for n in range(1, 5):
+            for i in range(len(words) - n + 1):
+                grams.setdefault(tuple(keys[i : i + n]), Counter())[" ".join(words[i : i + n])] += 1
+    typed = _SYLLABLE.findall(nfc(query).lower())
+    out, i = [], 0
+    while i < len(typed):
+        for n in range(min(4, len(typed) - i), 0, -1):
+            found = grams.get(tuple(fold(t) for t in typed[i : i + n]))
+            if found and n > 1:  # one syllable alone is too ambiguous ("bi": bị, bí, bì)
+                out.append(found.most_common(1)[0][0])
+                i += n
+                break
+        else:
+            out.append(typed[i])
+            i += 1
+    return " ".join(out)
