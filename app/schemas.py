@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from indexer.answer import certainty
 from indexer.index import DocInfo
 from indexer.model import Answer, Footnote, Hit, Passage
 from indexer.view import DocumentView, citation, citation_url
@@ -47,6 +48,8 @@ class AskResponse(BaseModel):
     answer: str | None
     sentence: str | None
     confidence: float
+    certainty: str | None = Field(
+        None, description='"chắc chắn" or "cần kiểm tra" beside an answer; null without one')
     why: str
     citations: list[Result]
 
@@ -125,7 +128,7 @@ def result(hit: Hit, docs: dict[str, DocInfo], base_url: str) -> Result:
 def ask_response(answer: Answer, docs: dict[str, DocInfo], base_url: str) -> AskResponse:
     return AskResponse(
         query=answer.query, answer=answer.answer, sentence=answer.sentence,
-        confidence=answer.confidence, why=answer.why,
+        confidence=answer.confidence, certainty=certainty(answer), why=answer.why,
         citations=[result(h, docs, base_url) for h in answer.citations],
     )
 

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from indexer.answer import CERTAIN, TOPIC_WHY
 from indexer.errors import BadQuery
 from indexer.index import Index
 from indexer.model import Passage
@@ -189,13 +190,18 @@ def _result(index: Index, hit, base_url: str) -> dict:
 
 
 def _answer(index: Index, answer, base_url: str) -> dict | None:
-    if not answer.answer or not answer.citations:
+    """The answer box: the short answer with its certainty and source, or, when the documents
+    do not answer the question, that plain fact and why (topic questions get no box)."""
+    if answer.why == TOPIC_WHY:
         return None
     reply = schemas.ask_response(answer, index.docs, base_url)
+    if not answer.answer or not answer.citations:
+        return {"a": reply, "none": True}
     sentence = reply.sentence or ""
     at = sentence.find(reply.answer)
     spans = [(at, at + len(reply.answer))] if at >= 0 else []
-    return {"a": reply, "sentence": pieces(sentence, spans),
+    return {"a": reply, "none": False, "sentence": pieces(sentence, spans),
+            "certain": answer.confidence >= CERTAIN,
             "cite": reply.citations[0], "label": citation_label(reply.citations[0].citation)}
 
 

@@ -266,6 +266,15 @@ def answer(query: str, hits: list[Hit], *, max_len: int = 200,
                   span=(start, start + len(short)), kind=kind)  # fmt: skip
 
 
+def certainty(reply: Answer) -> str | None:
+    """How the page and the API qualify a short answer: "chắc chắn" from CERTAIN on (measured:
+    on the dev sets every answer at or above it was right), else "cần kiểm tra"; None without
+    an answer."""
+    if reply.answer is None:
+        return None
+    return "chắc chắn" if reply.confidence >= CERTAIN else "cần kiểm tra"
+
+
 def _pick(ctx: Context) -> tuple[Scored, int, int, float, str] | None:
     wants = ctx.question.wants
     if wants == "list":

@@ -26,6 +26,16 @@ class Outcome:
     answer: str | None
     answer_ok: bool | None  # None when the query has no expected answer
     abstain_ok: bool | None  # None unless kind == "no_answer"
+    confidence: float = 0.0
+
+    @property
+    def judged_answer(self) -> bool | None:
+        """Was the short answer given right? None when none was given or none is expected."""
+        if self.answer is None:
+            return None
+        if self.abstain_ok is not None:
+            return False  # an answer to a question the documents do not answer
+        return self.answer_ok
 
 
 def norm(text: str) -> str:
@@ -69,6 +79,7 @@ def run_one(index: Index, item: dict) -> Outcome:
         reply.answer,
         answer_ok,
         abstain_ok,
+        reply.confidence,
     )
 
 
@@ -79,7 +90,19 @@ def summarise(outcomes: list[Outcome]) -> dict:
     for outcome in outcomes:
         by_kind[outcome.kind].append(outcome)
     report["by_kind"] = {kind: _metrics(items) for kind, items in sorted(by_kind.items())}
+    report["calibration"] = calibration(outcomes)
     return report
+
+
+def calibration(outcomes: list[Outcome], cuts=(0.5, 0.6, 0.7, 0.8, 0.9)) -> list[dict]:
+    """For each confidence cut, the answers given at or above it and the share of them right."""
+    judged = [(o.confidence, o.judged_answer) for o in outcomes if o.judged_answer is not None]
+    rows = []
+    for cut in cuts:
+        above = [ok for conf, ok in judged if conf >= cut]
+        rows.append({"confidence_at_least": cut, "answers": len(above),
+                     "right": round(sum(above) / len(above), 4) if above else None})  # fmt: skip
+    return rows
 
 
 def _metrics(outcomes: list[Outcome]) -> dict:

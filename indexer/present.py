@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from .answer import certainty
 from .model import Answer, Hit
 from .view import citation
 
@@ -28,6 +29,7 @@ def answer_dict(index, reply: Answer, base_url: str = "") -> dict:
         "answer": reply.answer,
         "sentence": reply.sentence,
         "confidence": reply.confidence,
+        "certainty": certainty(reply),
         "why": reply.why,
         "citations": [hit_dict(index, h, base_url) for h in reply.citations],
     }
