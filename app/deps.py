@@ -10,9 +10,9 @@ from fastapi import Depends, HTTPException, Query, Request
 
 from indexer.config import Settings
 from indexer.errors import BadQuery
-from indexer.index import Index
-from indexer.search import Filters
-from indexer.text import clean
+from indexer.query.index import Index
+from indexer.query.search import Filters
+from indexer.vietnamese.text import clean
 
 from .auth import Access, ReaderDep
 

@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from indexer.build.uploads import CorpusUnknown, DocumentNotFound, NotAnUpload, UploadTooLarge
 from indexer.config import Settings, get_settings
 from indexer.embed import Embedder
 from indexer.errors import (
@@ -28,8 +29,7 @@ from indexer.errors import (
     UnsupportedFormat,
     VankienError,
 )
-from indexer.index import Index
-from indexer.manage import CorpusUnknown, DocumentNotFound, NotAnUpload, UploadTooLarge
+from indexer.query.index import Index
 
 from . import admin, api, web
 from .deps import IndexHolder, warm_up

@@ -6,9 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from indexer.index import DocInfo
 from indexer.model import Answer, Footnote, Hit, Passage
-from indexer.view import DocumentView, citation, citation_url
+from indexer.present.view import DocumentView, citation, citation_url
+from indexer.query.index import DocInfo
 
 
 class Citation(BaseModel):

@@ -9,10 +9,8 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from indexer.errors import BadQuery
-from indexer.index import Index
 from indexer.model import Passage
-from indexer.search import Filters
-from indexer.view import (
+from indexer.present.view import (
     DocumentView,
     citation_label,
     document_view,
@@ -20,6 +18,8 @@ from indexer.view import (
     pieces,
     vietnamese_date,
 )
+from indexer.query.index import Index
+from indexer.query.search import Filters
 
 from . import auth, schemas
 from .deps import (

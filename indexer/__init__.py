@@ -3,12 +3,12 @@
 >>> from indexer import Index, Settings, build_index
 """
 
-from .build import BuildReport, build_index
+from .build.build import BuildReport, build_index
 from .config import Settings, get_settings
 from .errors import VankienError
-from .index import DocInfo, Index, SearchResult
 from .model import Answer, Hit, Passage
-from .search import Filters
+from .query.index import DocInfo, Index, SearchResult
+from .query.search import Filters
 
 __all__ = [
     "Answer",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.answer import TOPIC_WHY, answer, is_unanswerable
 from indexer.model import Answer, Hit, Passage
-from indexer.question import classify, content_terms
-from indexer.text import match_form
+from indexer.query.answer import TOPIC_WHY, answer, is_unanswerable
+from indexer.query.question import classify, content_terms
+from indexer.vietnamese.text import match_form
 
 
 def passage(n: int, text: str, *, footnote: int | None = None, context: str | None = None

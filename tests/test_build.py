@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import build_index
+from indexer.build.build import build_index
 from indexer.config import Settings
 from indexer.errors import IndexMismatch, IndexNotFound, IndexWriteError
-from indexer.index import Index
+from indexer.query.index import Index
 from tests.toy import ToyEmbedder
 
 DATA = Path(__file__).parent / "data"
@@ -162,7 +162,7 @@ def test_killed_build_leaves_previous_index_usable(corpus, settings, tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "VANKIEN_MODEL": "toy"}
     script = (
         f"import sys; sys.path.insert(0, {str(Path(__file__).parents[1])!r});"
-        "from tests.toy import ToyEmbedder; from indexer.build import build_index;"
+        "from tests.toy import ToyEmbedder; from indexer.build.build import build_index;"
         "from indexer.config import Settings;"
         f"s = Settings(index={str(settings.index)!r}, model='toy');"
         f"build_index([{str(corpus)!r}], s.index, s, embedder=ToyEmbedder())"
@@ -194,7 +194,7 @@ def test_missing_and_mismatched_index_are_clear(corpus, settings, tmp_path):
 
 
 def test_concurrent_build_is_refused(corpus, settings):
-    from indexer import store
+    from indexer.storage import folder as store
 
     with store.build_lock(settings.index), pytest.raises(IndexWriteError, match="another build"):
         build_index([corpus], settings.index, settings, embedder=ToyEmbedder())
@@ -203,7 +203,7 @@ def test_concurrent_build_is_refused(corpus, settings):
 def test_a_reader_crashing_on_one_file_skips_only_that_file(corpus, tmp_path, monkeypatch):
     """An unexpected error in a reader (a bug) names the file and the build goes on; the same
     code runs in Ray workers."""
-    from indexer import workers
+    from indexer.build import workers
 
     real = workers.read_bytes
 

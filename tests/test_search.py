@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import build_index
+from indexer.build.build import build_index
 from indexer.config import Settings
-from indexer.index import Index
-from indexer.search import Filters, highlight_spans, plan, rrf
+from indexer.query.index import Index
+from indexer.query.search import Filters, highlight_spans, plan, rrf
 from tests.toy import ToyEmbedder
 
 DATA = Path(__file__).parent / "data"

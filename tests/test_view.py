@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from indexer.model import Block, Passage
-from indexer.view import (
+from indexer.present.view import (
     Citation,
     Piece,
     citation_label,

@@ -8,10 +8,10 @@ from collections.abc import Callable
 import faiss
 import numpy as np
 
-from .. import vectors
 from ..embed import Embedder
-from ..lexical import Lexical
-from ..search import plan, top_rows
+from ..query.search import plan, top_rows
+from ..storage import faiss as vectors
+from ..vietnamese.keys import Lexical
 from .service import percentiles
 
 

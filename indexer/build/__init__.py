@@ -1,0 +1,2 @@
+"""Writing an index: scan, parse and embed (here or on Ray), then publish a new version; uploads
+through the service."""

@@ -1,0 +1,1 @@
+"""Reading an index: open it, plan and fuse a search, classify a question and pull its answer."""
