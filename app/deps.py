@@ -10,8 +10,8 @@ from fastapi import Depends, HTTPException, Query, Request
 
 from indexer.config import Settings
 from indexer.errors import BadQuery
+from indexer.model import Filters
 from indexer.query.index import Index
-from indexer.query.search import Filters
 from indexer.vietnamese.text import clean
 
 from .auth import Access, ReaderDep

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from indexer.errors import BadQuery
-from indexer.model import Passage
+from indexer.model import Filters, Passage
 from indexer.present.view import (
     DocumentView,
     citation_label,
@@ -19,7 +19,6 @@ from indexer.present.view import (
     vietnamese_date,
 )
 from indexer.query.index import Index
-from indexer.query.search import Filters
 
 from . import auth, schemas
 from .deps import (

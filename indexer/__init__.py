@@ -6,9 +6,8 @@
 from .build.build import BuildReport, build_index
 from .config import Settings, get_settings
 from .errors import VankienError
-from .model import Answer, Hit, Passage
+from .model import Answer, Filters, Hit, Passage
 from .query.index import DocInfo, Index, SearchResult
-from .query.search import Filters
 
 __all__ = [
     "Answer",

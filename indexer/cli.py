@@ -17,7 +17,7 @@ from rich.table import Table
 from . import logs
 from .config import get_settings
 from .errors import VankienError
-from .query.search import Filters
+from .model import Filters
 
 err = Console(stderr=True)
 out = Console()

@@ -19,8 +19,8 @@ import pytest
 from indexer.build.build import FileInfo, build_index
 from indexer.config import Settings
 from indexer.errors import BackendUnavailable, IndexCorrupt, IndexMismatch
+from indexer.model import Filters
 from indexer.query.index import Index
-from indexer.query.search import Filters
 from indexer.storage import folder as store
 from indexer.storage import milvus, milvus_write
 from tests.toy import ToyEmbedder

@@ -9,9 +9,10 @@ import faiss
 import numpy as np
 
 from ..embed import Embedder
-from ..query.search import plan, top_rows
+from ..query.search import plan
 from ..storage import faiss as vectors
-from ..vietnamese.keys import Lexical
+from ..storage.bm25 import Lexical
+from ..storage.retrieval import top_rows
 from .service import percentiles
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Settings
+from ..storage import bm25 as lexical
 from ..storage import faiss as vectors
 from ..storage import folder as store
-from ..vietnamese import keys as lexical
 from ..vietnamese.refs import extract_refs, normalise_ref
 from ..vietnamese.text import NORMALISATION_VERSION
 from .corpus import Pool, Synthetic, passage_text, prefix, source_doc

@@ -17,10 +17,10 @@ import numpy as np
 from ..config import Settings
 from ..embed import Embedder, load_embedder
 from ..errors import IndexCorrupt, IndexWriteError, VankienError
+from ..storage import bm25 as lexical
 from ..storage import catalogue
 from ..storage import faiss as vectors
 from ..storage import folder as store
-from ..vietnamese import keys as lexical
 from ..vietnamese.text import NORMALISATION_VERSION, fold
 from .workers import LocalWorkers, ParseJob, ParseResult, Workers, keys
 

@@ -118,7 +118,8 @@ def _first_line(exc: Exception) -> str:
 
 
 def _project_root() -> str:
-    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    """The folder holding the `indexer` package (this file is indexer/build/distributed.py)."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _parse_row(row: dict, max_chars: int, overlap: int) -> dict:

@@ -12,20 +12,19 @@ import numpy as np
 from ..config import Settings
 from ..embed import Embedder, load_embedder
 from ..errors import IndexCorrupt, IndexMismatch, VankienError
-from ..model import Answer, Hit, Passage
+from ..model import Answer, Filters, Hit, Passage
 from ..storage import folder as store
 from ..storage.retrieval import FaissRetriever, Retriever, Scope
+from ..vietnamese.keys import period_key
 from ..vietnamese.refs import normalise_ref
 from ..vietnamese.text import NORMALISATION_VERSION, fold
 from .answer import answer as extract_answer
 from .question import query_entity
 from .search import (
-    Filters,
     QueryPlan,
     convex,
     highlight_spans,
     mentions,
-    period_key,
     plan,
     same_text,
 )

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-
-import numpy as np
 
 from ..vietnamese.keys import folded_keys, word_keys
 from ..vietnamese.refs import extract_refs, normalise_ref, query_refs
@@ -15,19 +12,6 @@ from ..vietnamese.text import fold, is_unaccented, nfc, syllable_key
 
 _WORD = re.compile(r"\w+(?:[.,/]\d+)*%?", re.UNICODE)
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrictions on which documents a search may return (None = any)."""
-
-    doc_type: str | None = None
-    issuer: str | None = None
-    number: str | None = None
-    year: int | None = None
-    period: str | None = None
-    doc_id: str | None = None
-    access: int | None = None  # highest access level the caller may see
 
 
 @dataclass(frozen=True)
@@ -73,26 +57,6 @@ def _period(text: str) -> str | None:
     return found.group(0) if found else None
 
 
-def period_key(period: str | None) -> str | None:
-    """Folded, space-collapsed form used to compare a query's period with a document's."""
-    return re.sub(r"\s+", " ", fold(period)).strip() if period else None
-
-
-def rrf(
-    rankings: Sequence[Sequence[int]], weights: Sequence[float], k: int = 60
-) -> dict[int, float]:
-    """Weighted reciprocal rank fusion of ranked id lists.
-
-    >>> sorted(rrf([[1, 2], [2, 3]], [1.0, 1.0], k=0).items())
-    [(1, 1.0), (2, 1.5), (3, 0.5)]
-    """
-    fused: dict[int, float] = {}
-    for ranking, weight in zip(rankings, weights, strict=True):
-        for rank, item in enumerate(ranking):
-            fused[item] = fused.get(item, 0.0) + weight / (k + rank + 1)
-    return fused
-
-
 def convex(
     lexical: dict[int, float],
     dense: dict[int, float],
@@ -118,16 +82,6 @@ def convex(
         + bonus.get(row, 0.0)
         for row in lexical.keys() | dense.keys()
     }
-
-
-def top_rows(scores: np.ndarray, k: int) -> list[int]:
-    """Rows of the k highest positive scores, best first."""
-    positive = np.flatnonzero(scores > 0)
-    if positive.size == 0:
-        return []
-    k = min(k, positive.size)
-    best = positive[np.argpartition(-scores[positive], k - 1)[:k]]
-    return [int(r) for r in best[np.argsort(-scores[best], kind="stable")]]
 
 
 def highlight_spans(text: str, query: QueryPlan) -> list[tuple[int, int]]:

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..config import Settings
 from ..errors import BackendUnavailable, IndexCorrupt
-from ..query.search import period_key
+from ..vietnamese.keys import period_key
 from ..vietnamese.refs import normalise_ref
 from ..vietnamese.text import fold
 from . import faiss as vectors

@@ -27,11 +27,11 @@ import numpy as np
 
 from ..config import Settings
 from ..errors import IndexCorrupt
-from ..vietnamese.keys import STREAMS
 from ..vietnamese.text import NORMALISATION_VERSION
 from . import faiss as vectors
 from . import folder as store
 from . import sparse
+from .bm25 import STREAMS
 from .milvus import FIELD_KEYS, calls, client, count, stored_rows, uri
 
 RECORD = "milvus-collections.txt"

@@ -7,7 +7,7 @@ backend keeps FAISS and bm25s files in the version folder; the Milvus backend
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -15,9 +15,34 @@ from typing import Protocol
 import numpy as np
 
 from ..errors import IndexCorrupt
-from ..query.search import Filters, rrf, top_rows
-from ..vietnamese import keys as lexical
+from ..model import Filters
+from . import bm25 as lexical
 from . import faiss as vectors
+
+
+def rrf(
+    rankings: Sequence[Sequence[int]], weights: Sequence[float], k: int = 60
+) -> dict[int, float]:
+    """Weighted reciprocal rank fusion of ranked id lists.
+
+    >>> sorted(rrf([[1, 2], [2, 3]], [1.0, 1.0], k=0).items())
+    [(1, 1.0), (2, 1.5), (3, 0.5)]
+    """
+    fused: dict[int, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, item in enumerate(ranking):
+            fused[item] = fused.get(item, 0.0) + weight / (k + rank + 1)
+    return fused
+
+
+def top_rows(scores: np.ndarray, k: int) -> list[int]:
+    """Rows of the k highest positive scores, best first."""
+    positive = np.flatnonzero(scores > 0)
+    if positive.size == 0:
+        return []
+    k = min(k, positive.size)
+    best = positive[np.argpartition(-scores[positive], k - 1)[:k]]
+    return [int(r) for r in best[np.argsort(-scores[best], kind="stable")]]
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable
 
-from ..vietnamese.keys import STREAMS
 from . import folder as store
+from .bm25 import STREAMS
 
 K1 = 1.5
 B = 0.75

@@ -1,26 +1,18 @@
-"""Lexical side: underthesea word segmentation into matching keys, and BM25 over two token streams.
+"""Matching keys: underthesea word segmentation into the tokens lexical search compares.
 
-The "accented" stream holds segmented words and their syllables in match_form (tones kept,
-spelling variants reconciled); the "folded" stream holds diacritic-free syllables and syllable
-bigrams, for queries typed without accents.
+`word_keys` feeds the "accented" stream: segmented words and their syllables in match_form
+(tones kept, spelling variants reconciled); `folded_keys` feeds the "folded" stream:
+diacritic-free syllables and syllable bigrams, for queries typed without accents.
 """
 
 from __future__ import annotations
 
-import logging
 import re
-from pathlib import Path
-
-import bm25s
-import numpy as np
 
 from .segment import words as word_tokenize
 from .text import fold, nfc, syllable_key
 
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index() at DEBUG
-
 _SYLLABLE = re.compile(r"\w+(?:[.,/]\d+)*%?", re.UNICODE)
-STREAMS = ("accented", "folded")
 
 
 def word_keys(text: str) -> list[str]:
@@ -63,39 +55,10 @@ def folded_keys(text: str) -> list[str]:
     return syllables + [f"{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False)]
 
 
-class Lexical:
-    """Two BM25 indexes (accented and folded) over the same passage order."""
+def period_key(period: str | None) -> str | None:
+    """Folded, space-collapsed form used to compare a query's period with a document's.
 
-    def __init__(self, retrievers: dict[str, bm25s.BM25]):
-        self.retrievers = retrievers
-
-    @classmethod
-    def build(cls, streams: dict[str, list[list[str]]]) -> Lexical:
-        retrievers = {}
-        for name, corpus in streams.items():
-            retriever = bm25s.BM25(backend="numba")
-            retriever.index([doc or [""] for doc in corpus], show_progress=False)
-            retrievers[name] = retriever
-        return cls(retrievers)
-
-    def save(self, folder: Path) -> None:
-        for name, retriever in self.retrievers.items():
-            retriever.save(str(folder / f"bm25-{name}"))
-
-    @classmethod
-    def load(cls, folder: Path) -> Lexical:
-        return cls(
-            {name: bm25s.BM25.load(str(folder / f"bm25-{name}"), mmap=False) for name in STREAMS}
-        )
-
-    def scores(self, stream: str, keys: list[str], mask: np.ndarray | None = None) -> np.ndarray:
-        """BM25 score of every passage (row order) for the query keys; zeros when none is known."""
-        retriever = self.retrievers[stream]
-        known = [k for k in dict.fromkeys(keys) if k in retriever.vocab_dict]
-        n = int(retriever.scores["num_docs"])
-        if not known:
-            return np.zeros(n, dtype=np.float32)
-        scores = retriever.get_scores(known)
-        if mask is not None:
-            scores = np.where(mask, scores, 0.0)
-        return scores.astype(np.float32, copy=False)
+    >>> period_key("6 tháng  đầu năm 2024")
+    '6 thang dau nam 2024'
+    """
+    return re.sub(r"\s+", " ", fold(period)).strip() if period else None
