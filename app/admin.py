@@ -12,11 +12,8 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from indexer import BuildReport, Embedder, Index, Settings, load_embedder
 from indexer.build import uploads as manage
-from indexer.build.build import BuildReport
-from indexer.config import Settings
-from indexer.embed import Embedder, load_embedder
-from indexer.query.index import Index
 from indexer.storage import folder as store
 
 from . import schemas

@@ -8,11 +8,9 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
 
-from indexer.config import Settings
+from indexer import Filters, Index, Settings
 from indexer.errors import BadQuery
-from indexer.model import Filters
-from indexer.query.index import Index
-from indexer.vietnamese.text import clean
+from indexer.vietnamese import clean
 
 from .auth import Access, ReaderDep
 

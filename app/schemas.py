@@ -6,9 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from indexer.model import Answer, Footnote, Hit, Passage
-from indexer.present.view import DocumentView, citation, citation_url
-from indexer.query.index import DocInfo
+from indexer import Answer, DocInfo, Hit, Passage
+from indexer.model import Footnote
+from indexer.present import DocumentView, citation, citation_url
 
 
 class Citation(BaseModel):

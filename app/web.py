@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from indexer import Filters, Index, Passage
 from indexer.errors import BadQuery
-from indexer.model import Filters, Passage
-from indexer.present.view import (
+from indexer.present import (
     DocumentView,
     citation_label,
     document_view,
@@ -18,7 +18,6 @@ from indexer.present.view import (
     pieces,
     vietnamese_date,
 )
-from indexer.query.index import Index
 
 from . import auth, schemas
 from .deps import (

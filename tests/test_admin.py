@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from indexer.build.build import build_index
+from indexer.build import build_index
 from indexer.config import Settings
 from tests.toy import ToyEmbedder
 

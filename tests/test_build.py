@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build.build import build_index
+from indexer.build import build_index
 from indexer.config import Settings
 from indexer.errors import IndexMismatch, IndexNotFound, IndexWriteError
 from indexer.query.index import Index
@@ -162,7 +162,7 @@ def test_killed_build_leaves_previous_index_usable(corpus, settings, tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "VANKIEN_MODEL": "toy"}
     script = (
         f"import sys; sys.path.insert(0, {str(Path(__file__).parents[1])!r});"
-        "from tests.toy import ToyEmbedder; from indexer.build.build import build_index;"
+        "from tests.toy import ToyEmbedder; from indexer.build import build_index;"
         "from indexer.config import Settings;"
         f"s = Settings(index={str(settings.index)!r}, model='toy');"
         f"build_index([{str(corpus)!r}], s.index, s, embedder=ToyEmbedder())"

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.build.build import build_index
+from indexer.build import build_index
 from indexer.config import Settings
 from indexer.embed import load_embedder
 from indexer.query.index import Index

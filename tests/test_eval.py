@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build.build import build_index
+from indexer.build import build_index
 from indexer.config import Settings
 from indexer.embed import load_embedder
 from indexer.present.evaluate import evaluate

@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from indexer.build.build import build_index
+from indexer.build import build_index
 from indexer.config import Settings
 from indexer.errors import IndexCorrupt, IndexMismatch, IndexWriteError
 from indexer.query.index import Index
@@ -144,7 +144,7 @@ def _quietly(call, *args, **kwargs) -> None:
 BUILD_SCRIPT = """
 import sys
 from tests.toy import ToyEmbedder
-from indexer.build.build import build_index
+from indexer.build import build_index
 from indexer.config import Settings
 s = Settings(index=sys.argv[2], model="toy")
 build_index([sys.argv[1]], s.index, s, embedder=ToyEmbedder())

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build.build import build_index
+from indexer.build import build_index
 from indexer.config import Settings
 from indexer.model import Filters
 from indexer.query.index import Index

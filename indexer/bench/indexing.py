@@ -49,7 +49,7 @@ def summarise(raw: dict, folders: list[Path]) -> dict:
 
 
 def _child(argv: list[str]) -> None:
-    from ..build.build import build_index
+    from ..build import build_index
 
     overrides = json.loads(sys.stdin.read() or "{}")
     index, folders = Path(argv[0]), [Path(a) for a in argv[1:]]
