@@ -1,4 +1,5 @@
-"""indexer/view.py: citations, text pieces with marks and footnote markers, the document view."""
+"""indexer/present/view.py: citations, text pieces with marks and footnote markers, the
+document view."""
 
 from __future__ import annotations
 

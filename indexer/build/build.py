@@ -126,7 +126,7 @@ def build_index(
     keep their vectors. Nothing is visible to readers until the new version is published.
     `info` may name a file and set its access level (else: its file name and `access`); an
     unchanged file whose stated name or level changed is updated without being re-read.
-    `workers` reads and embeds (default: in this process; `indexer.distributed` for Ray).
+    `workers` reads and embeds (default: in this process; `distributed` for Ray).
     """
     report = BuildReport()
     timer = _Timer(report)

@@ -2,7 +2,7 @@
 
 `build_index` decides what to (re)read and what to embed, and writes the results; the work in
 between goes through a `Workers` object. `LocalWorkers` does it in this process;
-`indexer.distributed.RayWorkers` spreads it over a Ray cluster. Both run the same functions
+`distributed.RayWorkers` spreads it over a Ray cluster. Both run the same functions
 (`parse_job` and the embedder's `embed_passages`), so they give the same index.
 """
 

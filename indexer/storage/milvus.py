@@ -1,8 +1,8 @@
 """The Milvus backend, read side: passages served from a Milvus collection.
 
-One collection per *generation* (see `indexer.milvus_write`) holds every passage of the index:
+One collection per *generation* (see `milvus_write`) holds every passage of the index:
 its pid (primary key), its dense vector, two sparse BM25 vectors computed by vankien
-(`indexer.sparse`, accented and folded keys) and the scalar fields filters use. The catalogue
+(`sparse`, accented and folded keys) and the scalar fields filters use. The catalogue
 (SQLite, in the version folder) stays the source of texts, citations and access rules, and
 every hit is checked against it: a version only returns its own passages (`pid <= max_pid`,
 unknown pids dropped) and only those its catalogue allows the caller.

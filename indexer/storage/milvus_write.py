@@ -191,7 +191,7 @@ def _create(conn, name: str, dim: int, dense_index: str) -> None:
     schema.add_field("year", DataType.INT64)
     schema.add_field("access", DataType.INT64)
     params = conn.prepare_index_params()
-    if dense_index == "HNSW":  # the settings measured for FAISS (indexer/vectors.py)
+    if dense_index == "HNSW":  # the settings measured for FAISS (indexer/storage/faiss.py)
         hnsw = {"M": vectors.HNSW_M, "efConstruction": vectors.EF_CONSTRUCTION}
         params.add_index("dense", index_type="HNSW", metric_type="IP", params=hnsw)
     else:

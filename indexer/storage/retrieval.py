@@ -2,7 +2,7 @@
 
 Rows are positions in the index version's passage order (pids ascending). The in-process
 backend keeps FAISS and bm25s files in the version folder; the Milvus backend
-(`indexer.milvus`) asks a Milvus collection. `Index` fuses either the same way.
+(`milvus`) asks a Milvus collection. `Index` fuses either the same way.
 """
 
 from __future__ import annotations
