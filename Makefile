@@ -42,15 +42,20 @@ MILVUS_TESTS = tests/test_search.py tests/test_build.py tests/test_access.py tes
 
 test: setup browser
 	$(BIN)/ruff check indexer app tests
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
+	$(BIN)/pytest -q --doctest-modules $(PURE_MODULES)
 	VANKIEN_BACKEND=milvus $(BIN)/pytest -q $(MILVUS_TESTS)
 
-# The quick loop (well under a minute): pure modules, readers, answers, property tests.
+# The quick loop (well under a minute): pure modules, readers, answers, property tests, and
+# the docstring examples of the pure packages; lint-imports checks the layers (pyproject.toml).
 FAST_TESTS = tests/test_numbers.py tests/test_refs.py tests/test_meta.py tests/test_assemble.py \
 	tests/test_parsers.py tests/test_fuzz.py tests/test_answer.py
+PURE_MODULES = indexer/vietnamese indexer/ingest
 test-fast: setup
 	$(BIN)/ruff check indexer app tests
-	$(BIN)/pytest -q $(FAST_TESTS)
+	$(BIN)/lint-imports
+	$(BIN)/pytest -q --doctest-modules $(FAST_TESTS) $(PURE_MODULES)
 
 # A long property-based campaign with random seeds (tests/conftest.py, profile "fuzz"): what it
 # finds is printed with a reproduction blob and kept in .hypothesis/; add each find to the tests

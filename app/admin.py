@@ -12,11 +12,9 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from indexer import manage, store
-from indexer.build import BuildReport
-from indexer.config import Settings
-from indexer.embed import Embedder, load_embedder
-from indexer.index import Index
+from indexer import BuildReport, Embedder, Index, Settings, load_embedder
+from indexer.build import uploads as manage
+from indexer.storage import folder as store
 
 from . import schemas
 from .auth import AdminDep

@@ -7,7 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import APIRouter, Depends, HTTPException, Path
 from fastapi.responses import JSONResponse
 
-from indexer.view import document_view
+from indexer.present import document_view
 
 from . import schemas
 from .auth import reader

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from indexer.config import Settings
+from indexer import Settings
 
 COOKIE = "vankien_token"
 NEEDS_TOKEN = "this service needs a token: send the header `Authorization: Bearer <token>`"

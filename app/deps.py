@@ -8,11 +8,9 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
 
-from indexer.config import Settings
+from indexer import Filters, Index, Settings
 from indexer.errors import BadQuery
-from indexer.index import Index
-from indexer.search import Filters
-from indexer.text import clean
+from indexer.vietnamese import clean
 
 from .auth import Access, ReaderDep
 

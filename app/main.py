@@ -15,8 +15,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from indexer.config import Settings, get_settings
-from indexer.embed import Embedder
+from indexer import Embedder, Index, Settings, get_settings
+from indexer.build import CorpusUnknown, DocumentNotFound, NotAnUpload, UploadTooLarge
 from indexer.errors import (
     BackendUnavailable,
     BadQuery,
@@ -28,8 +28,6 @@ from indexer.errors import (
     UnsupportedFormat,
     VankienError,
 )
-from indexer.index import Index
-from indexer.manage import CorpusUnknown, DocumentNotFound, NotAnUpload, UploadTooLarge
 
 from . import admin, api, web
 from .deps import IndexHolder, warm_up

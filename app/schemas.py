@@ -6,10 +6,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from indexer.answer import certainty
-from indexer.index import DocInfo
-from indexer.model import Answer, Footnote, Hit, Passage
-from indexer.view import DocumentView, citation, citation_url
+from indexer import Answer, DocInfo, Hit, Passage
+from indexer.model import Footnote
+from indexer.present import DocumentView, citation, citation_url
+from indexer.query.answer import certainty
 
 
 class Citation(BaseModel):

@@ -8,12 +8,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from indexer.answer import CERTAIN, TOPIC_WHY
+from indexer import Filters, Index, Passage
 from indexer.errors import BadQuery
-from indexer.index import Index
-from indexer.model import Passage
-from indexer.search import Filters
-from indexer.view import (
+from indexer.present import (
     DocumentView,
     citation_label,
     document_view,
@@ -21,6 +18,7 @@ from indexer.view import (
     pieces,
     vietnamese_date,
 )
+from indexer.query.answer import CERTAIN, TOPIC_WHY
 
 from . import auth, schemas
 from .deps import (

@@ -1,19 +1,25 @@
 """vankien's library: build an index of văn kiện and query it.
 
 >>> from indexer import Index, Settings, build_index
+
+The pipeline's stages are sub-packages, each importing only those below it (the import-linter
+contract in pyproject.toml): `vietnamese` (text as data), `ingest` (file → passages),
+`storage` (the index folder and its backends), `build` and `query` (writing and reading an
+index; neither imports the other), `present` (what users see).
 """
 
 from .build import BuildReport, build_index
 from .config import Settings, get_settings
+from .embed import Embedder, load_embedder
 from .errors import VankienError
-from .index import DocInfo, Index, SearchResult
-from .model import Answer, Hit, Passage
-from .search import Filters
+from .model import Answer, Filters, Hit, Passage
+from .query import DocInfo, Index, SearchResult
 
 __all__ = [
     "Answer",
     "BuildReport",
     "DocInfo",
+    "Embedder",
     "Filters",
     "Hit",
     "Index",
@@ -23,4 +29,5 @@ __all__ = [
     "VankienError",
     "build_index",
     "get_settings",
+    "load_embedder",
 ]

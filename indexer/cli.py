@@ -17,7 +17,7 @@ from rich.table import Table
 from . import logs
 from .config import get_settings
 from .errors import VankienError
-from .search import Filters
+from .model import Filters
 
 err = Console(stderr=True)
 out = Console()
@@ -111,14 +111,14 @@ def build(folders, index, model, access, as_json, ray_address) -> None:
     Documents uploaded through the service stay indexed. The index is written to the backend
     VANKIEN_BACKEND names (faiss files in the folder, or Milvus at VANKIEN_MILVUS_URI).
     """
-    from .manage import reindex
+    from .build.uploads import reindex
 
     settings = _settings(index=index, model=model)
     started = time.perf_counter()
     workers = None
     try:
         if ray_address is not None:
-            from .distributed import RayWorkers
+            from .build.distributed import RayWorkers
 
             workers = RayWorkers(None if ray_address == "local" else ray_address, settings.model)
         with _progress(disable=as_json) as update:
@@ -197,7 +197,7 @@ def _summary(report, index: Path, seconds: float) -> None:
 
 
 def _open(index, model):
-    from .index import Index
+    from .query.index import Index
 
     settings = _settings(index=index, model=model)
     try:
@@ -236,7 +236,7 @@ def _filters(kw) -> Filters:
 @filter_options
 def search(query, index, model, k, as_json, **kw) -> None:
     """Search the index and print the cited passages."""
-    from .present import hit_dict
+    from .present.json import hit_dict
 
     idx = _open(index, model)
     result = idx.search(query, k=k, filters=_filters(kw))
@@ -287,7 +287,7 @@ def _marked(text: str, spans) -> str:
 @filter_options
 def ask(query, index, model, as_json, **kw) -> None:
     """Answer a question with a short verbatim answer and its citations."""
-    from .present import answer_dict
+    from .present.json import answer_dict
 
     idx = _open(index, model)
     reply = idx.ask(query, filters=_filters(kw))
@@ -318,7 +318,7 @@ def ask(query, index, model, as_json, **kw) -> None:
 @click.option("--misses", is_flag=True, help="Also list the queries that missed.")
 def eval_(queries, index, model, misses) -> None:
     """Evaluate retrieval and answers on a JSON-lines query file; prints JSON."""
-    from .evaluate import evaluate
+    from .present.evaluate import evaluate
 
     idx = _open(index, model)
     report, outcomes = evaluate(idx, queries)
@@ -355,7 +355,7 @@ def serve(index, model, host, port, build_from) -> None:
         index=index, model=model, host=host, port=port, corpus=list(build_from) or None
     )
     if build_from:
-        from .manage import reindex
+        from .build.uploads import reindex
 
         try:
             with _progress(disable=False) as update:

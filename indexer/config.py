@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     corpus: list[Path] = []
 
     # where vectors and BM25 are searched: "faiss" (files in the index folder, this process)
-    # or "milvus" (a Milvus Lite file, server or cluster; see indexer/milvus.py)
+    # or "milvus" (a Milvus Lite file, server or cluster; see indexer/storage/milvus.py)
     backend: Literal["faiss", "milvus"] = "faiss"
     milvus_uri: str | None = None  # default: INDEX/milvus.db (Milvus Lite)
     milvus_collection: str = Field("vankien", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,180}$")

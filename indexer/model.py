@@ -168,3 +168,16 @@ class DocFacts:
     issuer: str | None = None
     title: str | None = None
     year: int | None = None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on which documents a search may return (None = any)."""
+
+    doc_type: str | None = None
+    issuer: str | None = None
+    number: str | None = None
+    year: int | None = None
+    period: str | None = None
+    doc_id: str | None = None
+    access: int | None = None  # highest access level the caller may see

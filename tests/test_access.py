@@ -7,9 +7,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from indexer.build import FileInfo, build_index
+from indexer.build.build import FileInfo, build_index
 from indexer.config import Settings
-from indexer.index import Index
+from indexer.query.index import Index
 from tests.toy import ToyEmbedder
 
 PUBLIC = (

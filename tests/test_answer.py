@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.answer import TOPIC_WHY, answer, is_unanswerable
 from indexer.model import Answer, DocFacts, Hit, Passage
-from indexer.periods import parse_period
-from indexer.question import classify, content_terms
-from indexer.text import match_form
+from indexer.query.answer import TOPIC_WHY, answer, is_unanswerable
+from indexer.query.question import classify, content_terms
+from indexer.vietnamese.periods import parse_period
+from indexer.vietnamese.text import match_form
 
 
 def passage(n: int, text: str, *, footnote: int | None = None, context: str | None = None,
@@ -235,8 +235,10 @@ def test_no_hits() -> None:
 
 
 def test_max_len_and_determinism() -> None:
-    first = answer("tỷ lệ bao phủ bảo hiểm y tế", hits("insurance"), max_len=3)
-    assert first.answer == "90,"
+    cut = answer("tỷ lệ bao phủ bảo hiểm y tế", hits("insurance"), max_len=3)
+    assert cut.answer is None and "3 ký tự" in cut.why  # a figure is never cut short
+    listed = answer("các hình thức kỷ luật đảng viên", hits("party"), docs=DOCS, max_len=30)
+    assert listed.answer == "khiển trách 50, cảnh cáo 20"
     assert answer("số đảng viên bị kỷ luật", hits()) == answer("số đảng viên bị kỷ luật", hits())
 
 

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.assemble import assemble, sentence_at
+from indexer.ingest.assemble import assemble, sentence_at
+from indexer.ingest.structure import section_marker
 from indexer.model import RawBlock, RawDocument
-from indexer.refs import extract_refs
-from indexer.structure import section_marker
+from indexer.vietnamese.refs import extract_refs
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -356,9 +356,9 @@ def test_heading_rules():
 
 @pytest.mark.skipif(not (SHARED / "corpus-extra").is_dir(), reason="../shared/corpus-extra absent")
 def test_corpus_extra_markdown_assembles():
-    parsers = pytest.importorskip("indexer.parsers")
+    parsers = pytest.importorskip("indexer.ingest.parsers")
     if not hasattr(parsers, "read"):
-        pytest.skip("indexer.parsers.read not written yet")
+        pytest.skip("indexer.ingest.parsers.read not written yet")
     doc = assemble(parsers.read(SHARED / "corpus-extra" / "1654_NQ-UBTVQH15.md"), "1654", "1654.md")
     assert doc.meta.number == "1654/NQ-UBTVQH15" and doc.meta.date == "2025-06-16"
     assert doc.meta.title.startswith("VỀ VIỆC SẮP XẾP")

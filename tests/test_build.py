@@ -15,7 +15,7 @@ import pytest
 from indexer.build import build_index
 from indexer.config import Settings
 from indexer.errors import IndexMismatch, IndexNotFound, IndexWriteError
-from indexer.index import Index
+from indexer.query.index import Index
 from tests.toy import ToyEmbedder
 
 DATA = Path(__file__).parent / "data"
@@ -194,7 +194,7 @@ def test_missing_and_mismatched_index_are_clear(corpus, settings, tmp_path):
 
 
 def test_concurrent_build_is_refused(corpus, settings):
-    from indexer import store
+    from indexer.storage import folder as store
 
     with store.build_lock(settings.index), pytest.raises(IndexWriteError, match="another build"):
         build_index([corpus], settings.index, settings, embedder=ToyEmbedder())
@@ -203,7 +203,7 @@ def test_concurrent_build_is_refused(corpus, settings):
 def test_a_reader_crashing_on_one_file_skips_only_that_file(corpus, tmp_path, monkeypatch):
     """An unexpected error in a reader (a bug) names the file and the build goes on; the same
     code runs in Ray workers."""
-    from indexer import workers
+    from indexer.build import workers
 
     real = workers.read_bytes
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer import store
 from indexer.build import build_index
 from indexer.config import Settings
 from indexer.embed import load_embedder
-from indexer.index import Index
+from indexer.query.index import Index
+from indexer.storage import folder as store
 
 pytest.importorskip("ray", reason="pip install 'vankien[ray]' to test builds on Ray")
 pytestmark = pytest.mark.slow

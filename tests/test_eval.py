@@ -15,8 +15,8 @@ import pytest
 from indexer.build import build_index
 from indexer.config import Settings
 from indexer.embed import load_embedder
-from indexer.evaluate import evaluate
-from indexer.index import Index
+from indexer.present.evaluate import evaluate
+from indexer.query.index import Index
 
 ROOT = Path(__file__).parents[1]
 SHARED = ROOT.parent / "shared"

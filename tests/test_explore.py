@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from indexer.config import Settings
-from indexer.evaluate import Outcome
-from indexer.explore import (
+from indexer.model import Answer, Hit, Passage
+from indexer.present.evaluate import Outcome
+from indexer.present.explore import (
     UNKNOWN,
     answer_html,
     build_and_open,
@@ -23,7 +24,6 @@ from indexer.explore import (
     misses_html,
     recall_curve,
 )
-from indexer.model import Answer, Hit, Passage
 from tests.toy import ToyEmbedder
 
 DATA = Path(__file__).parent / "data"

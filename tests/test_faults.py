@@ -23,11 +23,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from indexer import store
 from indexer.build import build_index
 from indexer.config import Settings
 from indexer.errors import IndexCorrupt, IndexMismatch, IndexWriteError
-from indexer.index import Index
+from indexer.query.index import Index
+from indexer.storage import folder as store
 from tests.toy import ToyEmbedder
 
 DATA = Path(__file__).parent / "data"
@@ -238,7 +238,7 @@ def test_disk_full_keeps_the_previous_version(built, where, monkeypatch):
 def test_disk_full_while_writing_vectors_is_an_index_write_error(built, monkeypatch):
     corpus, settings = built
     before = _state(settings.index)
-    monkeypatch.setattr("indexer.build.np.save", _enospc)
+    monkeypatch.setattr("indexer.build.build.np.save", _enospc)
     try:
         with pytest.raises(IndexWriteError, match="No space left"):
             build_index([corpus], settings.index, settings, embedder=ToyEmbedder())

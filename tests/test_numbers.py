@@ -2,7 +2,7 @@
 
 import pytest
 
-from indexer.numbers import find_numbers, parse_number
+from indexer.vietnamese.numbers import find_numbers, parse_number
 
 
 @pytest.mark.parametrize(

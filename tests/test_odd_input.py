@@ -17,16 +17,16 @@ from click.testing import CliRunner
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from indexer import text as vtext
-from indexer.assemble import assemble
-from indexer.chunk import chunk
 from indexer.cli import main as cli
-from indexer.lexical import folded_keys, word_keys
-from indexer.numbers import find_numbers
-from indexer.parsers import read_bytes
-from indexer.question import classify, content_words, query_entity
-from indexer.search import highlight_spans, plan
-from indexer.segment import sentences
+from indexer.ingest.assemble import assemble
+from indexer.ingest.chunk import chunk
+from indexer.ingest.parsers import read_bytes
+from indexer.query.question import classify, content_words, query_entity
+from indexer.query.search import highlight_spans, plan
+from indexer.vietnamese import text as vtext
+from indexer.vietnamese.keys import folded_keys, word_keys
+from indexer.vietnamese.numbers import find_numbers
+from indexer.vietnamese.segment import sentences
 
 ODD = ["", "\u0300", "\u0300\u0301\u0323", "\x00", "\u200f", "\u202e", "\u2066x\u2069", "\ufeff",
        "\U0001d167", "a\U000e0100", "\U0001f600\u0300", "\U00020000", "\u0301" * 500,
@@ -191,7 +191,7 @@ def test_build_indexes_a_file_with_a_line_of_lone_marks(tmp_path):
 
 def test_unexpected_error_is_one_line_naming_query_and_log(web_settings, web_index, monkeypatch,
                                                            tmp_path):  # fmt: skip
-    from indexer.index import Index
+    from indexer.query.index import Index
 
     def broken(self, *args, **kwargs):
         raise RuntimeError("an internal detail")

@@ -14,15 +14,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from make_fixtures import make_docx, make_encrypted_pdf, make_pdf, make_scanned_pdf
 
-import indexer.parsers.docx as docx_reader
-import indexer.parsers.markdown as md_reader
-import indexer.parsers.plaintext as plain_reader
-import indexer.parsers.wordtext as word_reader
+import indexer.ingest.parsers.docx as docx_reader
+import indexer.ingest.parsers.markdown as md_reader
+import indexer.ingest.parsers.plaintext as plain_reader
+import indexer.ingest.parsers.wordtext as word_reader
 from indexer.errors import UnreadableFile, UnsupportedFormat
-from indexer.parsers import read
-from indexer.parsers.markdown import parse_markdown
-from indexer.parsers.plaintext import parse_pdf_text
-from indexer.parsers.wordtext import parse_word_text
+from indexer.ingest.parsers import read
+from indexer.ingest.parsers.markdown import parse_markdown
+from indexer.ingest.parsers.plaintext import parse_pdf_text
+from indexer.ingest.parsers.wordtext import parse_word_text
 
 DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -498,7 +498,7 @@ def test_docstring_examples(module):
 
 
 def test_read_bytes_matches_read(built):
-    from indexer.parsers import read_bytes
+    from indexer.ingest.parsers import read_bytes
 
     data = (built / "report.docx").read_bytes()
     assert read_bytes(io.BytesIO(data).getvalue()) == read(built / "report.docx")

@@ -1,6 +1,6 @@
 """Document numbers cited in text, and the key that matches what users type."""
 
-from indexer.refs import extract_refs, normalise_ref, query_refs
+from indexer.vietnamese.refs import extract_refs, normalise_ref, query_refs
 
 
 def test_refs_found_in_a_citing_sentence_are_normalised_to_the_number_alone():

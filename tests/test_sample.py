@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.assemble import assemble
-from indexer.parsers import read
-from indexer.text import fold
+from indexer.ingest.assemble import assemble
+from indexer.ingest.parsers import read
+from indexer.vietnamese.text import fold
 
 CORPUS = Path(__file__).parents[1] / "corpus"
 

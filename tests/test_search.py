@@ -9,8 +9,10 @@ import pytest
 
 from indexer.build import build_index
 from indexer.config import Settings
-from indexer.index import Index
-from indexer.search import Filters, highlight_spans, plan, rrf
+from indexer.model import Filters
+from indexer.query.index import Index
+from indexer.query.search import highlight_spans, plan
+from indexer.storage.retrieval import rrf
 from tests.toy import ToyEmbedder
 
 DATA = Path(__file__).parent / "data"

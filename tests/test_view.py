@@ -1,9 +1,10 @@
-"""indexer/view.py: citations, text pieces with marks and footnote markers, the document view."""
+"""indexer/present/view.py: citations, text pieces with marks and footnote markers, the
+document view."""
 
 from __future__ import annotations
 
 from indexer.model import Block, Passage
-from indexer.view import (
+from indexer.present.view import (
     Citation,
     Piece,
     citation_label,

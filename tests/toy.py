@@ -6,7 +6,7 @@ import hashlib
 
 import numpy as np
 
-from indexer.text import fold
+from indexer.vietnamese.text import fold
 
 
 class ToyEmbedder:

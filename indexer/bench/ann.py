@@ -7,7 +7,7 @@ import time
 import faiss
 import numpy as np
 
-from .. import vectors
+from ..storage import faiss as vectors
 from .service import percentiles
 
 EF_SEARCH = (32, 64, 128, 256, 512)

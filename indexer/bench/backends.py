@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import build, store
+from ..build import build
 from ..config import Settings
+from ..storage import folder as store
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def synthesise(source: Path, target: Path, n: int, backend: str, seed: int = 7) 
     db.close()
     store.publish(target, staging, new_manifest)
     if backend == "milvus":
-        from .. import milvus, milvus_write
+        from ..storage import milvus, milvus_write
 
         milvus_write.after_publish(target, settings, new_manifest)
         milvus.release(milvus.uri(settings, target))
@@ -101,7 +102,7 @@ def measure(index: Path, backend: str, queries: list[str], rounds: int = 2) -> d
     code = (
         "import json, sys, time, psutil, numpy as np\n"
         "from indexer.config import Settings\n"
-        "from indexer.index import Index\n"
+        "from indexer.query.index import Index\n"
         "a = json.loads(sys.argv[1]); proc = psutil.Process()\n"
         "base = proc.memory_info().rss\n"
         "from indexer.embed import load_embedder\n"
@@ -115,7 +116,8 @@ def measure(index: Path, backend: str, queries: list[str], rounds: int = 2) -> d
         "    for q in a['queries']:\n"
         "        t = time.perf_counter(); ix.search(q); took.append(time.perf_counter() - t)\n"
         "emb, back = [], []\n"
-        "from indexer.search import Filters, plan\n"
+        "from indexer.model import Filters\n"
+        "from indexer.query.search import plan\n"
         "scope = ix._scope(Filters())\n"
         "for q in a['queries']:\n"
         "    t = time.perf_counter(); v = e.embed_queries([q])[0]\n"
@@ -148,7 +150,7 @@ def measure(index: Path, backend: str, queries: list[str], rounds: int = 2) -> d
 
 def ray_overhead(folders: list[Path], out: Path) -> dict:
     """The same build in this process and on a local Ray: seconds and passages/s each."""
-    from ..distributed import RayWorkers
+    from ..build.distributed import RayWorkers
     from ..embed import load_embedder
 
     figures = {}

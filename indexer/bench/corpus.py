@@ -12,14 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..assemble import assemble
-from ..build import scan
-from ..chunk import chunk
+from ..build.build import scan
 from ..errors import VankienError
-from ..lexical import folded_keys, word_keys
+from ..ingest.assemble import assemble
+from ..ingest.chunk import chunk
+from ..ingest.parsers import read
 from ..model import Document
-from ..parsers import read
-from ..segment import sentences as split_sentences
+from ..vietnamese.keys import folded_keys, word_keys
+from ..vietnamese.segment import sentences as split_sentences
 
 DOC_SIZE = 200  # passages per synthetic document
 

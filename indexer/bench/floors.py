@@ -8,10 +8,11 @@ from collections.abc import Callable
 import faiss
 import numpy as np
 
-from .. import vectors
 from ..embed import Embedder
-from ..lexical import Lexical
-from ..search import plan, top_rows
+from ..query.search import plan
+from ..storage import faiss as vectors
+from ..storage.bm25 import Lexical
+from ..storage.retrieval import top_rows
 from .service import percentiles
 
 

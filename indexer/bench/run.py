@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import vectors
 from ..config import Settings
 from ..embed import load_embedder
-from ..text import fold
+from ..storage import faiss as vectors
+from ..vietnamese.text import fold
 from .ann import recommend, sweep
 from .corpus import (
     Pool,

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import lexical, store, vectors
 from ..config import Settings
-from ..refs import extract_refs, normalise_ref
-from ..text import NORMALISATION_VERSION
+from ..storage import bm25 as lexical
+from ..storage import faiss as vectors
+from ..storage import folder as store
+from ..vietnamese.refs import extract_refs, normalise_ref
+from ..vietnamese.text import NORMALISATION_VERSION
 from .corpus import Pool, Synthetic, passage_text, prefix, source_doc
 
 

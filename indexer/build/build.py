@@ -1,0 +1,426 @@
+"""Incremental, atomic build of an index folder from folders of documents."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..config import Settings
+from ..embed import Embedder, load_embedder
+from ..errors import IndexCorrupt, IndexWriteError, VankienError
+from ..storage import bm25 as lexical
+from ..storage import catalogue
+from ..storage import faiss as vectors
+from ..storage import folder as store
+from ..vietnamese.text import NORMALISATION_VERSION, fold
+from .workers import LocalWorkers, ParseJob, ParseResult, Workers, keys
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the one-screen summary and the benchmark."""
+
+    documents: int = 0
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    passages: int = 0
+    footnotes: int = 0
+    new_passages: int = 0
+    embedded: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    version: str | None = None
+    index_bytes: int = 0
+    rebuilt: str | None = None  # why the build started from scratch instead of the last version
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.skipped else 0
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"exit_code": self.exit_code}
+
+
+class _Timer:
+    def __init__(self, report: BuildReport):
+        self.report = report
+
+    def add(self, stage: str, started: float) -> None:
+        self.report.seconds[stage] = (
+            self.report.seconds.get(stage, 0.0) + time.perf_counter() - started
+        )
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """What a caller knows of a file beyond its bytes (an upload's original name, its level)."""
+
+    name: str
+    access: int = 0
+
+
+def scan(folders: Iterable[Path]) -> dict[str, Path]:
+    """Every regular, non-hidden file under the folders, keyed by its resolved path.
+
+    Files of any name are returned: the caller reads them by content and reports the ones
+    that are not documents.
+    """
+    found: dict[str, Path] = {}
+    for folder in folders:
+        folder = Path(folder)
+        if folder.is_file():
+            found[str(folder.resolve())] = folder
+            continue
+        if not folder.is_dir():
+            raise VankienError(f"{folder} is not a folder or file")
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(folder)
+            if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+                found[str(path.resolve())] = path
+    return found
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def make_doc_id(name: str, taken: set[str]) -> str:
+    """URL-safe id from a file name: "60-NQ_TW.md" → "60-nq-tw"."""
+    base = re.sub(r"[^a-z0-9]+", "-", fold(Path(name).stem)).strip("-") or "doc"
+    doc_id, n = base, 2
+    while doc_id in taken:
+        doc_id, n = f"{base}-{n}", n + 1
+    return doc_id
+
+
+def build_index(
+    folders: list[Path],
+    index: Path,
+    settings: Settings,
+    embedder: Embedder | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    access: int = 0,
+    info: Callable[[Path], FileInfo | None] | None = None,
+    workers: Workers | None = None,
+) -> BuildReport:
+    """Bring the index at `index` up to date with the files under `folders`.
+
+    Only new and changed files are parsed; passages whose context-carrying text did not change
+    keep their vectors. Nothing is visible to readers until the new version is published.
+    `info` may name a file and set its access level (else: its file name and `access`); an
+    unchanged file whose stated name or level changed is updated without being re-read.
+    `workers` reads and embeds (default: in this process; `distributed` for Ray).
+    """
+    report = BuildReport()
+    timer = _Timer(report)
+    embedder = embedder or load_embedder(settings.model, settings.threads)
+    workers = workers or LocalWorkers(embedder)
+    files = scan(folders)
+    with store.build_lock(index):
+        previous = _reusable_version(index, settings, report)
+        stale_keys = previous is not None and _check_previous(previous)
+        staging = store.stage(index, previous)
+        db = store.connect(staging / store.CATALOGUE)
+        try:
+            describe = _describer(info, access)
+            dirty = _sync_documents(
+                db, files, report, timer, settings, progress, describe, workers
+            )
+            if stale_keys:
+                _resegment(db, timer)
+            dirty |= previous is None or stale_keys or not _serving(previous, index, settings)
+            if not dirty:
+                db.close()
+                _discard(staging)
+                report.version = previous.name if previous else None
+                catalogue.count_into(
+                    store.connect(previous / store.CATALOGUE, readonly=True), report
+                )
+                report.index_bytes = _size(previous)
+                return report
+            if not db.execute("SELECT 1 FROM passages LIMIT 1").fetchone():
+                names = ", ".join(str(f) for f in folders)
+                skipped = "".join(f"; {path} skipped: {why}" for path, why in report.skipped[:5])
+                raise VankienError(
+                    f"no readable document under {names}: add .txt, .md, .docx or .pdf "
+                    f"files{skipped}"
+                )
+            _embed_missing(db, workers, report, timer, progress)
+            started = time.perf_counter()
+            manifest = _write_indexes(db, staging, embedder, settings, report, index, previous)
+            db.close()
+            final = store.publish(index, staging, manifest)
+            if settings.backend == "milvus":
+                _settle_milvus(index, settings, manifest)
+            timer.add("write", started)
+        except BaseException:
+            db.close()
+            _discard(staging)
+            raise
+    report.version = final.name
+    report.index_bytes = _size(final)
+    return report
+
+
+def _reusable_version(index: Path, settings: Settings, report: BuildReport) -> Path | None:
+    """The active version when this build can start from it; None (a full build) when there is
+    none, when it is damaged, or when it holds vectors of another model."""
+    try:
+        folder = store.current_version(index)
+        manifest = store.verify(folder) if folder is not None else None
+    except IndexCorrupt as exc:
+        report.rebuilt = f"the previous index was damaged ({exc}); rebuilt from the files"
+        return None
+    if manifest is not None and manifest.get("model") != settings.model:
+        report.rebuilt = f"the previous index used model {manifest.get('model')!r}; re-embedded"
+        return None
+    return folder
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def _discard(staging: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_previous(folder: Path) -> bool:
+    """Refuse an index of another format; True when its lexical keys need recomputing."""
+    manifest = store.read_manifest(folder)
+    if manifest.get("format_version") != store.FORMAT_VERSION:
+        raise IndexWriteError(
+            f"the index at {folder.parent.parent} has format {manifest.get('format_version')}, "
+            f"this vankien writes {store.FORMAT_VERSION}: build into a new folder"
+        )
+    return manifest.get("normalisation_version") != NORMALISATION_VERSION
+
+
+def _resegment(db: sqlite3.Connection, timer: _Timer) -> None:
+    """Recompute every passage's lexical keys after the normalisation rules changed."""
+    started = time.perf_counter()
+    rows = db.execute("SELECT pid, lexical_text FROM passages").fetchall()
+    db.executemany(
+        "UPDATE passages SET accented = ?, folded = ? WHERE pid = ?",
+        [(" ".join(a), " ".join(f), r["pid"]) for r in rows for a, f in [keys(r["lexical_text"])]],
+    )
+    db.commit()
+    timer.add("segment", started)
+
+
+def _describer(info, access: int) -> Callable[[Path], tuple[FileInfo, bool]]:
+    """(name and level of a file, whether the caller stated them) for `_sync_documents`."""
+
+    def describe(path: Path) -> tuple[FileInfo, bool]:
+        given = info(path) if info else None
+        return (given, True) if given else (FileInfo(path.name, access), False)
+
+    return describe
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A new or changed file waiting to be read."""
+
+    source: str
+    path: Path
+    digest: str
+    old: sqlite3.Row | None
+    meta: FileInfo
+    doc_id: str
+
+
+def _sync_documents(db, files, report, timer, settings, progress, describe, workers) -> bool:
+    """Parse new/changed files into the catalogue, drop removed ones; True if anything changed.
+
+    Document ids are given out before reading, in file order, so they do not depend on which
+    worker finishes first.
+    """
+    known = {row["source"]: row for row in db.execute("SELECT * FROM documents")}
+    taken = {row["doc_id"] for row in known.values()}
+    dirty = False
+    for source in [s for s in known if s not in files]:
+        catalogue.delete_document(db, known[source]["doc_id"])
+        report.removed.append(known[source]["name"])
+        dirty = True
+    pending: list[_Pending] = []
+    for source, path in files.items():
+        try:
+            digest = file_hash(path)
+        except OSError as exc:
+            report.skipped.append((str(path), f"cannot be read: {exc.strerror}"))
+            continue
+        old = known.get(source)
+        meta, stated = describe(path)
+        if old is not None and old["content_hash"] == digest:
+            if stated and (old["name"], old["access"]) != (meta.name, meta.access):
+                db.execute(
+                    "UPDATE documents SET name = ?, access = ? WHERE doc_id = ?",
+                    (meta.name, meta.access, old["doc_id"]),
+                )
+                report.changed.append(meta.name)
+                dirty = True
+            else:
+                report.unchanged += 1
+            continue
+        doc_id = old["doc_id"] if old else make_doc_id(meta.name, taken)
+        taken.add(doc_id)
+        pending.append(_Pending(source, path, digest, old, meta, doc_id))
+    results = workers.parse(
+        _jobs(pending), settings.max_passage_chars, settings.overlap_sentences
+    )
+    by_key: dict[int, ParseResult] = {}
+    for done, result in enumerate(results, start=1):
+        by_key[result.key] = result
+        for stage, seconds in result.seconds.items():
+            report.seconds[stage] = report.seconds.get(stage, 0.0) + seconds
+        if progress:
+            progress("files", done, len(pending))
+    started = time.perf_counter()
+    for key, item in enumerate(pending):  # applied in file order, whoever parsed them
+        result = by_key[key]
+        if result.error is not None or result.document is None:
+            report.skipped.append((str(item.path), result.error or "not read"))
+            continue  # a previously indexed version of this file stays indexed
+        if item.old is not None:
+            catalogue.delete_document(db, item.doc_id)
+        catalogue.insert_document(
+            db, result.document, item.source, item.digest, result.keyed, item.meta.access
+        )
+        (report.changed if item.old else report.added).append(item.meta.name)
+        report.new_passages += len(result.keyed)
+        dirty = True
+    db.commit()
+    timer.add("write", started)
+    return dirty
+
+
+def _jobs(pending: list[_Pending]) -> Iterator[ParseJob]:
+    for key, item in enumerate(pending):
+        try:
+            data, error = item.path.read_bytes(), None
+        except OSError as exc:
+            data, error = None, f"cannot be read: {exc.strerror}"
+        yield ParseJob(key, str(item.path), data, item.doc_id, item.meta.name, error)
+
+
+def _embed_missing(db, workers: Workers, report, timer, progress) -> None:
+    """Embed the passages whose text+context has no vector yet for this model."""
+    rows = db.execute(
+        "SELECT DISTINCT embed_hash, embed_text FROM passages"
+        " WHERE embed_hash NOT IN (SELECT hash FROM embeddings)"
+    ).fetchall()
+    started = time.perf_counter()
+    done = 0
+    window = workers.embed_window
+    for start in range(0, len(rows), window):
+        batch = rows[start : start + window]
+        vecs = workers.embed([r["embed_text"] for r in batch])
+        db.executemany(
+            "INSERT INTO embeddings VALUES (?, ?)",
+            [
+                (r["embed_hash"], v.astype(np.float32).tobytes())
+                for r, v in zip(batch, vecs, strict=True)
+            ],
+        )
+        done += len(batch)
+        if progress:
+            progress("passages", done, len(rows))
+    db.execute("DELETE FROM embeddings WHERE hash NOT IN (SELECT embed_hash FROM passages)")
+    db.commit()
+    report.embedded = len(rows)
+    timer.add("embed", started)
+
+
+def _serving(version: Path, index: Path, settings: Settings) -> bool:
+    """Whether the version is served by the configured backend, its search side intact."""
+    manifest = store.read_manifest(version)
+    if manifest.get("backend", "faiss") != settings.backend:
+        return False
+    if settings.backend == "milvus":
+        from ..storage import milvus_write
+
+        return milvus_write.intact(index, settings, manifest)
+    return True  # the version's files were checked by store.verify
+
+
+def _settle_milvus(index: Path, settings: Settings, manifest: dict) -> None:
+    """Deletions and dropped generations after a publish; a failure here loses nothing (the
+    published version ignores those rows, the next build redoes the deletions)."""
+    from ..storage import milvus_write
+
+    try:
+        milvus_write.after_publish(index, settings, manifest)
+    except Exception as exc:  # noqa: BLE001 - the version is published whatever happens here
+        log.warning("Milvus clean-up after publishing is left for the next build: %s", exc)
+
+
+def _write_indexes(db, staging, embedder, settings, report, index, previous) -> dict:
+    """The search side of the version (FAISS + bm25s files, or the Milvus collection) and
+    the manifest describing it."""
+    if settings.backend == "milvus":
+        from ..storage import milvus_write  # pymilvus is only needed on this backend
+
+        catalogue.count_into(db, report)
+        return _manifest(settings, embedder, report) | {
+            "backend": "milvus",
+            "milvus": milvus_write.write(db, index, previous, settings, embedder.dim),
+        }
+    rows = db.execute(
+        "SELECT p.pid, p.accented, p.folded, e.vector FROM passages p"
+        " JOIN embeddings e ON e.hash = p.embed_hash ORDER BY p.pid"
+    ).fetchall()
+    pids = np.array([r["pid"] for r in rows], dtype=np.int64)
+    matrix = np.frombuffer(b"".join(r["vector"] for r in rows), dtype=np.float32)
+    matrix = matrix.reshape(len(rows), embedder.dim)
+    faiss_index = vectors.build(matrix, settings.approx_threshold)
+    lex = lexical.Lexical.build(
+        {
+            "accented": [r["accented"].split() for r in rows],
+            "folded": [r["folded"].split() for r in rows],
+        }
+    )
+    try:
+        np.save(staging / "pids.npy", pids)
+        vectors.save(faiss_index, staging)
+        lex.save(staging)
+    except (OSError, RuntimeError) as exc:  # faiss reports a failed write as RuntimeError
+        raise IndexWriteError(f"cannot write the index in {staging.parent.parent}: {exc}") from exc
+    catalogue.count_into(db, report)
+    return _manifest(settings, embedder, report) | {
+        "backend": "faiss",
+        "faiss": type(faiss_index).__name__,
+    }
+
+
+def _manifest(settings: Settings, embedder: Embedder, report: BuildReport) -> dict:
+    return {
+        "format_version": store.FORMAT_VERSION,
+        "normalisation_version": NORMALISATION_VERSION,
+        "model": settings.model,
+        "model_name": embedder.name,
+        "dim": embedder.dim,
+        "counts": {
+            "documents": report.documents,
+            "passages": report.passages,
+            "footnotes": report.footnotes,
+        },
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }

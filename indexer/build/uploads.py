@@ -1,0 +1,269 @@
+"""Documents added and removed by hand: uploads kept under INDEX/uploads, reindexing, deletes.
+
+    INDEX/uploads/<sha256-prefix>.<ext>   the uploaded bytes; the client's file name is never a path
+    INDEX/uploads.json                    stored name → {"name": original name, "access": level}
+
+Used by the service's write endpoints, and callable from the CLI or a notebook. Writers in one
+process run one at a time (`writer_lock`); builds in other processes are refused by the
+index's build lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..config import Settings
+from ..embed import Embedder
+from ..errors import UnreadableFile, VankienError
+from ..ingest.assemble import assemble
+from ..ingest.parsers import read_bytes
+from ..ingest.parsers.sniff import sniff
+from ..storage import folder as store
+from ..vietnamese.text import clean
+from .build import BuildReport, FileInfo, build_index
+from .workers import Workers
+
+UPLOADS = "uploads"
+REGISTRY = "uploads.json"
+STORED_SUFFIX = {"pdf": ".pdf", "docx": ".docx"}
+_locks: dict[Path, threading.RLock] = {}
+_locks_guard = threading.Lock()
+
+
+class UploadTooLarge(VankienError):
+    """An upload above Settings.max_upload_bytes."""
+
+
+class DocumentNotFound(VankienError):
+    """No document with that id in the index."""
+
+
+class NotAnUpload(VankienError):
+    """A document from a corpus folder: it goes away when its file does."""
+
+
+class CorpusUnknown(VankienError):
+    """The folders behind the index are not known, and guessing would drop documents."""
+
+
+@contextmanager
+def writer_lock(index: Path) -> Iterator[None]:
+    """Serialise the writers of one index folder in this process (re-entrant)."""
+    key = Path(index).resolve()
+    with _locks_guard:
+        lock = _locks.setdefault(key, threading.RLock())
+    with lock:
+        yield
+
+
+def uploads_folder(index: Path) -> Path:
+    return Path(index) / UPLOADS
+
+
+def display_name(name: str) -> str:
+    """The last part of a client's file name, for display only.
+
+    >>> display_name("../../etc/Báo cáo\\x00 số 12.docx")
+    'Báo cáo số 12.docx'
+    """
+    last = re.split(r"[\\/]", name or "")[-1]
+    return clean(last)[:200].strip(". ") or "upload"
+
+
+def check_upload(data: bytes, name: str, max_bytes: int) -> str:
+    """The suffix an upload is stored under, once it was read like a build reads it.
+
+    Raises UploadTooLarge, UnsupportedFormat (by content, whatever the name says) or
+    UnreadableFile with the parser's reason.
+    """
+    if len(data) > max_bytes:
+        raise UploadTooLarge(
+            f"the file has {len(data):,} bytes; at most {max_bytes:,} are accepted "
+            "(VANKIEN_MAX_UPLOAD_BYTES)"
+        )
+    kind = sniff(data)
+    markdown = Path(display_name(name)).suffix.lower() in (".md", ".markdown")
+    suffix = STORED_SUFFIX.get(kind) or (".md" if markdown else ".txt")
+    raw = read_bytes(data, Path("upload" + suffix))
+    if not assemble(raw, doc_id="upload", source=display_name(name)).blocks:
+        raise UnreadableFile("no text content found")
+    return suffix
+
+
+def add_document(
+    index: Path,
+    corpus: list[Path],
+    data: bytes,
+    name: str,
+    settings: Settings,
+    access: int = 0,
+    embedder: Embedder | None = None,
+) -> tuple[str, BuildReport]:
+    """Store an upload and reindex; (its doc_id, the build report). Nothing stays on failure."""
+    if access < 0:
+        raise VankienError("access must be a whole number ≥ 0")
+    suffix = check_upload(data, name, settings.max_upload_bytes)
+    stored = uploads_folder(index) / (hashlib.sha256(data).hexdigest()[:24] + suffix)
+    with writer_lock(index):
+        registry = _read_registry(index)
+        before, existed = registry.get(stored.name), stored.exists()
+        registry[stored.name] = {
+            "name": display_name(name),
+            "access": access,
+            "uploaded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        _write_registry(index, registry)  # before the file: a stored file always has its level
+        try:
+            _write_file(stored, data)
+            report = reindex(index, corpus, settings, embedder)
+        except BaseException:
+            if not existed:
+                stored.unlink(missing_ok=True)
+            _restore(index, stored.name, before)
+            raise
+        return _doc_of(index, stored), report
+
+
+def remove_document(
+    index: Path,
+    corpus: list[Path],
+    doc_id: str,
+    settings: Settings,
+    embedder: Embedder | None = None,
+) -> BuildReport:
+    """Delete an uploaded document's file and reindex; corpus documents are refused."""
+    with writer_lock(index):
+        source = _source_of(index, doc_id)
+        uploads = uploads_folder(index).resolve()
+        if source.parent != uploads:
+            raise NotAnUpload(
+                f"{doc_id!r} comes from {source}, a corpus folder: remove the file there and "
+                "reindex"
+            )
+        parked = source.with_name(f".deleting-{source.name}")  # hidden: builds skip it
+        os.replace(source, parked)
+        try:
+            report = reindex(index, corpus, settings, embedder)
+        except BaseException:
+            os.replace(parked, source)
+            raise
+        parked.unlink(missing_ok=True)
+        registry = _read_registry(index)
+        registry.pop(source.name, None)
+        _write_registry(index, registry)
+        return report
+
+
+def reindex(
+    index: Path,
+    corpus: list[Path],
+    settings: Settings,
+    embedder: Embedder | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    access: int = 0,
+    workers: Workers | None = None,
+) -> BuildReport:
+    """Bring the index up to date with its corpus folders (at level `access`) and its uploads."""
+    with writer_lock(index):
+        uploads = uploads_folder(index)
+        uploads.mkdir(parents=True, exist_ok=True)
+        registry = _read_registry(index)
+
+        def info(path: Path) -> FileInfo | None:
+            entry = registry.get(path.name) if path.parent.resolve() == uploads.resolve() else None
+            return FileInfo(entry["name"], int(entry["access"])) if entry else None
+
+        folders = [*(corpus or _indexed_files(index)), uploads]
+        return build_index(
+            folders, index, settings, embedder=embedder, info=info, progress=progress,
+            access=access, workers=workers,
+        )
+
+
+def _indexed_files(index: Path) -> list[Path]:
+    """The corpus files of the current version, when the folders they came from are unknown."""
+    version = store.current_version(Path(index))
+    if version is None:
+        return []
+    db = store.connect(version / store.CATALOGUE, readonly=True)
+    try:
+        sources = [Path(r[0]) for r in db.execute("SELECT source FROM documents")]
+    finally:
+        db.close()
+    uploads = uploads_folder(index).resolve()
+    files = [s for s in sources if s.parent != uploads]
+    missing = [s for s in files if not s.is_file()]
+    if missing:
+        raise CorpusUnknown(
+            f"{len(missing)} indexed files are no longer where they were (e.g. {missing[0]}) and "
+            "the corpus folders are unknown: start the service with `vankien serve --build "
+            "corpus/` or set VANKIEN_CORPUS, so those documents are not dropped"
+        )
+    return files
+
+
+def _source_of(index: Path, doc_id: str) -> Path:
+    version = store.require_version(Path(index))
+    db = store.connect(version / store.CATALOGUE, readonly=True)
+    try:
+        row = db.execute("SELECT source FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+    finally:
+        db.close()
+    if row is None:
+        raise DocumentNotFound(f"no document with id {doc_id!r}")
+    return Path(row[0])
+
+
+def _doc_of(index: Path, stored: Path) -> str:
+    version = store.require_version(Path(index))
+    db = store.connect(version / store.CATALOGUE, readonly=True)
+    try:
+        row = db.execute(
+            "SELECT doc_id FROM documents WHERE source = ?", (str(stored.resolve()),)
+        ).fetchone()
+    finally:
+        db.close()
+    if row is None:  # read by check_upload, so only a changed parser could skip it
+        raise UnreadableFile(f"{stored.name} was stored but not indexed; see the build report")
+    return row[0]
+
+
+def _read_registry(index: Path) -> dict[str, dict]:
+    try:
+        return json.loads((Path(index) / REGISTRY).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise VankienError(
+            f"{Path(index) / REGISTRY} is damaged ({exc}); fix or remove it"
+        ) from exc
+
+
+def _write_registry(index: Path, registry: dict[str, dict]) -> None:
+    text = json.dumps(registry, ensure_ascii=False, indent=2, sort_keys=True)
+    _write_file(Path(index) / REGISTRY, text.encode("utf-8"))
+
+
+def _restore(index: Path, stored: str, entry: dict | None) -> None:
+    registry = _read_registry(index)
+    if entry is None:
+        registry.pop(stored, None)
+    else:
+        registry[stored] = entry
+    _write_registry(index, registry)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write all or nothing: a reader (or a build) never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

@@ -1,0 +1,118 @@
+"""Who does a build's heavy work: reading and segmenting documents, and embedding passages.
+
+`build_index` decides what to (re)read and what to embed, and writes the results; the work in
+between goes through a `Workers` object. `LocalWorkers` does it in this process;
+`distributed.RayWorkers` spreads it over a Ray cluster. Both run the same functions
+(`parse_job` and the embedder's `embed_passages`), so they give the same index.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .. import logs
+from ..embed import Embedder
+from ..errors import VankienError
+from ..ingest.assemble import assemble
+from ..ingest.chunk import chunk
+from ..ingest.parsers import read_bytes
+from ..model import Document, Passage
+from ..vietnamese import keys as lexical
+
+log = logging.getLogger(__name__)
+
+DOCUMENT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".docx", ".pdf"}
+
+
+@dataclass(frozen=True)
+class ParseJob:
+    """One file to read: its bytes travel with it, so workers need no shared file system."""
+
+    key: int
+    path: str  # for messages and the text-flavour hint
+    data: bytes | None  # None when the file could not be read (then `error` says why)
+    doc_id: str
+    name: str
+    error: str | None = None
+
+
+@dataclass
+class ParseResult:
+    key: int
+    document: Document | None = None
+    keyed: list[tuple[Passage, list[str], list[str]]] = field(default_factory=list)
+    error: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def keys(text: str) -> tuple[list[str], list[str]]:
+    """The passage's lexical keys: accented words and folded syllables."""
+    return lexical.word_keys(text), lexical.folded_keys(text)
+
+
+def parse_job(job: ParseJob, max_chars: int, overlap: int) -> ParseResult:
+    """Read, assemble and chunk one document, then segment its passages into lexical keys."""
+    started = time.perf_counter()
+    suffix = Path(job.path).suffix.lower()
+    try:
+        if job.error is not None:
+            raise VankienError(job.error)
+        if suffix not in DOCUMENT_SUFFIXES:
+            raise VankienError(
+                f"not a document type ({suffix or 'no extension'}); vankien reads "
+                + " ".join(sorted(DOCUMENT_SUFFIXES))
+            )
+        raw = read_bytes(job.data or b"", Path(job.path))
+        doc = assemble(raw, doc_id=job.doc_id, source=job.name)
+        if not doc.blocks:
+            raise VankienError("no text content found")
+        passages = chunk(doc, max_chars, overlap)
+    except VankienError as exc:
+        return ParseResult(job.key, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - a reader's bug must not stop a whole build
+        log.exception("reading %s failed", job.path, extra={"console": False})
+        return ParseResult(
+            job.key,
+            error=f"could not be read ({type(exc).__name__}: {exc}); details in {logs.where()}",
+        )
+    parsed = time.perf_counter()
+    keyed = [(p, *keys(p.lexical_text)) for p in passages]
+    seconds = {"parse": parsed - started, "segment": time.perf_counter() - parsed}
+    return ParseResult(job.key, doc, keyed, seconds=seconds)
+
+
+class Workers(Protocol):
+    embed_window: int  # texts handed to `embed` at a time
+
+    def parse(
+        self, jobs: Iterable[ParseJob], max_chars: int, overlap: int
+    ) -> Iterator[ParseResult]:
+        """Results in any order (each carries its job's key)."""
+        ...
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+class LocalWorkers:
+    """Everything in this process, one document and one batch at a time."""
+
+    embed_window = 256
+
+    def __init__(self, embedder: Embedder):
+        self.embedder = embedder
+
+    def parse(
+        self, jobs: Iterable[ParseJob], max_chars: int, overlap: int
+    ) -> Iterator[ParseResult]:
+        for job in jobs:
+            yield parse_job(job, max_chars, overlap)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self.embedder.embed_passages(texts)

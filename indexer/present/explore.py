@@ -1,0 +1,180 @@
+"""What the analysts' notebook shows, as plain data and HTML: corpus statistics, the most cited
+document numbers, rendered hits and answers, recall curves and misses of an evaluation."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+from ..build.build import BuildReport, build_index, scan
+from ..config import Settings
+from ..embed import Embedder
+from ..model import Answer, Hit
+from ..query.index import Index
+from ..vietnamese.refs import normalise_ref
+from .evaluate import Outcome
+from .view import citation, citation_label, pieces
+
+UNKNOWN = "(không rõ)"
+
+
+@dataclass(frozen=True)
+class CorpusStats:
+    """Counts a reader checks first: what documents there are and how they were cut."""
+
+    by_type: dict[str, int]
+    by_issuer: dict[str, int]
+    by_period: dict[str, int]  # the reporting period, else the year, else UNKNOWN
+    per_document: dict[str, tuple[int, int]]  # doc_id → (passages, footnotes)
+    lengths: dict[str, list[int]]  # passage kind → lengths of its passages in characters
+
+
+@dataclass(frozen=True)
+class CitedNumber:
+    """A document number (số ký hiệu) cited in the corpus, spelled as most passages write it."""
+
+    number: str
+    passages: int
+    documents: int
+
+
+def holds_documents(paths: Iterable[Path]) -> bool:
+    """Whether the files and folders given hold a file to index (hidden files do not count)."""
+    return bool(scan([p for p in map(Path, paths) if p.exists()]))
+
+
+def build_and_open(
+    folders: list[Path], index_dir: Path, settings: Settings, embedder: Embedder
+) -> tuple[Index, BuildReport]:
+    """Bring the index at `index_dir` up to date with `folders` (cheap when nothing changed)."""
+    settings = settings.model_copy(update={"index": Path(index_dir)})
+    report = build_index(folders, settings.index, settings, embedder=embedder)
+    return Index.open(settings.index, settings, embedder=embedder), report
+
+
+def corpus_stats(index: Index) -> CorpusStats:
+    """Documents by type, issuer and period; passages and footnotes per document; lengths."""
+    docs = index.documents()
+    lengths: dict[str, list[int]] = defaultdict(list)
+    for kind, length in index.db.execute("SELECT kind, length(text) FROM passages ORDER BY pid"):
+        lengths[kind].append(length)
+    return CorpusStats(
+        by_type=_count(d.doc_type for d in docs),
+        by_issuer=_count(d.issuer for d in docs),
+        by_period=_count(d.period or (str(d.year) if d.year else None) for d in docs),
+        per_document={d.doc_id: (d.passages, d.footnotes) for d in docs},
+        lengths=dict(lengths),
+    )
+
+
+def _count(values: Iterable[str | None]) -> dict[str, int]:
+    return dict(Counter(v or UNKNOWN for v in values).most_common())
+
+
+def cited_numbers(index: Index, limit: int = 10) -> list[CitedNumber]:
+    """The document numbers cited by the most passages, most cited first.
+
+    A number is counted once per passage however it is spelled ("35-NQ/TW", "35 - NQ/TW").
+    """
+    spellings: dict[str, Counter] = defaultdict(Counter)
+    passages: dict[str, set[int]] = defaultdict(set)
+    documents: dict[str, set[str]] = defaultdict(set)
+    for pid, doc_id, refs in index.db.execute("SELECT pid, doc_id, refs FROM passages"):
+        for ref in json.loads(refs):
+            key = normalise_ref(ref)
+            spellings[key][ref] += 1
+            passages[key].add(pid)
+            documents[key].add(doc_id)
+    ranked = sorted(passages, key=lambda key: (-len(passages[key]), key))[:limit]
+    return [
+        CitedNumber(spellings[key].most_common(1)[0][0], len(passages[key]), len(documents[key]))
+        for key in ranked
+    ]
+
+
+def cites(hit: Hit, number: str) -> bool:
+    """Whether the hit's passage cites `number`, however either is spelled."""
+    key = normalise_ref(number)
+    return any(normalise_ref(ref) == key for ref in hit.passage.refs)
+
+
+def hit_html(index: Index, hit: Hit) -> str:
+    """A hit as the search page shows it: citation line, highlighted text, footnote context."""
+    p = hit.passage
+    label = citation_label(citation(p, index.docs.get(p.doc_id), index.settings.base_url))
+    context = ""
+    if p.context:
+        lead = "Chú thích cho câu" if p.kind == "footnote" else "Tiêu đề bảng"
+        context = f'<p class="context"><i>{lead}:</i> “{escape(p.context)}”</p>'
+    return (
+        f'<div class="hit"><p class="citation"><b>{escape(label)}</b> '
+        f"<small>({escape(p.kind)}, {escape(p.id)}, điểm {hit.score:.3f})</small></p>"
+        f"<blockquote>{_marked(p.text, hit.highlights)}</blockquote>{context}</div>"
+    )
+
+
+def hits_html(index: Index, hits: list[Hit]) -> str:
+    if not hits:
+        return "<p><i>Không tìm thấy đoạn nào phù hợp.</i></p>"
+    return "<ol>" + "".join(f"<li>{hit_html(index, h)}</li>" for h in hits) + "</ol>"
+
+
+def answer_html(index: Index, reply: Answer) -> str:
+    """The short answer with its sentence and source, or why the documents do not answer."""
+    if reply.answer is None:
+        return f"<p><b>Không có câu trả lời ngắn</b>: {escape(reply.why)}</p>"
+    sentence = reply.sentence or ""
+    at = sentence.find(reply.answer)
+    spans = [(at, at + len(reply.answer))] if at >= 0 else []
+    source = hit_html(index, reply.citations[0]) if reply.citations else ""
+    return (
+        f"<p><b>Trả lời:</b> <mark>{escape(reply.answer)}</mark> "
+        f"<small>(độ tin cậy {reply.confidence:.2f})</small></p>"
+        f"<blockquote>{_marked(sentence, spans)}</blockquote><p>Nguồn:</p>{source}"
+    )
+
+
+def _marked(text: str, spans) -> str:
+    return "".join(
+        f"<mark>{escape(piece.text)}</mark>" if piece.marked else escape(piece.text)
+        for piece in pieces(text, spans)
+    )
+
+
+def recall_curve(outcomes: list[Outcome], ks: Iterable[int] = range(1, 11)) -> dict[int, float]:
+    """Share of the queries with evidence whose first relevant passage ranks within k."""
+    ranked = [o for o in outcomes if o.has_evidence]
+    return {
+        k: round(sum(o.rank is not None and o.rank <= k for o in ranked) / len(ranked), 4)
+        if ranked
+        else 0.0
+        for k in ks
+    }
+
+
+def misses(outcomes: list[Outcome], k: int = 10) -> list[Outcome]:
+    """Queries whose evidence is not among the first k hits."""
+    return [o for o in outcomes if o.has_evidence and (o.rank is None or o.rank > k)]
+
+
+def misses_html(index: Index, missed: list[Outcome]) -> str:
+    """A table of missed queries with the passage that came first instead."""
+    if not missed:
+        return "<p><i>Không có truy vấn nào trượt.</i></p>"
+    rows = []
+    for o in missed:
+        top = index.search(o.query, k=1).hits
+        first = hit_html(index, top[0]) if top else "<i>không có kết quả</i>"
+        rank = "ngoài top 10" if o.rank is None else str(o.rank)
+        rows.append(
+            f"<tr><td>{escape(o.id)}</td><td>{escape(o.kind)}</td><td>{escape(o.query)}</td>"
+            f"<td>{rank}</td><td>{escape(o.answer or '—')}</td><td>{first}</td></tr>"
+        )
+    head = "".join(
+        f"<th>{h}</th>" for h in ("id", "loại", "truy vấn", "hạng", "trả lời", "kết quả đầu")
+    )
+    return f'<table class="misses"><tr>{head}</tr>{"".join(rows)}</table>'

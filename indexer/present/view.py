@@ -1,0 +1,182 @@
+"""How a cited passage is shown: its citation, its link, and the document it sits in.
+
+Shared by the web pages, the JSON API and notebooks, so a citation reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from ..model import Block, Footnote, Passage
+from ..query.index import DocInfo, Index
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a passage comes from, precisely enough to quote it."""
+
+    doc_id: str
+    title: str
+    doc_type: str | None
+    number: str | None
+    issuer: str | None
+    date: str | None
+    section: str
+    paragraph: int
+    footnote: int | None
+    url: str
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of paragraph text (`marked` when highlighted) or a footnote marker (`footnote`)."""
+
+    text: str = ""
+    marked: bool = False
+    footnote: int | None = None
+
+
+@dataclass(frozen=True)
+class OutlineEntry:
+    level: int  # 1 = outermost heading
+    title: str
+    paragraph: int
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """A document as its readers know it: blocks in order, footnotes, outline and passages."""
+
+    doc: DocInfo
+    blocks: tuple[Block, ...]
+    footnotes: tuple[Footnote, ...]
+    outline: tuple[OutlineEntry, ...]
+    passages: tuple[Passage, ...]
+
+
+def citation_url(passage: Passage, base_url: str = "") -> str:
+    """Link to the passage in its document view.
+
+    >>> p = Passage("bc-12:p7", "bc-12", "paragraph", "…", "…", "", 7)
+    >>> citation_url(p)
+    '/documents/bc-12?hl=bc-12:p7#p-7'
+    """
+    anchor = f"fn-{passage.footnote}" if passage.kind == "footnote" else f"p-{passage.paragraph}"
+    return (f"{base_url.rstrip('/')}/documents/{quote(passage.doc_id, safe='')}"
+            f"?hl={quote(passage.id, safe=':')}#{anchor}")
+
+
+def citation(passage: Passage, doc: DocInfo | None, base_url: str = "") -> Citation:
+    """The citation record of a passage; `doc` may be None for a document removed meanwhile."""
+    return Citation(
+        doc_id=passage.doc_id,
+        title=doc.title if doc else "",
+        doc_type=doc.doc_type if doc else None,
+        number=doc.number if doc else None,
+        issuer=doc.issuer if doc else None,
+        date=doc.date if doc else None,
+        section=passage.section,
+        paragraph=passage.paragraph,
+        footnote=passage.footnote,
+        url=citation_url(passage, base_url),
+    )
+
+
+def citation_label(c: Citation) -> str:
+    """One line a reader can quote.
+
+    >>> c = Citation("bc", "Báo cáo sơ kết", "Báo cáo", "12-BC/TU", None, None, "I. Kết quả",
+    ...              12, 6, "")
+    >>> citation_label(c)
+    'Báo cáo số 12-BC/TU — Báo cáo sơ kết › I. Kết quả › đoạn 12 › chú thích 6'
+    """
+    head = " ".join(p for p in (c.doc_type, f"số {c.number}" if c.number else None) if p)
+    title = " — ".join(p for p in (head, c.title) if p) or c.doc_id
+    parts = [title, c.section, f"đoạn {c.paragraph}"]
+    if c.footnote is not None:
+        parts.append(f"chú thích {c.footnote}")
+    return " › ".join(p for p in parts if p)
+
+
+def pieces(text: str, spans=(), footnote_refs=()) -> list[Piece]:
+    """Cut text into plain and highlighted runs with footnote markers at their offsets.
+
+    >>> cut = pieces("Kết nạp 120 đảng viên", [(8, 11)], [(6, 21)])
+    >>> [(p.text, p.marked, p.footnote) for p in cut]
+    [('Kết nạp ', False, None), ('120', True, None), (' đảng viên', False, None), ('', False, 6)]
+    """
+    n = len(text)
+    spans = sorted((max(0, s), min(n, e)) for s, e in spans if s < e and s < n and e > 0)
+    refs = sorted((min(max(0, off), n), num) for num, off in footnote_refs)
+    cuts = sorted({0, n, *(s for s, _ in spans), *(e for _, e in spans), *(o for o, _ in refs)})
+    out: list[Piece] = []
+    for start, end in zip(cuts, cuts[1:] + [n], strict=True):
+        out.extend(Piece(footnote=num) for off, num in refs if off == start and start < n)
+        if end > start:
+            marked = any(s <= start and end <= e for s, e in spans)
+            out.append(Piece(text=text[start:end], marked=marked))
+    out.extend(Piece(footnote=num) for off, num in refs if off == n)
+    return out
+
+
+def document_view(index: Index, doc_id: str) -> DocumentView | None:
+    """Blocks, footnotes, outline and passages of one document, or None for an unknown id."""
+    doc = index.docs.get(doc_id)
+    if doc is None:
+        return None
+    rows = index.db.execute(
+        "SELECT idx, kind, text, section, footnote_refs, rows, page FROM blocks"
+        " WHERE doc_id = ? ORDER BY idx", (doc_id,))
+    blocks = tuple(
+        Block(index=r["idx"], kind=r["kind"], text=r["text"],
+              section=tuple(json.loads(r["section"])),
+              footnote_refs=tuple((int(n), int(o)) for n, o in json.loads(r["footnote_refs"])),
+              rows=tuple(tuple(row) for row in json.loads(r["rows"])), page=r["page"])
+        for r in rows)
+    notes = tuple(
+        Footnote(number=r["number"], text=r["text"], block_index=r["block_idx"],
+                 sentence=r["sentence"] or "")
+        for r in index.db.execute(
+            "SELECT number, text, block_idx, sentence FROM footnotes WHERE doc_id = ?"
+            " ORDER BY number", (doc_id,)))
+    pids = [r[0] for r in index.db.execute(
+        "SELECT pid FROM passages WHERE doc_id = ? ORDER BY pid", (doc_id,))]
+    by_pid = index.passages_by_pid(pids)
+    passages = tuple(by_pid[p] for p in pids if p in by_pid)
+    return DocumentView(doc, blocks, notes, outline(blocks), passages)
+
+
+def outline(blocks: tuple[Block, ...]) -> tuple[OutlineEntry, ...]:
+    """The headings of a document with their depth, for a table of contents."""
+    entries = []
+    for b in blocks:
+        if b.kind != "heading":
+            continue
+        own = bool(b.section) and b.section[-1] == b.text
+        entries.append(OutlineEntry(len(b.section) if own else len(b.section) + 1, b.text,
+                                    b.index + 1))
+    return tuple(entries)
+
+
+def passage_span(block: Block, passage: Passage) -> tuple[int, int] | None:
+    """Where a passage (a split part or a table row) sits in its block's text, if it is a part."""
+    if passage.text == block.text:
+        return None
+    at = block.text.find(passage.text)
+    return (at, at + len(passage.text)) if at >= 0 else None
+
+
+def vietnamese_date(iso: str | None) -> str:
+    """An ISO date, possibly partial, the way a văn kiện writes it.
+
+    >>> vietnamese_date("2024-06-28"), vietnamese_date("2024-06"), vietnamese_date("2024")
+    ('ngày 28 tháng 6 năm 2024', 'tháng 6 năm 2024', 'năm 2024')
+    """
+    parts = (iso or "").split("-")
+    if not all(p.isdigit() for p in parts):
+        return iso or ""
+    names = ("năm", "tháng", "ngày")
+    known = list(zip(names, parts, strict=False))  # "2024-06" names no day
+    return " ".join(f"{name} {int(value)}" for name, value in reversed(known))

@@ -1,0 +1,475 @@
+"""The read side of an index folder: load once, then search, ask and browse documents."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..config import Settings
+from ..embed import Embedder, load_embedder
+from ..errors import IndexCorrupt, IndexMismatch, VankienError
+from ..model import Answer, DocFacts, Filters, Hit, Passage
+from ..storage import folder as store
+from ..storage.retrieval import FaissRetriever, Retriever, Scope
+from ..vietnamese.keys import period_key
+from ..vietnamese.periods import parse_period
+from ..vietnamese.places import mentions_place
+from ..vietnamese.refs import normalise_ref
+from ..vietnamese.text import NORMALISATION_VERSION, fold
+from .answer import TOP_HITS
+from .answer import answer as extract_answer
+from .question import Question, analyse, query_entity
+from .search import (
+    QueryPlan,
+    convex,
+    highlight_spans,
+    mentions,
+    plan,
+    same_text,
+)
+
+DOC_FIELDS = (
+    "doc_id",
+    "name",
+    "format",
+    "title",
+    "doc_type",
+    "number",
+    "issuer",
+    "date",
+    "place",
+    "draft",
+    "period",
+    "year",
+    "access",
+)
+
+
+ENTITY_DEPTH = 30  # candidates checked for naming the question's place: a bonus, not a filter
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    doc_id: str
+    name: str
+    format: str
+    title: str
+    doc_type: str | None
+    number: str | None
+    issuer: str | None
+    date: str | None
+    place: str | None
+    draft: bool
+    period: str | None
+    year: int | None
+    access: int
+    passages: int = 0
+    footnotes: int = 0
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: QueryPlan
+    hits: list[Hit]
+    total: int  # candidates that passed the filters, before paging
+    filters: Filters = field(default_factory=Filters)
+
+
+class Index:
+    """A loaded, immutable index version. Safe to share between threads for reading."""
+
+    def __init__(
+        self,
+        folder: Path,
+        manifest: dict,
+        db: sqlite3.Connection,
+        embedder: Embedder,
+        retriever: Retriever,
+        pids: np.ndarray,
+        row_doc: np.ndarray,
+        settings: Settings,
+    ):
+        self.folder, self.manifest, self.db, self.embedder = folder, manifest, db, embedder
+        self.retriever, self.pids, self.row_doc, self.settings = retriever, pids, row_doc, settings
+        self.docs = self._load_docs()
+        self.row_of_pid = {int(p): i for i, p in enumerate(pids)}
+        self.doc_rows = _rows_by_doc(self.row_doc)
+        self.doc_keys = {d: DocKeys.of(doc) for d, doc in self.docs.items()}
+        self.facts = {d: doc_facts(doc) for d, doc in self.docs.items()}
+
+    @classmethod
+    def open(cls, path: Path, settings: Settings, embedder: Embedder | None = None) -> Index:
+        """Open the active version of the index at `path`, checking it against the settings."""
+        folder = store.require_version(Path(path))
+        manifest = store.read_manifest(folder)
+        _check_manifest(manifest, settings, folder)
+        embedder = embedder or load_embedder(settings.model, settings.threads)
+        if embedder.dim != manifest["dim"]:
+            raise IndexMismatch(
+                f"the model gives {embedder.dim}-d vectors, the index holds "
+                f"{manifest['dim']}-d ones; rebuild the index"
+            )
+        db = _open_catalogue(folder, manifest)
+        try:
+            rows = db.execute("SELECT pid, doc_id FROM passages ORDER BY pid").fetchall()
+            pids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            row_doc = np.array([r[1] for r in rows], dtype=object)
+            retriever = _open_retriever(folder, manifest, settings, db, pids)
+        except BaseException:
+            db.close()
+            raise
+        try:
+            return cls(folder, manifest, db, embedder, retriever, pids, row_doc, settings)
+        except (sqlite3.DatabaseError, KeyError) as exc:
+            retriever.close()
+            db.close()
+            raise IndexCorrupt(
+                f"{folder / store.CATALOGUE} does not match the other files ({exc!r}); "
+                "rebuild the index"
+            ) from exc
+
+    def close(self) -> None:
+        self.retriever.close()
+        self.db.close()
+
+    def _load_docs(self) -> dict[str, DocInfo]:
+        counts = dict(self.db.execute("SELECT doc_id, count(*) FROM passages GROUP BY doc_id"))
+        notes = dict(self.db.execute("SELECT doc_id, count(*) FROM footnotes GROUP BY doc_id"))
+        docs = {}
+        for row in self.db.execute(
+            f"SELECT {', '.join(DOC_FIELDS)} FROM documents ORDER BY doc_id"
+        ):
+            values = dict(row) | {"draft": bool(row["draft"])}
+            docs[row["doc_id"]] = DocInfo(
+                **values,
+                passages=counts.get(row["doc_id"], 0),
+                footnotes=notes.get(row["doc_id"], 0),
+            )
+        return docs
+
+    # --- browsing -------------------------------------------------------------------------
+    def documents(self, filters: Filters | None = None) -> list[DocInfo]:
+        filters = filters or Filters()
+        return [d for d in self.docs.values() if _doc_allowed(d, filters)]
+
+    def passages_by_pid(self, pids: list[int]) -> dict[int, Passage]:
+        if not pids:
+            return {}
+        marks = ",".join("?" * len(pids))
+        rows = self.db.execute(f"SELECT * FROM passages WHERE pid IN ({marks})", pids)
+        return {row["pid"]: _passage(row) for row in rows}
+
+    def passage(self, passage_id: str) -> Passage | None:
+        row = self.db.execute("SELECT * FROM passages WHERE id = ?", (passage_id,)).fetchone()
+        return _passage(row) if row else None
+
+    # --- retrieval ------------------------------------------------------------------------
+    def search(
+        self, query: str, k: int = 10, filters: Filters | None = None, offset: int = 0,
+        *, within: frozenset[str] | None = None,
+    ) -> SearchResult:
+        """Hybrid search: lexical and dense rankings fused, document hints in the query applied.
+
+        `within`: only these documents (on top of the filters)."""
+        filters = filters or Filters()
+        q = plan(query)
+        fused = self._fuse(q, self._scope(filters, within))
+        ranked = sorted(fused, key=fused.get, reverse=True)
+        hits = self._hits(q, ranked, fused, offset + k)
+        return SearchResult(
+            query=q, hits=hits[offset : offset + k], total=len(ranked), filters=filters
+        )
+
+    def ask(self, query: str, filters: Filters | None = None) -> Answer:
+        """A short cited answer, or None when the index does not answer the question.
+
+        When the question names a period or a place that some documents are about, their
+        passages are searched first: the answer must come from them (or from a passage that
+        states that period or place itself)."""
+        hits = self.search(query, k=8, filters=filters).hits
+        reply = extract_answer(query, hits, docs=self.facts)
+        fitting = self._fitting_documents(analyse(query))
+        if reply.answer is None and fitting and not any(
+            h.passage.doc_id in fitting for h in hits[:TOP_HITS]
+        ):
+            first = self.search(query, k=8, filters=filters, within=fitting).hits
+            seen = {h.passage.id for h in first}
+            found = extract_answer(query, first + [h for h in hits if h.passage.id not in seen],
+                                   docs=self.facts)  # fmt: skip
+            reply = found if found.answer is not None else reply
+        return reply
+
+    def _fitting_documents(self, question: Question) -> frozenset[str] | None:
+        """Documents whose own period and place are those the question names (None: it names
+        none, or no document fits)."""
+        if not (question.periods or question.places):
+            return None
+        fitting = frozenset(
+            d for d, facts in self.facts.items()
+            if all(p.same(facts.period) for p in question.periods)
+            and all(mentions_place(f"{facts.issuer or ''} {facts.title or ''}", name, facts.year)
+                    for _, name in question.places)
+        )  # fmt: skip
+        return fitting or None
+
+    def _scope(self, filters: Filters, within: frozenset[str] | None = None) -> Scope:
+        if filters == Filters() and within is None:
+            return Scope(filters, None, None)
+        allowed = frozenset(d.doc_id for d in self.documents(filters))
+        allowed = allowed & within if within is not None else allowed
+        mask = np.fromiter(
+            (d in allowed for d in self.row_doc), dtype=bool, count=len(self.row_doc)
+        )
+        return Scope(filters, mask, allowed)
+
+    def _fuse(self, q: QueryPlan, scope: Scope) -> dict[int, float]:
+        """Lexical and dense evidence fused, plus passages citing a document number asked for."""
+        n, s, r = self.settings.candidates, self.settings, self.retriever
+        stream = "folded" if q.unaccented else "accented"
+        keys = list(q.folded if q.unaccented else q.accented)
+        vector = self.embedder.embed_queries([q.text])[0]
+        ref_rows = self._ref_rows(q.refs, scope.mask) if q.refs else []
+        if s.fusion == "rrf":
+            fused = r.hybrid_rrf(stream, keys, vector, n, s.rrf_k, scope)
+            for rank, row in enumerate(ref_rows):  # RRF is a sum: the third ranking adds on
+                fused[row] = fused.get(row, 0.0) + 2.0 / (s.rrf_k + rank + 1)
+        else:
+            lex, dense = r.lexical(stream, keys, n, scope), r.dense(vector, n, scope)
+            candidates = list(dict.fromkeys([*lex.rows, *dense.rows, *ref_rows]))
+            lex_scores, dense_scores = lex.as_dict(), dense.as_dict()
+            missing = [row for row in candidates if row not in lex_scores]
+            lex_scores |= zip(missing, lex.score_of(missing), strict=True)
+            missing = [row for row in candidates if row not in dense_scores]
+            dense_scores |= zip(missing, dense.score_of(missing), strict=True)
+            weight = s.lexical_weight_unaccented if q.unaccented else s.lexical_weight
+            fused = convex(
+                lex_scores, dense_scores, weight, bonus={row: s.reference_bonus for row in ref_rows}
+            )
+        fused = self._boost_entity(q, fused)
+        return self._boost_documents(q, fused)
+
+    def _boost_entity(self, q: QueryPlan, fused: dict[int, float]) -> dict[int, float]:
+        """A question about a named place ("Xã Cao Sơn, Huyện …") is about the passages that
+        name it, not the ones that repeat the wider places given as context."""
+        entity = query_entity(q.text)
+        if entity is None or not fused:
+            return fused
+        best = sorted(fused, key=fused.get, reverse=True)[:ENTITY_DEPTH]
+        pids = [int(self.pids[r]) for r in best]
+        texts = self.passages_by_pid(pids)
+        bonus = self.settings.entity_bonus
+        return fused | {
+            row: fused[row] + bonus
+            for row, pid in zip(best, pids, strict=True)
+            if mentions(texts[pid].text, entity[1])
+        }
+
+    def _ref_rows(self, refs: tuple[str, ...], mask: np.ndarray | None) -> list[int]:
+        marks = ",".join("?" * len(refs))
+        pids = [r[0] for r in self.db.execute(f"SELECT pid FROM refs WHERE ref IN ({marks})", refs)]
+        rows = [self.row_of_pid[p] for p in pids if p in self.row_of_pid]
+        for doc_id, keys in self.doc_keys.items():
+            if keys.number and keys.number in refs:  # the document itself was asked for
+                rows += [int(r) for r in self.doc_rows.get(doc_id, ())[:50]]
+        return [r for r in dict.fromkeys(rows) if mask is None or mask[r]]
+
+    def _boost_documents(self, q: QueryPlan, fused: dict[int, float]) -> dict[int, float]:
+        """Prefer documents the query points at: the reporting period or year it names, the
+        issuing body it names ("Tỉnh ủy Hậu Giang"), the document type it opens with."""
+        folded = f" {fold(q.text)} "
+        docs = {self.row_doc[row] for row in fused}  # only the candidates' documents matter
+        factors = {d: document_factor(q, folded, self.doc_keys[d]) for d in docs}
+        factors = {d: f for d, f in factors.items() if f != 1.0}
+        if not factors:
+            return fused
+        return {row: score * factors.get(self.row_doc[row], 1.0) for row, score in fused.items()}
+
+    def _hits(
+        self, q: QueryPlan, ranked: list[int], fused: dict[int, float], limit: int
+    ) -> list[Hit]:
+        pids = [int(self.pids[r]) for r in ranked[: limit * 3]]
+        passages = self.passages_by_pid(pids)
+        top = fused[ranked[0]] if ranked else 1.0
+        hits: list[Hit] = []
+        for row, pid in zip(ranked, pids, strict=False):
+            p = passages[pid]
+            if any(
+                h.passage.doc_id == p.doc_id and same_text(h.passage.text, p.text) for h in hits
+            ):
+                continue
+            hits.append(Hit(p, round(fused[row] / top, 4), tuple(highlight_spans(p.text, q))))
+            if len(hits) >= limit:
+                break
+        return hits
+
+
+def _rows_by_doc(row_doc: np.ndarray) -> dict[str, np.ndarray]:
+    """Rows of each document, in one pass (one scan per document is quadratic at scale)."""
+    if not len(row_doc):
+        return {}
+    order = np.argsort(row_doc, kind="stable")
+    ids, starts = np.unique(row_doc[order], return_index=True)
+    return {str(d): rows for d, rows in zip(ids, np.split(order, starts[1:]), strict=True)}
+
+
+def _check_manifest(manifest: dict, settings: Settings, folder: Path) -> None:
+    if manifest.get("format_version") != store.FORMAT_VERSION:
+        raise IndexMismatch(
+            f"{folder} has index format {manifest.get('format_version')}, "
+            f"expected {store.FORMAT_VERSION}; rebuild the index"
+        )
+    if manifest.get("normalisation_version") != NORMALISATION_VERSION:
+        raise IndexMismatch(
+            f"{folder} was built with text normalisation "
+            f"v{manifest.get('normalisation_version')}; rebuild the index"
+        )
+    if manifest.get("model") != settings.model:
+        raise IndexMismatch(
+            f"the index was built with model {manifest.get('model')!r} but the "
+            f"settings ask for {settings.model!r}: set VANKIEN_MODEL="
+            f"{manifest.get('model')} or rebuild the index"
+        )
+    if not isinstance(manifest.get("dim"), int) or not isinstance(manifest.get("counts"), dict):
+        raise IndexCorrupt(
+            f"{folder / store.MANIFEST} lacks the dimension or counts; rebuild the index"
+        )
+
+
+def _open_catalogue(folder: Path, manifest: dict) -> sqlite3.Connection:
+    """The catalogue, its row counts checked against the manifest.
+
+    Cheap at any size (SQLite checks its own file size on the first read), and it makes a
+    truncated or swapped file fail here with a clear message rather than at the first query.
+    """
+    path = folder / store.CATALOGUE
+    try:
+        db = store.connect(path, readonly=True)
+        counts = {
+            table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("documents", "passages")
+        }
+    except sqlite3.DatabaseError as exc:
+        raise IndexCorrupt(f"{path} cannot be read ({exc}); rebuild the index") from exc
+    expected = {t: manifest["counts"].get(t) for t in counts}
+    if counts != expected:
+        db.close()
+        raise IndexCorrupt(
+            f"{folder} is inconsistent: the catalogue holds {counts}, the manifest says "
+            f"{expected}; rebuild the index"
+        )
+    return db
+
+
+def _open_retriever(
+    folder: Path, manifest: dict, settings: Settings, db: sqlite3.Connection, pids: np.ndarray
+) -> Retriever:
+    backend = manifest.get("backend", "faiss")
+    if backend != settings.backend:
+        raise IndexMismatch(
+            f"the index at {folder.parent.parent} was built for the {backend} backend but "
+            f"VANKIEN_BACKEND is {settings.backend!r}: set VANKIEN_BACKEND={backend} or "
+            "rebuild the index"
+        )
+    if backend == "milvus":
+        from ..storage.milvus import MilvusRetriever  # pymilvus is only needed on this backend
+
+        return MilvusRetriever.open(folder, manifest, settings, db, pids)
+    return FaissRetriever.load(folder, manifest, pids)
+
+
+def _doc_allowed(doc: DocInfo, f: Filters) -> bool:
+    checks = [
+        f.doc_type is None or fold(doc.doc_type or "") == fold(f.doc_type),
+        f.issuer is None or fold(f.issuer) in fold(doc.issuer or ""),
+        f.number is None or normalise_ref(doc.number or "") == normalise_ref(f.number),
+        f.year is None or doc.year == f.year,
+        f.period is None or period_key(doc.period) == period_key(f.period),
+        f.doc_id is None or doc.doc_id == f.doc_id,
+        f.access is None or doc.access <= f.access,
+    ]
+    return all(checks)
+
+
+def _passage(row: sqlite3.Row) -> Passage:
+    return Passage(
+        id=row["id"],
+        doc_id=row["doc_id"],
+        kind=row["kind"],
+        text=row["text"],
+        embed_text=row["embed_text"],
+        section=row["section"],
+        paragraph=row["paragraph"],
+        footnote=row["footnote"],
+        part=row["part"],
+        context=row["context"],
+        refs=tuple(json.loads(row["refs"])),
+        page=row["page"],
+    )
+
+
+__all__ = ["DocInfo", "Index", "SearchResult", "VankienError"]
+
+
+@dataclass(frozen=True)
+class DocKeys:
+    """A document's metadata in the forms queries are compared with, computed once at load."""
+
+    period: str | None
+    year: int | None
+    issuer: str | None  # folded, padded with spaces for whole-word tests
+    doc_type: str | None  # folded
+    number: str | None  # normalise_ref key
+
+    @classmethod
+    def of(cls, doc: DocInfo) -> DocKeys:
+        return cls(
+            period=period_key(doc.period),
+            year=doc.year,
+            issuer=f" {fold(doc.issuer)} " if doc.issuer else None,
+            doc_type=fold(doc.doc_type) + " " if doc.doc_type else None,
+            number=normalise_ref(doc.number) if doc.number else None,
+        )
+
+
+def doc_facts(doc: DocInfo) -> DocFacts:
+    """What answers check of a document, and how a reply names it: "Báo cáo 6 tháng đầu năm
+    2024 của Tỉnh ủy Hậu Giang", "Nghị quyết số 60-NQ/TW của Ban Chấp hành Trung ương"."""
+    period = parse_period(doc.period) or parse_period(doc.title)
+    parts = [doc.doc_type or "Văn kiện"]
+    if doc.number:
+        parts.append(f"số {doc.number}")
+    if period:
+        parts.append(period.label)
+    elif doc.title:
+        title = doc.title
+        if title.isupper():  # "HỘI NGHỊ LẦN THỨ 11 … KHÓA XIII" → "Hội nghị lần thứ 11 … khóa XIII"
+            title = re.sub(r"\b[ivxlc]+\b", lambda m: m.group(0).upper(), title.capitalize())
+        parts.append(f"«{title[:80]}»")
+    if doc.issuer:
+        parts.append(f"của {doc.issuer}")
+    if doc.draft:
+        parts.append("(dự thảo)")
+    return DocFacts(doc.doc_id, " ".join(parts), period, doc.issuer, doc.title, doc.year)
+
+
+def document_factor(q: QueryPlan, folded_query: str, doc: DocKeys) -> float:
+    """How much the query's own words point at this document (1.0 = not at all).
+
+    `folded_query` is the folded query padded with spaces.
+    """
+    factor = 1.0
+    wanted = period_key(q.period)
+    if wanted and doc.period == wanted:
+        factor *= 1.5
+    elif q.years and doc.year in q.years:
+        factor *= 1.2
+    if doc.issuer and doc.issuer in folded_query:
+        factor *= 1.2
+    if doc.doc_type and not q.refs and folded_query.startswith(" " + doc.doc_type):
+        factor *= 1.15
+    return factor

@@ -1,0 +1,253 @@
+"""The index folder: immutable versions, an atomic CURRENT pointer, and the SQLite catalogue.
+
+    INDEX/CURRENT                 name of the active version (replaced with os.replace)
+    INDEX/versions/<name>/        manifest.json, catalogue.sqlite, vectors.faiss, bm25-*/
+                                  (with the Milvus backend: manifest and catalogue only)
+    INDEX/.build.lock             held by the one running build
+
+A build copies the active catalogue into a staging folder, applies its changes there, writes the
+vector and lexical indexes, then publishes by renaming the folder and replacing CURRENT. Readers
+only ever open a complete version, and a killed build leaves the previous one in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import IndexCorrupt, IndexNotFound, IndexWriteError
+
+FORMAT_VERSION = 1
+CATALOGUE = "catalogue.sqlite"
+MANIFEST = "manifest.json"
+KEEP_VERSIONS = 2
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, source TEXT UNIQUE NOT NULL, name TEXT NOT NULL, format TEXT,
+    content_hash TEXT NOT NULL, title TEXT, doc_type TEXT, number TEXT, issuer TEXT, date TEXT,
+    place TEXT, draft INTEGER, period TEXT, year INTEGER, access INTEGER NOT NULL DEFAULT 0,
+    indexed_at REAL
+);
+CREATE TABLE IF NOT EXISTS blocks (
+    doc_id TEXT NOT NULL, idx INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL,
+    section TEXT NOT NULL, footnote_refs TEXT NOT NULL, rows TEXT NOT NULL, page INTEGER,
+    PRIMARY KEY (doc_id, idx)
+);
+CREATE TABLE IF NOT EXISTS footnotes (
+    doc_id TEXT NOT NULL, number INTEGER NOT NULL, text TEXT NOT NULL, block_idx INTEGER,
+    sentence TEXT, PRIMARY KEY (doc_id, number)
+);
+CREATE TABLE IF NOT EXISTS passages (
+    pid INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL,
+    kind TEXT NOT NULL, text TEXT NOT NULL, embed_text TEXT NOT NULL, embed_hash TEXT NOT NULL,
+    section TEXT NOT NULL, paragraph INTEGER NOT NULL, footnote INTEGER, part INTEGER NOT NULL,
+    context TEXT, page INTEGER, refs TEXT NOT NULL, lexical_text TEXT NOT NULL,
+    accented TEXT NOT NULL, folded TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_doc ON passages (doc_id);
+CREATE TABLE IF NOT EXISTS refs (ref TEXT NOT NULL, pid INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS refs_ref ON refs (ref);
+CREATE TABLE IF NOT EXISTS embeddings (hash TEXT PRIMARY KEY, vector BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS lexicon (
+    stream TEXT NOT NULL, key TEXT NOT NULL, df INTEGER NOT NULL, PRIMARY KEY (stream, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS milvus_pending (pid INTEGER PRIMARY KEY);
+"""
+
+
+def current_version(index: Path) -> Path | None:
+    """The folder of the active version, or None when nothing was published yet."""
+    pointer = index / "CURRENT"
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    folder = index / "versions" / name
+    if not name or not folder.is_dir():
+        raise IndexCorrupt(f"{pointer} names version {name!r}, which is missing; rebuild the index")
+    return folder
+
+
+def require_version(index: Path) -> Path:
+    folder = current_version(index)
+    if folder is None:
+        raise IndexNotFound(
+            f"no index at {index}: run `vankien build corpus/ --index {index}` first"
+        )
+    return folder
+
+
+def read_manifest(folder: Path) -> dict:
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise IndexCorrupt(f"{folder} has no {MANIFEST}; rebuild the index") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise IndexCorrupt(f"{folder / MANIFEST} is damaged ({exc}); rebuild the index") from exc
+    if not isinstance(manifest, dict):
+        raise IndexCorrupt(f"{folder / MANIFEST} is not a JSON object; rebuild the index")
+    return manifest
+
+
+def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
+    if readonly:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    else:
+        db = sqlite3.connect(path)
+        db.executescript(SCHEMA)
+    db.row_factory = sqlite3.Row
+    return db
+
+
+def select_in(db: sqlite3.Connection, sql: str, values: list, size: int = 900) -> Iterator:
+    """Rows of `sql` ending in "... IN" for every value, in chunks under SQLite's limit."""
+    for start in range(0, len(values), size):
+        chunk = values[start : start + size]
+        yield from db.execute(f"{sql} ({','.join('?' * len(chunk))})", chunk)
+
+
+@contextlib.contextmanager
+def build_lock(index: Path) -> Iterator[None]:
+    """Hold the index's build lock; a second concurrent build fails fast instead of racing."""
+    try:
+        index.mkdir(parents=True, exist_ok=True)
+        handle = open(index / ".build.lock", "a+")  # noqa: SIM115 - held for the whole build
+    except OSError as exc:
+        raise IndexWriteError(f"cannot write to {index}: {exc.strerror}") from exc
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        handle.close()
+        raise IndexWriteError(
+            f"another build is running on {index}; wait for it to finish"
+        ) from exc
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def stage(index: Path, base: Path | None) -> Path:
+    """A fresh staging folder holding a copy of the catalogue of version `base` (or none)."""
+    versions = index / "versions"
+    try:
+        versions.mkdir(parents=True, exist_ok=True)
+        for leftover in versions.glob(".staging-*"):  # from builds that were killed
+            shutil.rmtree(leftover, ignore_errors=True)
+        staging = versions / f".staging-{os.getpid()}-{time.time_ns()}"
+        staging.mkdir()
+    except OSError as exc:
+        raise IndexWriteError(f"cannot write to {index}: {exc.strerror}") from exc
+    try:
+        if base is not None:
+            shutil.copyfile(base / CATALOGUE, staging / CATALOGUE)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)  # a partial copy on a full disk
+        raise IndexWriteError(f"cannot write to {index}: {exc.strerror}") from exc
+    return staging
+
+
+def verify(folder: Path) -> dict:
+    """Cheap check that a version is whole (files present, sizes and counts consistent);
+    returns its manifest or raises IndexCorrupt. Loading it fully is Index.open's job."""
+    manifest = read_manifest(folder)
+    try:
+        count, dim = int(manifest["counts"]["passages"]), int(manifest["dim"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise IndexCorrupt(f"{folder / MANIFEST} lacks counts or dim; rebuild the index") from exc
+    if manifest.get("backend", "faiss") == "faiss":  # Milvus holds the others' vectors
+        _verify_files(folder, count, dim)
+    try:
+        db = connect(folder / CATALOGUE, readonly=True)
+        try:
+            passages = db.execute("SELECT count(*) FROM passages").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise IndexCorrupt(f"{folder / CATALOGUE} cannot be read ({exc})") from exc
+    if passages != count:
+        raise IndexCorrupt(f"{folder / CATALOGUE} holds {passages} passages, not {count}")
+    return manifest
+
+
+def _verify_files(folder: Path, count: int, dim: int) -> None:
+    needed = {"vectors.faiss": count * dim * 4, "pids.npy": count * 8}
+    for name, size in needed.items():
+        path = folder / name
+        if not path.is_file() or path.stat().st_size < size:
+            raise IndexCorrupt(f"{path} is missing or truncated; rebuild the index")
+    for name in ("bm25-accented", "bm25-folded"):
+        if not (folder / name).is_dir():
+            raise IndexCorrupt(f"{folder / name} is missing; rebuild the index")
+
+
+def publish(index: Path, staging: Path, manifest: dict) -> Path:
+    """Write the manifest, make the version durable, and switch CURRENT to it atomically."""
+    name = time.strftime("v%Y%m%dT%H%M%S") + f"-{time.time_ns() % 1_000_000:06d}"
+    final = index / "versions" / name
+    pointer = index / "CURRENT.tmp"
+    try:
+        (staging / MANIFEST).write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        _fsync_tree(staging)
+        os.rename(staging, final)
+        pointer.write_text(name + "\n", encoding="utf-8")
+        _fsync_file(pointer)
+        os.replace(pointer, index / "CURRENT")
+        _fsync_dir(index)
+    except OSError as exc:
+        _abandon(index, final, pointer)
+        raise IndexWriteError(f"cannot publish the index in {index}: {exc.strerror}") from exc
+    _prune(index, keep=final)
+    return final
+
+
+def _abandon(index: Path, final: Path, pointer: Path) -> None:
+    """After a failed publish (disk full), free what it wrote unless CURRENT already names it."""
+    with contextlib.suppress(OSError):
+        pointer.unlink(missing_ok=True)
+    try:
+        active = (index / "CURRENT").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        active = None
+    except OSError:
+        return  # cannot tell which version is active: keep everything
+    if active != final.name:
+        shutil.rmtree(final, ignore_errors=True)
+
+
+def _prune(index: Path, keep: Path) -> None:
+    """Drop old versions, keeping the newest few so a reader that just opened one can finish."""
+    versions = sorted(p for p in (index / "versions").iterdir() if p.name.startswith("v"))
+    for old in versions[:-KEEP_VERSIONS]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    _fsync_file(path)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            _fsync_file(path)
+    _fsync_dir(folder)

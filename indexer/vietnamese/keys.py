@@ -1,0 +1,64 @@
+"""Matching keys: underthesea word segmentation into the tokens lexical search compares.
+
+`word_keys` feeds the "accented" stream: segmented words and their syllables in match_form
+(tones kept, spelling variants reconciled); `folded_keys` feeds the "folded" stream:
+diacritic-free syllables and syllable bigrams, for queries typed without accents.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .segment import words as word_tokenize
+from .text import fold, nfc, syllable_key
+
+_SYLLABLE = re.compile(r"\w+(?:[.,/]\d+)*%?", re.UNICODE)
+
+
+def word_keys(text: str) -> list[str]:
+    """Segmented compound words, syllables and syllable bigrams, in match form.
+
+    >>> word_keys("thi hành kỷ luật") == word_keys("thi hành kỉ luật")
+    True
+    >>> len(word_keys("kỷ luật"))  # the compound and its two syllables
+    3
+    """
+    keys: list[str] = []
+    previous: str | None = None
+    for word in word_tokenize(nfc(text)):
+        syllables = [syllable_key(s) for s in _SYLLABLE.findall(word.lower())]
+        if not syllables:
+            previous = None
+            continue
+        compound = "_".join(syllables) if len(syllables) > 1 else None
+        if compound:
+            keys.append(compound)
+        keys.extend(syllables)
+        if previous is not None and f"{previous}_{syllables[0]}" != compound:
+            keys.append(f"{previous}_{syllables[0]}")
+        keys.extend(
+            f"{a}_{b}"
+            for a, b in zip(syllables, syllables[1:], strict=False)
+            if f"{a}_{b}" != compound
+        )
+        previous = syllables[-1]
+    return keys
+
+
+def folded_keys(text: str) -> list[str]:
+    """Diacritic-free syllables and adjacent-syllable bigrams.
+
+    >>> folded_keys("Đảng viên")
+    ['dang', 'vien', 'dang_vien']
+    """
+    syllables = _SYLLABLE.findall(fold(text))
+    return syllables + [f"{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False)]
+
+
+def period_key(period: str | None) -> str | None:
+    """Folded, space-collapsed form used to compare a query's period with a document's.
+
+    >>> period_key("6 tháng  đầu năm 2024")
+    '6 thang dau nam 2024'
+    """
+    return re.sub(r"\s+", " ", fold(period)).strip() if period else None
