@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from ..model import Answer, DocFacts, Hit
 from ..vietnamese.clauses import Figure, Structure, structure
+from ..vietnamese.numbers import KNOWN_UNITS
 from ..vietnamese.periods import find_periods
 from ..vietnamese.places import mentions_place
 from ..vietnamese.segment import sentences as sent_tokenize
@@ -64,6 +65,7 @@ class Sentence:
     text: str
     struct: Structure
     around: tuple[tuple[float, tuple[Syl, ...]], ...]
+    before: str = ""  # the sentence before it in the passage, which sets its topic
 
     @property
     def syls(self) -> tuple[Syl, ...]:
@@ -86,10 +88,17 @@ class Context:
     scored: list[Scored]
     labels: dict[str, str]  # term → the word as the user typed it, for `why`
     docs: Mapping[str, DocFacts]
+    # (passage id, term) → the sentences stating figures of their own that hold the term
+    owners: Mapping[tuple[str, str], frozenset[int]] = ()
 
     @property
     def folded(self) -> bool:
         return self.question.folded
+
+    def owned_elsewhere(self, sent: Sentence, term: str) -> bool:
+        """True when another sentence of the passage, stating figures of its own, holds the
+        term: it is that sentence's word ("Hè Thu"), not context for this one."""
+        return bool(self.owners.get((sent.hit.passage.id, term), frozenset()) - {sent.start})
 
 
 @dataclass(frozen=True)
@@ -98,7 +107,11 @@ class Candidate:
     figure: Figure
     cover: float
     total: float
-    bound: bool  # the number counts the noun asked for (or none was named)
+    binding: str  # "full", "partial", "none", "conflict", "other" (see _binding)
+
+    @property
+    def bound(self) -> bool:
+        return self.binding in ("full", "partial", "none")
 
 
 def _syls(text: str) -> tuple[Syl, ...]:
@@ -119,14 +132,18 @@ def split_sentences(hit: Hit, rank: int = 0) -> list[Sentence]:
             break
     shared = tuple((credit, _syls(t)) for credit, t in
                    ((0.6, hit.passage.context), (0.5, hit.passage.section)) if t)  # fmt: skip
+    structs = [structure(sent) for _, sent in found]
+    # A sentence stating figures of its own owns its words ("Vụ Hè Thu 2024, đã xuống giống
+    # 74.200 ha" says nothing of the Đông Xuân harvest beside it); one without figures sets the
+    # topic of what follows ("… về số hộ có người tham gia các tổ chức chính trị - xã hội.
+    # Trong 6 tháng đầu năm, tổng số hộ … chiếm tỷ lệ 85,14%").
+    topical = [not any(f.span.kind not in ("date", "year") for f in st.figures) for st in structs]
     out = []
     for n, (at, sent) in enumerate(found):
-        # the sentence before sets the topic ("… về số hộ có người tham gia các tổ chức chính
-        # trị - xã hội. Trong 6 tháng đầu năm, tổng số hộ … chiếm tỷ lệ 85,14%")
-        before = found[n - 1][1] if n else ""
-        rest = " ".join(s for i, (_, s) in enumerate(found) if i not in (n - 1, n))
+        before = found[n - 1][1] if n and topical[n - 1] else ""
+        rest = " ".join(s for i, (_, s) in enumerate(found) if i not in (n - 1, n) and topical[i])
         around = tuple((credit, _syls(t)) for credit, t in ((0.6, before), (0.35, rest)) if t)
-        out.append(Sentence(rank, hit, at, sent, structure(sent), around + shared))
+        out.append(Sentence(rank, hit, at, sent, structs[n], around + shared, before))
     return out
 
 
@@ -183,7 +200,16 @@ def analyse_hits(question: Question, hits: list[Hit], depth: int,
         scored.append(Scored(sent, coverage, score, occ))
     scored.sort(key=lambda s: -s.score)
     labels = {t: w for w, t in question.words}
-    return Context(question, terms, weights, scored, labels, docs or {})
+    owners: dict[tuple[str, str], set[int]] = {}
+    # Names ("Hè Thu", "Đông Xuân") tell parallel sentences apart; common words ("lúa") do not.
+    named = {folded_key(w) for n in question.named for w in n.split()}
+    for sent, cover in zip(sents, covers, strict=True):
+        if any(f.span.kind not in ("date", "year") for f in sent.struct.figures):
+            for t, (c, _) in zip(terms, cover, strict=True):
+                if c >= 1 and {folded_key(w) for w in t.split()} <= named:
+                    owners.setdefault((sent.hit.passage.id, t), set()).add(sent.start)
+    frozen = {k: frozenset(v) for k, v in owners.items()}
+    return Context(question, terms, weights, scored, labels, docs or {}, frozen)
 
 
 def is_unanswerable(query: str, hits: list[Hit]) -> tuple[bool, float, str]:
@@ -365,9 +391,16 @@ def _misfit(ctx: Context, sent: Sentence) -> str | None:
                                                     name, doc.year)  # fmt: skip
         if not in_doc and not mentions_place(said, name):
             return f"{kind} {name}"
+    # a name must be said where the figure is: its sentence, the sentence before, a footnote's
+    # citing sentence, the section, the document — not a parallel sentence of the paragraph
+    # ("Vụ Hè Thu 2024, …" beside the Đông Xuân figures)
+    near = " ".join(t for t in (sent.before, sent.text, passage.section) if t)
     title = f"{doc.title or ''} {doc.issuer or ''}" if doc else ""
     for name in q.named:
-        if not _names(name, f"{said} {title}", q.folded):
+        if _names(name, f"{near} {title}", q.folded):
+            continue
+        owned = any(ctx.owned_elsewhere(sent, t) for t in ctx.terms if fold(t) in fold(name))
+        if owned or not _names(name, passage.context or "", q.folded):
             return f"'{name}'"
     return None
 
@@ -404,16 +437,39 @@ def _reach(struct: Structure, fig: Figure, k: int) -> float:
     if k == i:
         return 1.0
     own, other = struct.items[i], struct.items[k]
-    if other.header and k < i:
-        return 0.9
+    if k < i and _under_header(struct, k, i):
+        return 0.9  # "thi hành kỷ luật 95 đảng viên, với các hình thức: …, khai trừ 13"
+    if own.group and not other.group and k < i and struct.items[k + 1].group == own.group:
+        return 0.9  # the item a parenthesis details: "95 đảng viên (…, khai trừ 13)"
     if fig.role == "change" and k < i and k >= _changed_item(struct, fig):
         return 1.0  # "có 143 doanh nghiệp giải thể, tăng 122 doanh nghiệp so cùng kỳ"
+    if k == i - 1 and _share_of_previous(struct, fig):
+        return 1.0  # "41/51 xã đạt chuẩn nông thôn mới, đạt 80,39%"
     if struct.parallel(i, k):
         return 0.0
     holds = any(f.item == k for f in struct.figures)
     if other.segment == own.segment and (other.group == own.group or not other.group):
         return 0.6 if holds else 0.8
     return 0.4 if holds else 0.6
+
+
+def _under_header(struct: Structure, k: int, i: int) -> bool:
+    """True when item k belongs to a segment ending in ":" that item i follows: the whole
+    lead-in governs the list after the colon."""
+    header = next((j for j in range(k, i) if struct.items[j].header), None)
+    return header is not None and struct.items[header].segment == struct.items[k].segment
+
+
+def _share_of_previous(struct: Structure, fig: Figure) -> bool:
+    """A percent standing alone after a figure ("…, đạt 80,39%", "…, chiếm 43,6%") is the
+    share that figure makes: it speaks of the same thing."""
+    if fig.span.kind != "percent" or fig.item == 0:
+        return False
+    item = struct.items[fig.item]
+    lead = fold(struct.text[item.start : fig.span.start]).strip()
+    previous = struct.items[fig.item - 1]
+    return lead in ("", "dat", "chiem", "bang", "tuong duong", "dat ty le", "chiem ty le") and (
+        previous.segment == item.segment and any(f.item == fig.item - 1 for f in struct.figures))
 
 
 def _changed_item(struct: Structure, fig: Figure) -> int:
@@ -439,7 +495,7 @@ def _scope(ctx: Context, s: Scored, fig: Figure) -> tuple[float, dict[str, float
                 continue  # the number itself
             best = max(best, min(_reach(struct, fig, struct.syl_item[a]),
                                  _reach(struct, fig, struct.syl_item[b])))  # fmt: skip
-        if best < 0.6:
+        if best < 0.6 and not ctx.owned_elsewhere(sent, term):
             for credit, syls in sent.around:
                 if _find(term.split(), syls, ctx.folded):
                     best = max(best, credit)
@@ -448,34 +504,36 @@ def _scope(ctx: Context, s: Scored, fig: Figure) -> tuple[float, dict[str, float
     return sum(ctx.weights[t] * r for t, r in reach.items()) / total, reach
 
 
-def _binding(ctx: Context, fig: Figure) -> tuple[float, bool]:
-    """(bonus, bound): does the number count the noun the question asks about?
+# Units of measure and counters: a figure followed by one measures, it does not name what it
+# counts ("46.530 ha", "559,44 triệu USD", "145.890 con"), so it neither binds nor conflicts.
+_MEASURES = {folded_key(w) for w in (
+    "đồng tỷ tỉ triệu nghìn ngàn usd ha héc ta tấn tạ kg km m m2 m3 lít con cái chiếc "
+    "lượt lần ngày tháng năm giờ").split()}  # fmt: skip
 
-    "bao nhiêu huy chương vàng": "15 huy chương vàng" +0.35; "21 huy chương bạc" names another
-    kind of the same noun, −0.5; "1.426 đảng viên" for "tổ chức đảng" −0.3; a bare number 0.
+
+def _binding(ctx: Context, fig: Figure) -> tuple[str, float]:
+    """Does the number count the noun the question asks about? ("kind", bonus)
+
+    "bao nhiêu huy chương vàng": "15 huy chương vàng" is "full"; "21 huy chương bạc" names
+    another kind of the same noun ("conflict"); "1.426 đảng viên" for "tổ chức đảng" counts
+    "other" nouns; a bare number or a unit of measure is "none".
     """
-    if not ctx.question.focus:
-        return 0.0, True
     noun = list(fig.noun)
-    best, bound = -1.0, False
+    if not ctx.question.focus or not noun or noun[0] in _MEASURES:
+        return "none", 0.0
+    best = ("other", -0.3)
     for focus in ctx.question.focus:
         wanted = [folded_key(w) for w in focus.split()]
         common = 0
         while common < min(len(wanted), len(noun)) and noun[common] == wanted[common]:
             common += 1
-        if not noun:
-            score, ok = 0.0, False
-        elif common == len(wanted):
-            score, ok = 0.35, True
-        elif common and common == len(noun):
-            score, ok = 0.15, True  # "37 người" for "người chết": the rest is in the clause
+        if common == len(wanted):
+            return "full", 0.35
+        if common and common == len(noun):
+            best = max(best, ("partial", 0.15), key=lambda b: b[1])  # "37 người" for "người chết"
         elif common:
-            score, ok = -0.5, False  # "huy chương bạc" for "huy chương vàng"
-        else:
-            score, ok = -0.3, False
-        if score > best:
-            best, bound = score, ok
-    return best, bound
+            best = max(best, ("conflict", -0.5), key=lambda b: b[1])
+    return best
 
 
 def _role_fits(ctx: Context, fig: Figure) -> bool:
@@ -504,16 +562,20 @@ def pick_figure(ctx: Context, strict: bool = False) -> tuple[Scored, int, int, f
             if fit == 0.0 or not _role_fits(ctx, fig) or fig.span.text in query_numbers:
                 continue
             cover, reach = _scope(ctx, s, fig)
-            if strict and sum(ctx.weights[t] for t, r in reach.items() if r >= 0.8) < 0.8 * sum(
-                ctx.weights.values()
-            ):
-                continue  # the phrase is not stated in this figure's clause
-            bonus, bound = _binding(ctx, fig)
+            binding, bonus = _binding(ctx, fig)
+            bonus += _qualified(ctx, reach)
+            if kind == "percent" and fig.span.kind != "percent":
+                bonus = min(bonus, 0.0)  # a share is asked: "41/51 xã" is not it, "80,39%" is
+            if strict and (binding in ("other", "conflict") or sum(
+                ctx.weights[t] for t, r in reach.items() if r >= 0.8
+            ) < 0.8 * sum(ctx.weights.values())):
+                continue  # the phrase is not stated in this figure's clause, or not counted
             total = (cover + 0.25 * fit + bonus + _adjacent(ctx, s, fig)
                      + _direction(ctx, s, fig) + 0.1 / (1 + s.sentence.rank))  # fmt: skip
-            candidates.append(Candidate(s, fig, cover, total, bound))
+            candidates.append(Candidate(s, fig, cover, total, binding))
     if not candidates:
         return None
+    candidates = [_settle_conflict(c, candidates) for c in candidates]
     candidates.sort(key=lambda c: -c.total)
     best = candidates[0]
     if best.cover < MIN_CLAUSE:
@@ -525,6 +587,27 @@ def pick_figure(ctx: Context, strict: bool = False) -> tuple[Scored, int, int, f
     start, end = _figure_span(ctx, best)
     sent = best.scored.sentence
     return best.scored, sent.start + start, sent.start + end, confidence
+
+
+def _qualified(ctx: Context, reach: dict[str, float]) -> float:
+    """−0.3 when the figure's clause lacks the most telling word said of the counted noun
+    ("đảng viên bị kỷ luật bằng hình thức *khai trừ*": the total 95 is not the answer)."""
+    qualifiers = [t for t in ctx.question.qualifiers if t in reach]
+    if not qualifiers:
+        return 0.0
+    telling = max(qualifiers, key=lambda t: ctx.weights[t])
+    return -0.3 if reach[telling] < 0.8 else 0.0
+
+
+def _settle_conflict(c: Candidate, candidates: list[Candidate]) -> Candidate:
+    """A noun that differs from the one asked only after their common head ("huy chương bạc"
+    for "huy chương vàng") is the wrong answer when its sentence counts the right one too, and
+    only a doubtful one otherwise ("18,2 tiêu chí/xã" for "tiêu chí nông thôn mới")."""
+    if c.binding != "conflict" or any(
+        o.binding == "full" and o.scored.sentence is c.scored.sentence for o in candidates
+    ):
+        return c
+    return Candidate(c.scored, c.figure, c.cover, c.total + 0.35, "partial")
 
 
 def _adjacent(ctx: Context, s: Scored, fig: Figure) -> float:
@@ -553,7 +636,7 @@ def _figure_span(ctx: Context, c: Candidate) -> tuple[int, int]:
     figures of the other nouns asked for ("20 tập thể và 38 cá nhân")."""
     sent, span = c.scored.sentence, c.figure.span
     text, start, end = sent.text, span.start, span.end
-    end = _with_unit(text, span)
+    end = _with_unit(text, span, len(_focus_syllables(ctx, c)))
     lead = _LEAD.get("rank" if span.kind == "rank" else "change" if c.figure.role == "change"
                      else ctx.question.kind.kind)  # fmt: skip
     m = lead.search(text[:start]) if lead else None
@@ -566,11 +649,30 @@ def _figure_span(ctx: Context, c: Candidate) -> tuple[int, int]:
     return start, end
 
 
-def _with_unit(text: str, span) -> int:
-    if span.unit and span.kind != "percent":
-        m = re.match(r"\s+" + re.escape(span.unit), text[span.end :])
-        return span.end + (m.end() if m else 0)
-    return span.end
+def _with_unit(text: str, span, noun_syllables: int = 0) -> int:
+    """The end of a figure with its unit ("3.219 tỷ đồng", "95 đảng viên") or, when it counts
+    the noun asked for, that noun ("15 huy chương vàng"); never the words after ("381 cá nhân",
+    not "381 cá nhân đăng")."""
+    end = span.end
+    if span.unit and span.kind != "percent" and span.unit in KNOWN_UNITS:
+        m = re.match(r"\s+" + re.escape(span.unit) + r"(?!\w)", text[end:])
+        end += m.end() if m else 0
+    if noun_syllables:
+        words = list(re.finditer(r"\w+", text[span.end :]))[:noun_syllables]
+        if words:
+            end = max(end, span.end + words[-1].end())
+    return end
+
+
+def _focus_syllables(ctx: Context, c: Candidate) -> list[str]:
+    """The syllables of the noun asked for that the figure is followed by, if it is."""
+    if c.binding != "full":
+        return []
+    for focus in ctx.question.focus:
+        wanted = [folded_key(w) for w in focus.split()]
+        if list(c.figure.noun[: len(wanted)]) == wanted:
+            return wanted
+    return []
 
 
 def _label_start(c: Candidate) -> int | None:

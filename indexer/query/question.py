@@ -55,7 +55,7 @@ _FUNCTION = {
     "hơn", "nhiêu", "bao", "thứ", "hạng", "kết quả", "tình hình", "như thế nào", "thế nào",
     "là gì", "hỏi", "cho biết", "hãy", "không", "hay", "hoặc", "một", "mỗi", "cả", "đạt", "khi",
     "vì", "do", "bởi", "để", "nhằm", "gây", "lên", "xuống", "được bao nhiêu", "xếp", "đứng",
-    "xếp hạng", "so",
+    "xếp hạng", "so", "bằng", "tổng cộng",
 }
 _FUNCTION_KEYS = {match_form(w) for w in _FUNCTION}
 _PERIOD_KEYS = {match_form(w) for w in "tháng năm đầu cuối quý kỳ cùng nay qua hiện".split()} | {
@@ -66,7 +66,7 @@ _FUNCTION_FOLDED = {
     "nay", "theo", "khi nao", "o dau", "ket qua", "tinh hinh", "hay", "hoac", "khong", "so luong",
     "tong so", "the nao", "nhu the nao", "khi", "ai", "co", "vi", "do", "gay", "de",
     "nham", "trong", "tai", "tu", "den", "ve", "cho", "dat", "mot", "moi", "xep", "dung", "thu",
-    "nhieu",
+    "nhieu", "tong", "bang",
 }
 _PLACE_TYPES = ("thị trấn", "thị xã", "thành phố", "xã", "phường", "huyện", "quận", "tỉnh")
 _WIDE_TYPES = {"huyện", "quận", "tỉnh", "thành phố", "thị xã"}
@@ -162,7 +162,7 @@ def _first_cue(syls: list[str], table) -> tuple[str, str, int] | None:
 
 
 def _focus(syls: list[str], cue: str, at: int, typed_plain: bool) -> str | None:
-    if cue.split()[-1] not in ("nhiêu", "mấy", "số", "lượng", "tổng"):
+    if cue.split()[-1] not in ("nhiêu", "mấy", "số", "lượng", "tổng", "lệ"):
         return None
     after = syls[at + len(cue.split()) :]
     words = []
@@ -305,6 +305,7 @@ class Question:
     wants: str
     plan: bool
     folded: bool
+    qualifiers: tuple[str, ...] = ()  # terms said after the counted noun ("bị *khai trừ*")
 
     @property
     def terms(self) -> list[str]:
@@ -339,8 +340,12 @@ def analyse(query: str) -> Question:
         wants = "topic" if cued or extract_refs(text) or query_refs(text) else "statement"
     else:
         wants = "figure"
+    focus = _focuses(syls, kind, folded)
+    if wants == "statement" and words and not focus:  # "mô hình Dân vận khéo": its head noun
+        focus = (words[0][1],)
     return Question(
-        text=text, kind=kind, words=words, focus=_focuses(syls, kind, folded),
+        qualifiers=_after_focus(text, words, focus),
+        text=text, kind=kind, words=words, focus=focus,
         periods=tuple(periods), places=tuple(places), named=tuple(_named(masked)), wants=wants,
         plan=any(find_cue(syls, w) is not None for w in _PLAN_WORDS), folded=folded,
     )  # fmt: skip
@@ -399,9 +404,26 @@ def _runs(text: str) -> list[tuple[str, str]]:
     return out
 
 
+def _after_focus(text: str, words: tuple[tuple[str, str], ...], focus: tuple[str, ...]
+                 ) -> tuple[str, ...]:  # fmt: skip
+    """The content terms said after the first counted noun: what is said of it."""
+    if not focus:
+        return ()
+    folded = fold(text.lower())
+    at = folded.find(fold(focus[0]))
+    if at < 0:
+        return ()
+    tail = folded[at + len(fold(focus[0])) :]
+    focus_keys = {fold(f) for f in focus}
+    return tuple(t for w, t in words if fold(w.lower()) in tail and fold(t) not in focus_keys)
+
+
 def _focuses(syls: list[str], kind: QuestionKind, folded: bool) -> tuple[str, ...]:
     """The counted nouns: the focus, and any noun coordinated with it by "và"/"hoặc"."""
     focus_text = kind.focus
+    if not focus_text and kind.cue == "tỷ lệ":  # "tỷ lệ xã đạt chuẩn …": a share of communes
+        at = find_cue(syls, "tỷ lệ")
+        focus_text = _focus(syls, "tỷ lệ", at, folded) if at is not None else None
     for cue in ("bao nhiêu", "mấy", "số"):  # "giảm bao nhiêu bậc", "số doanh nghiệp … tăng"
         at = find_cue(syls, cue) if not focus_text and kind.kind == "change" else None
         if at is not None and not (at and (syls[at - 1], syls[at]) in _COMPOUND_SO):

@@ -35,7 +35,7 @@ _PERIOD_WORDS = re.compile(r"\b\d{1,2}\s+(?:thang|nam|quy)\b|\bquy\s+\d\b|"
 _LEVEL_AFTER_CHANGE = re.compile(r"(?:con|xuong|len)\s*$")  # "giảm còn 5%": a level
 _NOT_NOUN = {"so", "voi", "dat", "la", "tang", "giam", "chiem", "tuong", "va", "tren", "trong",
              "cua", "theo", "bang", "vuot", "nam", "thang", "ngay", "cac", "nhung", "moi", "tai",
-             "o", "cho", "duoc", "da", "dang", "se"}  # fmt: skip
+             "o", "cho", "duoc", "da", "se"}  # fmt: skip
 _TREND = re.compile(r"^(?:tuong\s+duong|bang)\s*$")  # "tăng 18 vụ, tương đương 29%"
 
 
@@ -89,6 +89,8 @@ class Structure:
         """True when items a and b each hold a figure of the same sort: "15 huy chương vàng" and
         "21 huy chương bạc", "làm chết 37 người" and "bị thương 55 người", "khiển trách 60" and
         "khai trừ 13". Their words belong to their own figures."""
+        if self.items[a].group != self.items[b].group:
+            return False  # "95 đảng viên (khiển trách 50, …)": a total and its breakdown
         fa = [f for f in self.figures if f.item == a]
         fb = [f for f in self.figures if f.item == b]
         return any(_same_sort(x, y) for x in fa for y in fb)
@@ -186,7 +188,7 @@ def _figure(struct: Structure, span: NumberSpan) -> Figure:
     before = fold(struct.text[item.start : span.start])
     after = fold(struct.text[span.end : item.end])
     noun: list[str] = []
-    for word in [folded_key(w) for w in _SYL.findall(after)[:4]]:
+    for word in [folded_key(w) for w in _SYL.findall(after.split("/")[0])[:4]]:
         if word in _NOT_NOUN or word[0].isdigit():
             break
         noun.append(word)

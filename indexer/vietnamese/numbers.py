@@ -25,12 +25,13 @@ _PERCENT = re.compile(r"\s?(?:%|phần trăm)")
 _UNITS = sorted(
     """tỷ đồng|tỉ đồng|triệu đồng|nghìn đồng|ngàn đồng|triệu USD|tỷ USD|nghìn USD|USD|đồng|
     tổ chức đảng|tổ chức cơ sở đảng|đảng viên|doanh nghiệp|lượt khách|lượt người|sản phẩm|
-    lao động|người|vụ|ca|lượt|tấn|con|căn|xã|phường|hộ|ha|km|m3|đơn|ý kiến|học sinh|trường|
+    lao động|người|vụ|ca|lượt|tấn|con|căn|xã|phường|hộ|ha|km|m3|đơn vị|đơn|ý kiến|học sinh|trường|
     điểm|cuộc|dự án|công trình|chi bộ|cơ sở|tỷ|tỉ|triệu|nghìn|ngàn|thư|tin|bài|lớp|
     hội viên|đoàn viên|thôn|ấp|khu vực|cán bộ|tổ chức|trường hợp|hồ sơ|ngày|tháng|năm""".split("|"),
     key=len,
     reverse=True,
 )
+KNOWN_UNITS = frozenset(u.strip() for u in _UNITS)  # units and counted nouns reports use
 _UNIT = re.compile(r"\s(" + "|".join(re.escape(u.strip()) for u in _UNITS) + r")(?!\w)")
 _MONEY_HEADS = ("đồng", "USD", "tỷ đồng", "tỉ đồng", "triệu đồng", "nghìn đồng", "ngàn đồng")
 _WORD = re.compile(r"\s([^\W\d_]{1,12})")

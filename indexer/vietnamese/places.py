@@ -126,7 +126,10 @@ def place_mentions(text: str) -> list[tuple[int, int, str, str]]:
             # a capital is a sign except on a query's first word ("Lao động …" is not Laos)
             capital = words[i][:1].isupper() and (i > 0 or len(parts) > 1)
             cued = bool(before) and (before[-1] in _CUES or before == ["thanh", "pho"])
-            if not (capital or (cued and key not in _AMBIGUOUS)):
+            # all lower case ("thu ngan sach hau giang"): a name of two syllables or more that
+            # is not also an everyday phrase ("hòa bình") is still the province
+            plain = text == text.lower() and len(parts) > 1 and key not in _EVERYDAY
+            if not (capital or plain or (cued and key not in _AMBIGUOUS)):
                 continue
             lead = i
             while lead > 0 and (keys[lead - 1] in _CUES or keys[lead - 1] in ("thanh", "pho")):
@@ -151,5 +154,6 @@ def _inside_longer_name(text: str, matches: list[re.Match], keys: list[str], i: 
 
 
 _TYPE_WORDS = {"tinh", "thanh", "pho", "nuoc", "quoc", "xa", "huyen", "tp"}
+_EVERYDAY = {"hoa binh", "thai binh", "long an", "an giang", "phu tho", "quang tri"}
 _LOWER_UNITS = {"xa", "phuong", "huyen", "quan", "thon", "ap", "ban", "khu", "song", "cau"}
 _CUES = {"tinh", "tp", "o", "tai", "cua", "nuoc", "sang", "voi", "quoc", "gia"}
