@@ -521,7 +521,8 @@ def _binding(ctx: Context, fig: Figure) -> tuple[str, float]:
     noun = list(fig.noun)
     if not ctx.question.focus or not noun or noun[0] in _MEASURES:
         return "none", 0.0
-    best = ("other", -0.3)
+    said = {folded_key(t.split()[0]) for t in ctx.terms}
+    best = ("partial", 0.15) if noun[0] in said else ("other", -0.3)  # "34 tỉnh": "cấp tỉnh"
     for focus in ctx.question.focus:
         wanted = [folded_key(w) for w in focus.split()]
         common = 0
@@ -596,7 +597,7 @@ def _qualified(ctx: Context, reach: dict[str, float]) -> float:
     if not qualifiers:
         return 0.0
     telling = max(qualifiers, key=lambda t: ctx.weights[t])
-    return -0.3 if reach[telling] < 0.8 else 0.0
+    return -0.3 if reach[telling] < 0.8 or min(reach[t] for t in qualifiers) < 0.4 else 0.0
 
 
 def _settle_conflict(c: Candidate, candidates: list[Candidate]) -> Candidate:
@@ -644,8 +645,10 @@ def _figure_span(ctx: Context, c: Candidate) -> tuple[int, int]:
         start = m.start()
     elif span.unit is None:
         start = _label_start(c) or start
-    if len(ctx.question.focus) > 1:
-        end = _coordinated_end(ctx, c, end)
+    others = _other_parts(ctx, c)
+    for fig in others:
+        end = max(end, _with_unit(text, fig.span))
+        start = min(start, fig.span.start)
     return start, end
 
 
@@ -684,16 +687,39 @@ def _label_start(c: Candidate) -> int | None:
     return min(starts) if starts else None
 
 
-def _coordinated_end(ctx: Context, c: Candidate, end: int) -> int:
-    """The end of the last figure of the same item that counts another noun asked for."""
-    text = c.scored.sentence.text
-    for fig in c.scored.sentence.struct.figures:
-        if fig.item != c.figure.item or fig.span.start <= c.figure.span.start:
-            continue
-        if any(fig.noun[: len(f.split())] == tuple(folded_key(w) for w in f.split())
-               for f in ctx.question.focus[1:]):  # fmt: skip
-            end = _with_unit(text, fig.span)
-    return end
+def _asked_parts(ctx: Context) -> tuple[tuple[str, ...], ...]:
+    q = ctx.question
+    return q.parts or (tuple((f,) for f in q.focus) if len(q.focus) > 1 else ())
+
+
+def _other_parts(ctx: Context, c: Candidate) -> list[Figure]:
+    """For a question asking several things ("bao nhiêu đảng viên và bao nhiêu tổ chức đảng"),
+    the figures of the same sentence that answer the other parts, each the one whose noun or
+    own clause names that part; none unless every part is answered in the sentence."""
+    parts = _asked_parts(ctx)
+    if not parts:
+        return []
+    struct, found = c.scored.sentence.struct, []
+    for part in parts:
+        scored = [(_part_score(ctx, struct, fig, part), fig) for fig in struct.figures
+                  if fig.role == "level" and fig.span.kind not in ("date", "year")]  # fmt: skip
+        score, fig = max(scored, key=lambda x: x[0], default=(0.0, None))
+        if fig is None or score < 0.4:
+            return []
+        found.append(fig)
+    return [f for f in found if f is not c.figure]
+
+
+def _part_score(ctx: Context, struct: Structure, fig: Figure, part: tuple[str, ...]) -> float:
+    """How well a figure answers one part: its noun is the part's noun (1), or its own item
+    holds the part's words (their share)."""
+    head = [folded_key(w) for w in part[0].split()]
+    if fig.noun and list(fig.noun[: len(head)]) == head:
+        return 1.0
+    own = [i for i, k in enumerate(struct.syl_item) if k == fig.item]
+    held = [t for t in part if any(a in own and b in own for a, b in
+                                   _find(t.split(), struct.syls, ctx.folded))]  # fmt: skip
+    return len(held) / len(part) * 0.9
 
 
 def _lacking(ctx: Context) -> str | None:
@@ -820,7 +846,7 @@ def pick_entity(ctx: Context) -> tuple[Scored, int, int, float] | None:
         else:
             starts = []
         for after in starts:
-            found = _named_after(s.sentence, after)
+            found = _named_after(s.sentence, after, _cues_for(ctx.question))
             if found:
                 strength = 0.9 if ctx.question.kind.entity else 0.5
                 return s, s.sentence.start + found[0], s.sentence.start + found[1], strength
@@ -828,15 +854,24 @@ def pick_entity(ctx: Context) -> tuple[Scored, int, int, float] | None:
 
 
 _NAMING_KEYS = [[folded_key(w) for w in cue.split()] for cue in _NAMING]
+# "… đặt trung tâm ở đâu?": the place after "đặt tại", not the unit's new name
+_PLACE_KEYS_CUES = [[folded_key(w) for w in cue.split()]
+                    for cue in ("đặt tại", "đóng tại", "tại", "ở")]  # fmt: skip
 
 
-def _named_after(sent: Sentence, after: int) -> tuple[int, int] | None:
+def _cues_for(question: Question) -> list[list[str]]:
+    where = question.kind.cue in ("ở đâu", "nơi nào")
+    return _PLACE_KEYS_CUES if where else _NAMING_KEYS
+
+
+def _named_after(sent: Sentence, after: int, cues: list[list[str]] = _NAMING_KEYS
+                 ) -> tuple[int, int] | None:  # fmt: skip
     """The noun phrase after the first naming cue ("có tên gọi là", "thuộc", "là") past
     syllable `after`, up to the next punctuation. Syllables, not words, so a cue glued to the
     name by a lost space ("làxã Đình Lập") is still found."""
     syls = sent.syls
     folded = [s[3] for s in syls]
-    for cue in _NAMING_KEYS:
+    for cue in cues:
         at = next((i for i in range(after + 1, len(syls) - len(cue) + 1)
                    if folded[i : i + len(cue)] == cue), None)  # fmt: skip
         if at is not None:

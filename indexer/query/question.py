@@ -14,6 +14,7 @@ from ..model import Period
 from ..vietnamese.periods import period_spans
 from ..vietnamese.places import place_mentions
 from ..vietnamese.refs import extract_refs, query_refs
+from ..vietnamese.segment import tagged
 from ..vietnamese.segment import words as word_tokenize
 from ..vietnamese.text import fold, is_unaccented, match_form, nfc, syllable_key
 
@@ -55,7 +56,7 @@ _FUNCTION = {
     "hơn", "nhiêu", "bao", "thứ", "hạng", "kết quả", "tình hình", "như thế nào", "thế nào",
     "là gì", "hỏi", "cho biết", "hãy", "không", "hay", "hoặc", "một", "mỗi", "cả", "đạt", "khi",
     "vì", "do", "bởi", "để", "nhằm", "gây", "lên", "xuống", "được bao nhiêu", "xếp", "đứng",
-    "xếp hạng", "so", "bằng", "tổng cộng",
+    "xếp hạng", "so", "bằng", "tổng cộng", "còn", "khoảng",
 }
 _FUNCTION_KEYS = {match_form(w) for w in _FUNCTION}
 _PERIOD_KEYS = {match_form(w) for w in "tháng năm đầu cuối quý kỳ cùng nay qua hiện".split()} | {
@@ -279,6 +280,9 @@ _PLAN_WORDS = ("kế hoạch", "dự toán", "chỉ tiêu", "mục tiêu")
 _COORD = {"và", "va", "hoặc", "hoac"}
 _COMPARISON = re.compile(r"\bso\s+(?:voi\s+)?(?:cung\s+ky|ky\s+truoc|nam\s+truoc|cuoi\s+nam|"
                          r"dau\s+nam|thang\s+truoc|quy\s+truoc)(?:\s+nam\s+truoc)?\b")
+_DOC_KIND = re.compile(r"\b(?:nghi quyet|quyet dinh|chi thi|ket luan|quy dinh|thong bao|nghi dinh|"
+                       r"thong tu|luat|bao cao|ke hoach|chuong trinh|de an|to trinh|cong van)"
+                       r"(?:\s+so)?\s*$")
 _DURATION = re.compile(r"\b(?:trong|qua|sau)?\s*\d{1,2}\s+(?:nam|thang|quy)\b(?!\s+(?:19|20)\d\d)")
 _CHANGE_TERMS = {match_form(w) for w in ("tăng", "giảm", "tăng thêm", "giảm bớt")}
 
@@ -306,6 +310,9 @@ class Question:
     plan: bool
     folded: bool
     qualifiers: tuple[str, ...] = ()  # terms said after the counted noun ("bị *khai trừ*")
+    # several things asked at once ("bao nhiêu đảng viên và bao nhiêu tổ chức đảng"): the
+    # terms of each; empty for a single question
+    parts: tuple[tuple[str, ...], ...] = ()
 
     @property
     def terms(self) -> list[str]:
@@ -341,10 +348,10 @@ def analyse(query: str) -> Question:
     else:
         wants = "figure"
     focus = _focuses(syls, kind, folded)
-    if wants == "statement" and words and not focus:  # "mô hình Dân vận khéo": its head noun
-        focus = (words[0][1],)
+    if wants == "statement" and not focus:  # "kết nạp đảng viên mới": its first noun
+        focus = _head_noun(masked)
     return Question(
-        qualifiers=_after_focus(text, words, focus),
+        qualifiers=_after_focus(text, words, focus), parts=_parts(masked, words),
         text=text, kind=kind, words=words, focus=focus,
         periods=tuple(periods), places=tuple(places), named=tuple(_named(masked)), wants=wants,
         plan=any(find_cue(syls, w) is not None for w in _PLAN_WORDS), folded=folded,
@@ -375,7 +382,8 @@ def _mask_restrictions(text: str) -> tuple[str, list[Period], list[tuple[str, st
     for ref in extract_refs(text):
         at = text.find(ref)
         if at >= 0:
-            blank(at, at + len(ref))
+            kind = _DOC_KIND.search(fold(text[:at]))  # "Nghị quyết (số)" before the number
+            blank(kind.start() if kind else at, at + len(ref))
     return "".join(chars), periods, places
 
 
@@ -402,6 +410,42 @@ def _runs(text: str) -> list[tuple[str, str]]:
             run.append(syls[i])
         i += step
     return out
+
+
+_QUANTITY_HEADS = ("diện tích", "sản lượng", "năng suất", "số", "tổng", "tổng số", "tỷ lệ",
+                   "giá trị", "kim ngạch", "doanh thu", "thu", "chi", "vốn", "số vốn", "số lượng",
+                   "dư nợ", "mức")  # fmt: skip
+_ASKING = ("bao nhiêu", "mấy")
+
+
+def _parts(text: str, words: tuple[tuple[str, str], ...]) -> tuple[tuple[str, ...], ...]:
+    """The terms of each thing asked when a question asks several: "ghi nhận bao nhiêu ý kiến
+    và có bao nhiêu người dân tham dự", "thụ lý bao nhiêu vụ việc, đã giải quyết bao nhiêu",
+    "diện tích xuống giống và sản lượng lúa … là bao nhiêu"."""
+    segments = [seg for seg in re.split(r",|;|\bvà\b|\bva\b|\bhoặc\b", text) if seg.strip()]
+    asking = [any(find_cue(syllables(seg), cue) is not None for cue in _ASKING) for seg in segments]
+    if not any(asking):
+        return ()
+    last_asking = max(i for i, a in enumerate(asking) if a)
+    parts = []
+    for i, seg in enumerate(segments):
+        syls = syllables(seg)
+        heads = any(find_cue(syls, h) == 0 for h in _QUANTITY_HEADS)
+        if asking[i] or (heads and i < last_asking):
+            terms = tuple(t for w, t in words if fold(w.lower()) in fold(seg.lower()))
+            if terms:
+                parts.append(terms)
+    return tuple(parts) if len(parts) > 1 else ()
+
+
+def _head_noun(text: str) -> tuple[str, ...]:
+    """The first noun of a noun phrase typed as a search, quantity words aside ("tổng dư nợ"
+    has none; "kết nạp đảng viên mới" → "đảng viên")."""
+    for word, tag in tagged(text):
+        syls = syllables(word)
+        if tag == "N" and syls and not any(find_cue(syls, h) == 0 for h in _QUANTITY_HEADS):
+            return (match_form(" ".join(syls)),)
+    return ()
 
 
 def _after_focus(text: str, words: tuple[tuple[str, str], ...], focus: tuple[str, ...]

@@ -31,7 +31,8 @@ _TARGET_BEFORE = re.compile(r"(?:chi\s+tieu|muc\s+tieu|ke\s+hoach|du\s+toan|phan
 # Numbers that say when or which, not how many: "6 tháng", "quý 2", "lần thứ 15", "khóa 10",
 # "kỳ họp thứ 19", "chỉ tiêu số 02"
 _PERIOD_WORDS = re.compile(r"\b\d{1,2}\s+(?:thang|nam|quy)\b|\bquy\s+\d\b|"
-                           r"\b(?:lan|ky\s+hop|ky|phien|khoa)\s+(?:thu\s+)?\d+|\bso\s+\d+\b")
+                           r"\b(?:lan|ky\s+hop|ky|phien|khoa)\s+(?:thu\s+)?\d+|\bso\s+\d+\b|"
+                           r"^\s*\(?\d{1,2}[.)]|\(\d{1,2}\)")  # list labels: "(2)", "3."
 _LEVEL_AFTER_CHANGE = re.compile(r"(?:con|xuong|len)\s*$")  # "giảm còn 5%": a level
 _NOT_NOUN = {"so", "voi", "dat", "la", "tang", "giam", "chiem", "tuong", "va", "tren", "trong",
              "cua", "theo", "bang", "vuot", "nam", "thang", "ngay", "cac", "nhung", "moi", "tai",

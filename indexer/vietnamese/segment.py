@@ -16,10 +16,11 @@ def _load() -> None:
     global _ready
     with _lock:
         if not _ready:
-            from underthesea import sent_tokenize, word_tokenize
+            from underthesea import pos_tag, sent_tokenize, word_tokenize
 
             word_tokenize("Khởi động bộ tách từ.")
             sent_tokenize("Khởi động. Bộ tách câu.")
+            pos_tag("Khởi động bộ gán nhãn.")
             _ready = True
 
 
@@ -47,3 +48,16 @@ def sentences(text: str) -> list[str]:
     from underthesea import sent_tokenize
 
     return sent_tokenize(text)
+
+
+def tagged(text: str) -> list[tuple[str, str]]:
+    """Words with their part of speech (N noun, Np name, V verb, A adjective, …).
+
+    >>> tagged("kết nạp đảng viên mới")
+    [('kết nạp', 'V'), ('đảng viên', 'N'), ('mới', 'R')]
+    """
+    if not _ready:
+        _load()
+    from underthesea import pos_tag
+
+    return pos_tag(text)
