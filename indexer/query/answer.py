@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..model import Answer, DocFacts, Hit
 from ..vietnamese.clauses import Figure, Structure, structure
@@ -22,7 +22,7 @@ from ..vietnamese.periods import find_periods
 from ..vietnamese.places import mentions_place
 from ..vietnamese.segment import sentences as sent_tokenize
 from ..vietnamese.text import fold, folded_key, syllable_key, syllable_spans
-from .question import Question, analyse, with_accents_from
+from .question import Question, analyse, reword_plain
 
 TOP_HITS = 5  # figures sit in the best few passages; deeper hits add distractors
 ENTITY_HITS = 10  # a merge list spreads over many passages: look deeper for the named commune
@@ -32,7 +32,7 @@ CERTAIN = 0.8  # from this confidence on, the page says "chắc chắn"; below, 
 MAX_CITATIONS = 5
 TOPIC_WHY = "câu hỏi chủ đề: xem các đoạn trích dẫn"
 _FIT = {  # how well a number kind answers a question kind
-    "count": {"count": 1.0, "ratio": 1.0, "money": 0.6, "percent": 0.3},
+    "count": {"count": 1.0, "ratio": 1.0, "money": 0.6},  # never a share: "số X" is not "%"
     "percent": {"percent": 1.0, "ratio": 0.6},
     "money": {"money": 1.0, "count": 0.5},
     "rank": {"rank": 1.0, "ratio": 0.5},
@@ -231,9 +231,7 @@ def analyse_with_hits(query: str, hits: list[Hit]) -> Question:
     question = analyse(query)
     if not question.folded:
         return question
-    texts = [h.passage.text for h in hits[:ENTITY_HITS]]
-    accented = analyse(with_accents_from(query, texts))
-    return replace(question, words=accented.words)
+    return reword_plain(question, [h.passage.text for h in hits[:ENTITY_HITS]])
 
 
 def _depth(question: Question) -> int:
@@ -521,8 +519,7 @@ def _binding(ctx: Context, fig: Figure) -> tuple[str, float]:
     noun = list(fig.noun)
     if not ctx.question.focus or not noun or noun[0] in _MEASURES:
         return "none", 0.0
-    said = {folded_key(t.split()[0]) for t in ctx.terms}
-    best = ("partial", 0.15) if noun[0] in said else ("other", -0.3)  # "34 tỉnh": "cấp tỉnh"
+    kinds = set()
     for focus in ctx.question.focus:
         wanted = [folded_key(w) for w in focus.split()]
         common = 0
@@ -531,10 +528,15 @@ def _binding(ctx: Context, fig: Figure) -> tuple[str, float]:
         if common == len(wanted):
             return "full", 0.35
         if common and common == len(noun):
-            best = max(best, ("partial", 0.15), key=lambda b: b[1])  # "37 người" for "người chết"
+            kinds.add("partial")  # "37 người" for "người chết": the rest is in the clause
         elif common:
-            best = max(best, ("conflict", -0.5), key=lambda b: b[1])
-    return best
+            kinds.add("conflict")  # "huy chương bạc" for "huy chương vàng"
+    if "conflict" in kinds:
+        return "conflict", -0.5
+    said = {folded_key(t.split()[0]) for t in ctx.terms}
+    if "partial" in kinds or noun[0] in said:  # "34 tỉnh" when "cấp tỉnh" is asked
+        return "partial", 0.15
+    return "other", -0.3
 
 
 def _role_fits(ctx: Context, fig: Figure) -> bool:
@@ -554,13 +556,13 @@ def pick_figure(ctx: Context, strict: bool = False) -> tuple[Scored, int, int, f
     """
     candidates = []
     kind = ctx.question.kind.kind
-    query_numbers = set(re.findall(r"\d+(?:[.,/]\d+)*", ctx.question.text))
+    said = _numbers_with_next_word(ctx.question.text)
     for s in ctx.scored:
         if s.coverage < MIN_COVERAGE or _misfit(ctx, s.sentence) is not None:
             continue
         for fig in s.sentence.struct.figures:
             fit = _FIT.get(kind, {}).get(fig.span.kind, 0.0)
-            if fit == 0.0 or not _role_fits(ctx, fig) or fig.span.text in query_numbers:
+            if fit == 0.0 or not _role_fits(ctx, fig) or _said_in_question(fig, s, said):
                 continue
             cover, reach = _scope(ctx, s, fig)
             binding, bonus = _binding(ctx, fig)
@@ -609,6 +611,20 @@ def _settle_conflict(c: Candidate, candidates: list[Candidate]) -> Candidate:
     ):
         return c
     return Candidate(c.scored, c.figure, c.cover, c.total + 0.35, "partial")
+
+
+def _numbers_with_next_word(text: str) -> set[tuple[str, str]]:
+    return {(m.group(1), fold(m.group(2) or "")) for m in
+            re.finditer(r"(\d+(?:[.,/]\d+)*)\s*(\w*)", text)}  # fmt: skip
+
+
+def _said_in_question(fig: Figure, s: Scored, said: set[tuple[str, str]]) -> bool:
+    """A number followed by the word a number of the question is followed by ("sản phẩm *4
+    sao*" asked: "5 sao", "4 sao" are ratings, not counts) is part of a description, not an
+    answer; "4 sản phẩm" still is."""
+    after = re.match(r"\s*(\w*)", s.sentence.text[fig.span.end :])
+    word = fold(after.group(1) if after else "")
+    return any(word and word == w for _, w in said) or (fig.span.text, word) in said
 
 
 def _adjacent(ctx: Context, s: Scored, fig: Figure) -> float:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..model import Period
 from ..vietnamese.periods import period_spans
@@ -140,7 +140,10 @@ def classify(query: str) -> QuestionKind:
     """
     syls = syllables(query)
     entity = query_entity(query)
-    found = _first_cue(_mask_non_change(syls), _STRONG[:1]) or _first_cue(syls, _STRONG[1:])
+    found = _first_cue(_mask_non_change(syls), _STRONG[:1])
+    if found is None and "%" in query:  # "đạt bao nhiêu % dự toán"
+        found = ("percent", "%", len(syls))
+    found = found or _first_cue(syls, _STRONG[1:])
     if found is None and not any(find_cue(syls, cue) is not None for cue in _TOPIC):
         found = _first_cue(syls, _WEAK)
         if found and found[2] > 0 and (syls[found[2] - 1], syls[found[2]]) in _COMPOUND_SO:
@@ -528,30 +531,54 @@ _UNIT_TAILS = ("xa", "huyen", "phuong", "quan", "thi tran", "thi xa", "thanh pho
 
 
 def with_accents_from(query: str, texts: list[str]) -> str:
-    """A query typed without diacritics, its words accented as the retrieved texts write them,
-    so that it segments into words like an accented query ("tai nan giao thong" → "tai nạn giao
-    thông"). Matching stays accent-blind; this only finds the word boundaries.
+    """A query typed without diacritics, its phrases accented as the retrieved texts write them
+    ("tai nan giao thong" → "tai nạn giao thông"); single syllables stay as typed.
 
     >>> with_accents_from("so nguoi chet vi tai nan", ["làm chết 37 người vì tai nạn"])
     'so nguoi chet vì tai nạn'
     """
+    return " ".join(chunk for chunk, _ in _accent_chunks(query, texts))
+
+
+def _accent_chunks(query: str, texts: list[str]) -> list[tuple[str, bool]]:
+    """The query cut into (phrase, accented?): the longest runs of 2–4 syllables that the texts
+    contain, accented as they write them most often, and the syllables between, as typed."""
     grams: dict[tuple[str, ...], Counter[str]] = {}
     for text in texts:
         words = _SYLLABLE.findall(nfc(text).lower())
         keys = [fold(w) for w in words]
-        for n in range(1, 5):
+        for n in range(2, 5):
             for i in range(len(words) - n + 1):
                 grams.setdefault(tuple(keys[i : i + n]), Counter())[" ".join(words[i : i + n])] += 1
     typed = _SYLLABLE.findall(nfc(query).lower())
     out, i = [], 0
     while i < len(typed):
-        for n in range(min(4, len(typed) - i), 0, -1):
+        for n in range(min(4, len(typed) - i), 1, -1):
             found = grams.get(tuple(fold(t) for t in typed[i : i + n]))
-            if found and n > 1:  # one syllable alone is too ambiguous ("bi": bị, bí, bì)
-                out.append(found.most_common(1)[0][0])
+            if found:  # one syllable alone is too ambiguous ("bi": bị, bí, bì): never
+                out.append((found.most_common(1)[0][0], True))
                 i += n
                 break
         else:
-            out.append(typed[i])
+            out.append((typed[i], False))
             i += 1
-    return " ".join(out)
+    return out
+
+
+def reword_plain(question: Question, texts: list[str]) -> Question:
+    """A question typed without diacritics, its content words found with the help of the
+    retrieved texts: their accented phrases segment like an accented question; the syllables
+    the texts do not contain are paired between function words."""
+    masked, _, _ = _mask_restrictions(question.text)
+    words: list[tuple[str, str]] = []
+    run: list[str] = []
+    for chunk, accented in [*_accent_chunks(masked, texts), ("", True)]:
+        if not accented:
+            run.append(chunk)
+            continue
+        words += _runs(" ".join(run))
+        run = []
+        words += content_words(chunk) if chunk else []
+    unique = tuple(dict.fromkeys(words))
+    return replace(question, words=unique, qualifiers=_after_focus(question.text, unique,
+                   question.focus), parts=_parts(masked, unique))  # fmt: skip
