@@ -63,6 +63,16 @@ def test_short_answer_on_top_with_its_sentence_and_source(web_client):
     assert "<strong>250 cán bộ</strong>" in answer
     assert "Tập huấn kỹ năng số cho <mark>250 cán bộ</mark>, đảng viên" in answer
     assert f'href="/documents/{KL}?hl={KL}:p7#p-7"' in answer and "đoạn 7" in answer
+    assert re.search(r'class="certainty"[^>]*>(chắc chắn|cần kiểm tra)<', answer)
+
+
+def test_no_answer_is_said_plainly_with_why_above_the_results(web_client):
+    """A period no document covers: the box says there is no answer and why, and the results
+    still follow for the user to judge."""
+    html = page(web_client, "/", q="có bao nhiêu cán bộ được tập huấn kỹ năng số năm 2019")
+    box = html.split('<section class="answer none"')[1].split("</section>")[0]
+    assert "Không có câu trả lời" in box and "năm 2019" in text_of(box)
+    assert html.index('<section class="answer none"') < html.index('<ol class="results"')
 
 
 def test_text_and_queries_are_escaped(web_client):

@@ -578,7 +578,10 @@ def reword_plain(question: Question, texts: list[str]) -> Question:
             continue
         words += _runs(" ".join(run))
         run = []
-        words += content_words(chunk) if chunk else []
+        if len(chunk.split()) == 2 and not any(_is_function([w]) for w in chunk.split()):
+            words.append((chunk, match_form(chunk)))  # a pair the texts write together
+        elif chunk:
+            words += content_words(chunk)
     unique = tuple(dict.fromkeys(words))
     return replace(question, words=unique, qualifiers=_after_focus(question.text, unique,
                    question.focus), parts=_parts(masked, unique))  # fmt: skip
