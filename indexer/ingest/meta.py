@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from indexer.ingest.structure import marker_kind
 from indexer.model import DocMeta, RawBlock
+from indexer.vietnamese.periods import parse_period
 from indexer.vietnamese.text import clean, fold, match_form
 
 _TYPES = {
@@ -46,18 +47,6 @@ _NUMBER = re.compile(
 _DATE = re.compile(
     r"(?:^|[\s,])([^\W\d_][^,\d]{0,40}),\s*ngày\s*(\d{1,2})?\s*tháng\s*(\d{1,2})?\s*năm\s*(\d{4})"
 )
-_PERIODS = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"(?:\d{1,2}|sáu|chín)\s+tháng\s+(?:đầu\s+|cuối\s+)?năm\s+(\d{4})",
-        r"quý\s+(?:[IV]{1,3}|\d)\s*(?:/|năm\s+)(\d{4})",
-        r"tháng\s+\d{1,2}\s*(?:/|năm\s+)(\d{4})",
-        r"(?:nhiệm kỳ|giai đoạn)\s+(\d{4})\s*[-–]\s*(\d{4})",
-        r"năm\s+(\d{4})",
-    )
-)
-
-
 @dataclass
 class _Header:
     """What the header scan has gathered so far."""
@@ -203,43 +192,24 @@ def _continues_title(h: _Header, line: str, kind: str) -> bool:
     return kind == "text" and (line[:1].islower() or line[:1].isdigit())
 
 
-_YEARLESS = re.compile(r"(?:\d{1,2}|sáu|chín)\s+tháng\s+(?:đầu|cuối)\s+năm(?!\s+\d)", re.IGNORECASE)
-_LATER_YEAR = re.compile(r"năm\s+(\d{4})", re.IGNORECASE)
-
-
 def _period(title: str, date: str | None) -> tuple[str | None, int | None]:
-    """Reporting period named in the title, in lower case, and its year.
+    """Reporting period named in the title, as written (lower case), and its year.
 
     >>> _period("VỀ VIỆC SẮP XẾP … NĂM 2025", None)
     ('năm 2025', 2025)
-    """
-    period, year = _period_as_written(title, date)
-    if period and period.isupper():  # an all-caps title: "QUÝ II/2024" → "quý II/2024"
-        period = re.sub(r"(?<=quý )[ivx]+", lambda m: m.group(0).upper(), period.lower())
-    return period, year
-
-
-def _period_as_written(title: str, date: str | None) -> tuple[str | None, int | None]:
-    """Reporting period named in the title and its year ("6 tháng đầu năm 2024" → 2024).
-
-    "kết quả 6 tháng đầu năm và phương hướng 6 tháng cuối năm 2024" reports on the first
-    period, whose year is written once at the end: → "6 tháng đầu năm 2024".
+    >>> _period("Kết quả 6 tháng đầu năm và phương hướng 6 tháng cuối năm 2024", None)
+    ('6 tháng đầu năm 2024', 2024)
     """
     date_year = int(date[:4]) if date else None
-    first = _YEARLESS.search(title)
-    later = _LATER_YEAR.search(title, first.end()) if first else None
-    if first and later:
-        return f"{first.group(0)} {later.group(1)}", int(later.group(1))
-    for pattern in _PERIODS:
-        m = pattern.search(title)
-        if m is None:
-            continue
-        years = [int(y) for y in m.groups() if y]
-        if len(years) == 2:  # a term: the year written when inside it, else its first year
-            inside = date_year is not None and years[0] <= date_year <= years[1]
-            return m.group(0), date_year if inside else years[0]
-        return m.group(0), years[0]
-    return None, date_year
+    period = parse_period(title)
+    if period is None or period.start is None:
+        return None, date_year
+    written = period.written if str(period.year) in period.written else period.label
+    written = re.sub(r"(?<=quý )[ivx]+", lambda m: m.group(0).upper(), written.lower())
+    if period.kind in ("nhiệm kỳ", "giai đoạn"):  # the year written when inside it, else its first
+        inside = date_year is not None and period.start.year <= date_year <= period.end.year
+        return written, date_year if inside else period.start.year
+    return written, period.year
 
 
 _BODY_WORDS = {"uy", "ban", "bo", "hoi", "phu", "phong", "uong", "doan"}

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..vietnamese.keys import folded_keys, word_keys
+from ..vietnamese.keys import folded_keys, period_key, word_keys
+from ..vietnamese.periods import find_periods
 from ..vietnamese.refs import extract_refs, normalise_ref, query_refs
 from ..vietnamese.text import fold, is_unaccented, nfc, syllable_key
 
@@ -46,15 +47,10 @@ def plan(query: str) -> QueryPlan:
     )
 
 
-_PERIOD = re.compile(
-    r"(?:\d+ thang (?:dau|cuoi) nam|\d+ thang nam|quy [ivx]+ ?(?:/|nam)|nam) ?\d{4}"
-)
-
-
 def _period(text: str) -> str | None:
-    """The period a query names, folded: "6 tháng đầu năm 2023" → "6 thang dau nam 2023"."""
-    found = _PERIOD.search(re.sub(r"\s+", " ", fold(text)))
-    return found.group(0) if found else None
+    """The period a query names, as its key: "6 tháng đầu năm 2023" → "6 thang dau nam 2023"."""
+    found = next((p for p in find_periods(text) if p.start), None)
+    return period_key(found.label) if found else None
 
 
 def convex(

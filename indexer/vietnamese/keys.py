@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from .periods import parse_period
 from .segment import words as word_tokenize
 from .text import fold, nfc, syllable_key
 
@@ -56,9 +57,14 @@ def folded_keys(text: str) -> list[str]:
 
 
 def period_key(period: str | None) -> str | None:
-    """Folded, space-collapsed form used to compare a query's period with a document's.
+    """The key periods compare by: the folded normalised label when the text is a period, so
+    "quý II năm 2024" and "Quý II/2024" meet; else the folded text.
 
-    >>> period_key("6 tháng  đầu năm 2024")
-    '6 thang dau nam 2024'
+    >>> period_key("6 tháng  đầu năm 2024"), period_key("quý II năm 2024")
+    ('6 thang dau nam 2024', 'quy ii/2024')
     """
-    return re.sub(r"\s+", " ", fold(period)).strip() if period else None
+    if not period:
+        return None
+    parsed = parse_period(period)
+    text = parsed.label if parsed is not None and parsed.start else period
+    return re.sub(r"\s+", " ", fold(text)).strip()

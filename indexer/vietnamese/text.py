@@ -9,7 +9,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-NORMALISATION_VERSION = 2
+NORMALISATION_VERSION = 3  # 3: period keys by parsed period
 
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền sắc ngã hỏi nặng
 _WORD = re.compile(r"\w+", re.UNICODE)
