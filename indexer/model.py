@@ -124,6 +124,7 @@ class Answer:
     why: str = ""
     span: tuple[int, int] | None = None  # the answer's offsets in citations[0].passage.text
     kind: str | None = None  # "figure", "list", "statement" or "entity"
+    series: tuple[SeriesPoint, ...] = ()  # the same figure in each periodic report, by time
 
 
 @dataclass(frozen=True)
@@ -181,3 +182,28 @@ class Filters:
     period: str | None = None
     doc_id: str | None = None
     access: int | None = None  # highest access level the caller may see
+
+
+@dataclass(frozen=True)
+class SeriesCheck:
+    """A report's own change ("giảm 6 đảng viên so với cùng kỳ") against the report of that
+    earlier period: agrees or not, said in a sentence."""
+
+    claim: str
+    previous: str  # label of the earlier period
+    agrees: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """One period of a series: its answer (cited), the figure parsed, the computed change from
+    the previous period of the same kind, and the report's own change checked."""
+
+    period: Period
+    answer: Answer
+    number: float | None
+    unit: str | None
+    change: float | None = None  # computed: this figure minus the previous period's
+    change_from: str | None = None  # label of that previous period
+    check: SeriesCheck | None = None

@@ -27,6 +27,7 @@ class Outcome:
     answer_ok: bool | None  # None when the query has no expected answer
     abstain_ok: bool | None  # None unless kind == "no_answer"
     confidence: float = 0.0
+    series: float | None = None  # share of the expected periods right, for series queries
 
     @property
     def judged_answer(self) -> bool | None:
@@ -70,6 +71,7 @@ def run_one(index: Index, item: dict) -> Outcome:
             and any(norm(a) in norm(reply.answer) for a in expected)
         )
     abstain_ok = reply.answer is None if item.get("kind") == "no_answer" else None
+    series_score = _series_score(item.get("series"), reply)
     return Outcome(
         item["id"],
         item.get("kind", ""),
@@ -80,7 +82,17 @@ def run_one(index: Index, item: dict) -> Outcome:
         answer_ok,
         abstain_ok,
         reply.confidence,
+        series_score,
     )
+
+
+def _series_score(expected: dict | None, reply) -> float | None:
+    """Share of the expected periods whose series entry holds the expected value (shared/README:
+    labels compared NFC, case-folded, spaces collapsed; a wrong value scores 0)."""
+    if not expected:
+        return None
+    got = {norm(p.period.label): norm(p.answer.answer or "") for p in reply.series}
+    return sum(norm(v) in got.get(norm(k), "\0") for k, v in expected.items()) / len(expected)
 
 
 def summarise(outcomes: list[Outcome]) -> dict:
@@ -118,6 +130,9 @@ def _metrics(outcomes: list[Outcome]) -> dict:
         metrics["answer_accuracy"] = _mean(o.answer_ok for o in answered)
     if abstained:
         metrics["abstention_accuracy"] = _mean(o.abstain_ok for o in abstained)
+    series = [o.series for o in outcomes if o.series is not None]
+    if series:
+        metrics["series_acc"] = _mean(series)
     return metrics
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +21,7 @@ from ..vietnamese.periods import parse_period
 from ..vietnamese.places import mentions_place
 from ..vietnamese.refs import normalise_ref
 from ..vietnamese.text import NORMALISATION_VERSION, fold
+from . import series
 from .answer import TOP_HITS
 from .answer import answer as extract_answer
 from .question import Question, analyse, query_entity
@@ -188,9 +189,21 @@ class Index:
     def ask(self, query: str, filters: Filters | None = None) -> Answer:
         """A short cited answer, or None when the index does not answer the question.
 
+        A question across periods ("… qua các kỳ"), or one naming no period while several
+        periodic reports of one issuer answer it, gets a series: the question asked of each
+        report, each figure cited (see series.py); its short answer is the latest period's.
         When the question names a period or a place that some documents are about, their
         passages are searched first: the answer must come from them (or from a passage that
         states that period or place itself)."""
+        question = analyse(query)
+        across = series.asks_across_periods(question)
+        if not question.periods and (across or self._report_groups(question, filters)):
+            found = self._series(query, question, across, filters)
+            if found is not None:
+                return found
+        return self._ask_one(query, filters)
+
+    def _ask_one(self, query: str, filters: Filters | None) -> Answer:
         hits = self.search(query, k=8, filters=filters).hits
         reply = extract_answer(query, hits, docs=self.facts)
         fitting = self._fitting_documents(analyse(query))
@@ -203,6 +216,44 @@ class Index:
                                    docs=self.facts)  # fmt: skip
             reply = found if found.answer is not None else reply
         return reply
+
+    def _report_groups(self, question: Question, filters: Filters | None) -> list[list[str]]:
+        """Periodic reports (Báo cáo with a reporting period) by issuer, two or more each, of
+        the place the question names if it names one; newest last."""
+        allowed = {d.doc_id for d in self.documents(filters)}
+        groups: dict[str, list[str]] = {}
+        for doc_id, facts in self.facts.items():
+            doc = self.docs[doc_id]
+            if doc_id in allowed and doc.doc_type == "Báo cáo" and series.reporting(facts.period):
+                if all(mentions_place(f"{facts.issuer or ''} {facts.title or ''}", name,
+                                      facts.year) for _, name in question.places):  # fmt: skip
+                    groups.setdefault(fold(facts.issuer or ""), []).append(doc_id)
+        return [sorted(g, key=lambda d: self.facts[d].period.end) for g in groups.values()
+                if len(g) > 1]  # fmt: skip
+
+    def _series(self, query: str, question: Question, across: bool,
+                filters: Filters | None) -> Answer | None:  # fmt: skip
+        """The same question asked of each periodic report of the issuer that answers it most
+        often; None when fewer than two reports answer it (and it did not ask across periods)."""
+        asked = series.without_cue(query) if across else query
+        best: list = []
+        for group in self._report_groups(question, filters) or ([] if not across else []):
+            points = []
+            for doc_id in group:
+                hits = self.search(asked, k=8, filters=filters, within=frozenset({doc_id})).hits
+                one = series.point(self.facts[doc_id].period,
+                                   extract_answer(asked, hits, docs=self.facts))  # fmt: skip
+                if one is not None:
+                    points.append(one)
+            best = points if len(points) > len(best) else best
+        if len(best) < 2 and not (across and best):
+            return None
+        points = series.ordered(best)
+        latest = points[-1].answer
+        why = (f"chuỗi số liệu {len(points)} kỳ, mỗi số liệu lấy nguyên văn từ báo cáo của kỳ đó; "
+               f"câu trả lời ngắn là của kỳ gần nhất ({points[-1].period.label})")
+        return replace(latest, query=query, series=tuple(points),
+                       why=why if len(points) > 1 else latest.why)
 
     def _fitting_documents(self, question: Question) -> frozenset[str] | None:
         """Documents whose own period and place are those the question names (None: it names

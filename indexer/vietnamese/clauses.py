@@ -189,8 +189,8 @@ def _figure(struct: Structure, span: NumberSpan) -> Figure:
     before = fold(struct.text[item.start : span.start])
     after = fold(struct.text[span.end : item.end])
     noun: list[str] = []
-    words = [folded_key(w) for w in _SYL.findall(after.split("/")[0])[:5]]
-    for i, word in enumerate(words[:4]):
+    words = [folded_key(w) for w in _SYL.findall(after.split("/")[0])[:6]]
+    for i, word in enumerate(words[:5]):
         # a number inside the noun ("sản phẩm 4 sao") belongs to it; one at its end does not
         if word in _NOT_NOUN or (word[0].isdigit() and (i + 1 >= len(words) or not noun)):
             break

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .text import fold
+from .text import fold, syllable_key
 
 PROVINCES = (
     "An Giang", "Bà Rịa - Vũng Tàu", "Bạc Liêu", "Bắc Giang", "Bắc Kạn", "Bắc Ninh", "Bến Tre",
@@ -110,13 +110,18 @@ def place_mentions(text: str) -> list[tuple[int, int, str, str]]:
     matches = list(re.finditer(r"\w+", text))
     words = [m.group(0) for m in matches]
     keys = [fold(w) for w in words]
+    accents = [syllable_key(w.lower()) for w in words]
+    typed_plain = fold(text) == text.lower()
     found: list[tuple[int, int, str, str]] = []
     taken: set[int] = set()
     for key, name, kind in _gazetteer():
         parts = key.replace("-", " ").split()
+        spelled = [syllable_key(w.lower()) for w in re.findall(r"\w+", name)]
         for i in range(len(keys) - len(parts) + 1):
             if keys[i : i + len(parts)] != parts or taken & set(range(i, i + len(parts))):
                 continue
+            if not typed_plain and accents[i : i + len(parts)] != spelled:
+                continue  # typed with accents: "diễn biến" is not "Điện Biên"
             before = keys[max(0, i - 2) : i]
             if before[-1:] and (before[-1] in _LOWER_UNITS or before in (["thi", "tran"],
                                                                          ["thi", "xa"])):
@@ -154,6 +159,8 @@ def _inside_longer_name(text: str, matches: list[re.Match], keys: list[str], i: 
 
 
 _TYPE_WORDS = {"tinh", "thanh", "pho", "nuoc", "quoc", "xa", "huyen", "tp"}
-_EVERYDAY = {"hoa binh", "thai binh", "long an", "an giang", "phu tho", "quang tri"}
+# names that are also everyday words once accents are gone ("dien bien": diễn biến)
+_EVERYDAY = {"hoa binh", "thai binh", "long an", "an giang", "phu tho", "quang tri", "dien bien",
+             "tay ninh", "binh dinh"}  # fmt: skip
 _LOWER_UNITS = {"xa", "phuong", "huyen", "quan", "thon", "ap", "ban", "khu", "song", "cau"}
 _CUES = {"tinh", "tp", "o", "tai", "cua", "nuoc", "sang", "voi", "quoc", "gia"}
