@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from indexer import Answer, DocInfo, Hit, Passage
 from indexer.model import Footnote
 from indexer.present import DocumentView, citation, citation_url
+from indexer.present.json import series_dict
 from indexer.query.answer import certainty
 
 
@@ -43,6 +44,35 @@ class SearchResponse(BaseModel):
     results: list[Result]
 
 
+class SeriesChange(BaseModel):
+    from_: str = Field(alias="from", description="the previous period of the same kind")
+    delta: float = Field(description="this figure minus that period's, computed, not quoted")
+    computed: bool = True
+
+
+class SeriesCheck(BaseModel):
+    claim: str = Field(description="the report's own change, quoted: 'tăng 6 … so với cùng kỳ'")
+    previous: str = Field(description="the earlier period's label")
+    agrees: bool
+    text: str
+
+
+class SeriesEntry(BaseModel):
+    """One reporting period of a series answer."""
+
+    period: str
+    kind: str
+    start: str | None
+    end: str | None
+    value: str = Field(description="the figure as quoted, verbatim")
+    number: float | None = Field(description="the figure parsed (a ratio: its numerator)")
+    unit: str | None
+    sentence: str | None
+    citation: Citation
+    change: SeriesChange | None
+    check: SeriesCheck | None
+
+
 class AskResponse(BaseModel):
     query: str
     answer: str | None
@@ -52,6 +82,8 @@ class AskResponse(BaseModel):
         None, description='"chắc chắn" or "cần kiểm tra" beside an answer; null without one')
     why: str
     citations: list[Result]
+    series: list[SeriesEntry] = Field(
+        default_factory=list, description="the same figure in each periodic report, by time")
 
 
 class DocumentSummary(BaseModel):
@@ -130,6 +162,8 @@ def ask_response(answer: Answer, docs: dict[str, DocInfo], base_url: str) -> Ask
         query=answer.query, answer=answer.answer, sentence=answer.sentence,
         confidence=answer.confidence, certainty=certainty(answer), why=answer.why,
         citations=[result(h, docs, base_url) for h in answer.citations],
+        series=[SeriesEntry.model_validate(series_dict(docs, p, base_url))
+                for p in answer.series],
     )
 
 

@@ -18,7 +18,9 @@ from indexer.present import (
     pieces,
     vietnamese_date,
 )
+from indexer.present.chart import series_svg
 from indexer.query.answer import CERTAIN, TOPIC_WHY
+from indexer.query.series import number_text
 
 from . import auth, schemas
 from .deps import (
@@ -200,7 +202,21 @@ def _answer(index: Index, answer, base_url: str) -> dict | None:
     spans = [(at, at + len(reply.answer))] if at >= 0 else []
     return {"a": reply, "none": False, "sentence": pieces(sentence, spans),
             "certain": answer.confidence >= CERTAIN,
-            "cite": reply.citations[0], "label": citation_label(reply.citations[0].citation)}
+            "cite": reply.citations[0], "label": citation_label(reply.citations[0].citation),
+            "series": [_series_row(e) for e in reply.series],
+            "chart": series_svg(list(answer.series), reply.query)}
+
+
+def _series_row(entry) -> dict:
+    """A row of the series table; the change from the previous period of the same kind is
+    computed from the quoted figures, and says so."""
+    change = None
+    if entry.change is not None:
+        delta = entry.change.delta
+        word = "tăng" if delta > 0 else "giảm" if delta < 0 else "không đổi"
+        amount = number_text(abs(delta)) if delta else ""
+        change = f"{word} {amount} so với {entry.change.from_}".replace("  ", " ")
+    return {"e": entry, "change": change, "label": citation_label(entry.citation)}
 
 
 def _paging(form: dict, start: int, total: int) -> dict:

@@ -303,12 +303,34 @@ def ask(query, index, model, as_json, **kw) -> None:
         )
     else:
         out.print(
-            f"[bold green]{reply.answer}[/bold green]  (độ tin cậy {reply.confidence:.2f})",
+            f"[bold green]{reply.answer}[/bold green]  ({payload['certainty']}, độ tin cậy "
+            f"{reply.confidence:.2f})",
             highlight=False,
         )
         out.print(f"  «{reply.sentence}»", highlight=False)
+    if payload["series"]:
+        _series_table(payload["series"])
+        return
     for cite in payload["citations"][:3]:
         out.print(f"  — {_cite_line(cite['citation'])}", highlight=False)
+
+
+def _series_table(entries: list[dict]) -> None:
+    """The series as a table: period, quoted figure, computed change, the check, the source."""
+    table = Table(title="Số liệu qua các kỳ báo cáo", show_lines=False)
+    for name in ("Kỳ báo cáo", "Số liệu (nguyên văn)", "So với kỳ trước (tính)", "Nguồn"):
+        table.add_column(name, overflow="fold")
+    for e in entries:
+        change = "—"
+        if e["change"]:
+            delta = e["change"]["delta"]
+            change = f"{'+' if delta > 0 else ''}{delta:g} so với {e['change']['from']}"
+        value = e["value"] + (f"\n[dim]{e['check']['text']}[/dim]" if e["check"] else "")
+        cite = e["citation"]
+        where = f"đoạn {cite['paragraph']}" + (
+            f", chú thích {cite['footnote']}" if cite.get("footnote") is not None else "")
+        table.add_row(e["period"], value, change, where)  # the row's period names the report
+    out.print(table)
 
 
 @main.command(name="eval")
