@@ -116,6 +116,12 @@ def test_notebook_shows_the_misses_with_what_came_first(executed):
     assert "sample: {'queries': 4" in _texts(executed)
 
 
+def test_notebook_shows_a_series_and_exports_it(executed, tmp_path_factory):
+    html = "\n".join(_outputs(executed, "text/html"))
+    assert "kỳ báo cáo" in html and "6 tháng đầu năm 2023" in html and "35 đảng viên" in html
+    assert "exported to" in _texts(executed)
+
+
 def test_committed_notebook_has_no_outputs():
     nb = nbformat.read(NOTEBOOK, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]

@@ -178,3 +178,27 @@ def misses_html(index: Index, missed: list[Outcome]) -> str:
         f"<th>{h}</th>" for h in ("id", "loại", "truy vấn", "hạng", "trả lời", "kết quả đầu")
     )
     return f'<table class="misses"><tr>{head}</tr>{"".join(rows)}</table>'
+
+
+def series_rows(index: Index, reply: Answer) -> list[dict]:
+    """A series answer as table rows: period, the figure as quoted and parsed, the change from
+    the previous period of the same kind (computed), the check of the report's own change, and
+    the citation."""
+    rows = []
+    for p in reply.series:
+        source = p.answer.citations[0].passage
+        rows.append({
+            "kỳ báo cáo": p.period.label, "từ ngày": p.period.start, "đến ngày": p.period.end,
+            "số liệu (nguyên văn)": p.answer.answer, "giá trị": p.number, "đơn vị": p.unit,
+            "thay đổi (tính)": p.change, "so với kỳ": p.change_from,
+            "kiểm tra": p.check.text if p.check else None,
+            "nguồn": citation_label(citation(source, index.docs.get(source.doc_id))),
+        })  # fmt: skip
+    return rows
+
+
+def series_frame(index: Index, reply: Answer):
+    """The series as a pandas DataFrame (`.to_csv(path)` exports it)."""
+    import pandas as pd
+
+    return pd.DataFrame(series_rows(index, reply))
