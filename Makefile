@@ -63,7 +63,8 @@ test-fast: setup
 FUZZ_EXAMPLES ?= 2000
 fuzz: setup
 	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s \
-		tests/test_fuzz.py tests/test_odd_input.py tests/test_parsers.py tests/test_schemathesis.py
+		tests/test_fuzz.py tests/test_odd_input.py tests/test_parsers.py tests/test_schemathesis.py \
+		tests/test_answer_classes.py
 
 # Quality on the shared evaluation sets (each over its own corpus, in its own index).
 eval: setup
