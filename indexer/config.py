@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     lexical_weight_unaccented: float = 0.85  # dense vectors understand unaccented text poorly
     reference_bonus: float = 0.5  # passages citing a document number the query names
     entity_bonus: float = 0.25  # passages naming the place a question is about
+    place_factor: float = 1.3  # documents whose title or issuer names the province asked about
     rrf_k: int = 60
     candidates: int = 100
     approx_threshold: int = 200_000  # exact FAISS search below this many passages

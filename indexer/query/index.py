@@ -18,11 +18,10 @@ from ..storage import folder as store
 from ..storage.retrieval import FaissRetriever, Retriever, Scope
 from ..vietnamese.keys import period_key
 from ..vietnamese.periods import parse_period
-from ..vietnamese.places import mentions_place
+from ..vietnamese.places import mentions_place, places_in
 from ..vietnamese.refs import normalise_ref
 from ..vietnamese.text import NORMALISATION_VERSION, fold
 from . import series
-from .answer import TOP_HITS
 from .answer import answer as extract_answer
 from .question import Question, analyse, query_entity
 from .search import (
@@ -207,9 +206,7 @@ class Index:
         hits = self.search(query, k=8, filters=filters).hits
         reply = extract_answer(query, hits, docs=self.facts)
         fitting = self._fitting_documents(analyse(query))
-        if reply.answer is None and fitting and not any(
-            h.passage.doc_id in fitting for h in hits[:TOP_HITS]
-        ):
+        if reply.answer is None and fitting:  # the documents of that period or place, alone
             first = self.search(query, k=8, filters=filters, within=fitting).hits
             seen = {h.passage.id for h in first}
             found = extract_answer(query, first + [h for h in hits if h.passage.id not in seen],
@@ -335,6 +332,12 @@ class Index:
         folded = f" {fold(q.text)} "
         docs = {self.row_doc[row] for row in fused}  # only the candidates' documents matter
         factors = {d: document_factor(q, folded, self.doc_keys[d]) for d in docs}
+        places = [name for _, name in places_in(q.text)]
+        for d in docs if places else ():  # "… Tỉnh Quảng Nam": the resolution on that province
+            facts = self.facts[d]
+            said = f"{facts.issuer or ''} {facts.title or ''}"
+            if all(mentions_place(said, name, facts.year) for name in places):
+                factors[d] *= self.settings.place_factor
         factors = {d: f for d, f in factors.items() if f != 1.0}
         if not factors:
             return fused
