@@ -38,7 +38,8 @@ serve: setup
 # The functional tests again with VANKIEN_BACKEND=milvus (Milvus Lite from PyPI, in-process).
 MILVUS_TESTS = tests/test_search.py tests/test_build.py tests/test_access.py tests/test_api.py \
 	tests/test_admin.py tests/test_faults.py tests/test_view.py tests/test_answer.py \
-	tests/test_web.py tests/test_explore.py tests/test_notebook.py tests/test_distributed.py
+	tests/test_web.py tests/test_explore.py tests/test_notebook.py tests/test_distributed.py \
+	tests/test_series.py
 
 test: setup browser
 	$(BIN)/ruff check indexer app tests
