@@ -165,7 +165,8 @@ class _progress:
 
     def update(self, what: str, done: int, total: int) -> None:
         if what not in self.tasks:
-            label = {"files": "Đọc tệp", "passages": "Nhúng đoạn"}.get(what, what)
+            label = {"files": "Đọc tệp", "passages": "Nhúng đoạn",
+                     "ocr": "Nhận dạng ký tự (OCR), trang"}.get(what, what)  # fmt: skip
             self.tasks[what] = self.bar.add_task(label, total=total)
         self.bar.update(self.tasks[what], completed=done, total=total)
 
@@ -185,6 +186,7 @@ def _summary(report, index: Path, seconds: float) -> None:
         ),
         ("unchanged files", report.unchanged),
         ("passages embedded", report.embedded),
+        ("scanned pages recognised (OCR)", report.ocr_pages),
         ("skipped files", len(report.skipped)),
         ("version", report.version or "-"),
         ("index size", f"{report.index_bytes / 1e6:.1f} MB"),

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     base_url: str = ""
     log_file: Path | None = None  # default INDEX/logs/vankien.log (tracebacks go there)
     max_upload_bytes: int = 20 * 1024 * 1024
+    convert_timeout: float = 120.0  # seconds LibreOffice may take to convert a .doc/.rtf/.odt
     # the folders the service indexes besides INDEX/uploads (`vankien serve --build corpus/`)
     corpus: list[Path] = []
 
