@@ -33,7 +33,7 @@ DPI = 300
 LANG = "vie"
 TIMEOUT = 300  # seconds for one page
 UNAVAILABLE = "không có lớp chữ và OCR không khả dụng"
-INSTALL = "cài tesseract-ocr và tesseract-ocr-vie (`make ocr-tools`, cần quyền root)"
+INSTALL = "cài tesseract-ocr và tesseract-ocr-vie (`make readers`, cần quyền root)"
 _LINES = {"ocr_line", "ocr_textfloat", "ocr_header", "ocr_caption"}
 
 

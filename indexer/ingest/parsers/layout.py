@@ -197,7 +197,9 @@ def paragraphs(lines: list[Line]) -> list[list[Line]]:
         indented = line.x0 > left + 4
         # space between paragraphs: 1.55–1.65 pitches in the word processors' exports seen
         gap = line.page == prev.page and step > 0 and line.y1 - prev.y1 > 1.35 * step
-        if gap or starts_paragraph(prev.text, line.text, short, indented):
+        # no gap to see across a page break, but a page never ends on a short line mid-paragraph
+        turned = line.page != prev.page and short
+        if gap or turned or starts_paragraph(prev.text, line.text, short, indented):
             groups.append([line])
         else:
             groups[-1].append(line)

@@ -28,7 +28,7 @@ def office() -> str | None:
 
 def needs_office(kind: str) -> str:
     return (f"định dạng {_NAMES[kind]} cần LibreOffice: cài libreoffice-writer-nogui "
-            "(`make office`, cần quyền root) hoặc lưu tệp thành .docx")  # fmt: skip
+            "(`make readers`, cần quyền root) hoặc lưu tệp thành .docx")  # fmt: skip
 
 
 def to_docx(data: bytes, kind: str, timeout: float = CONVERT_TIMEOUT) -> bytes:
