@@ -155,7 +155,8 @@ def build_index(
         try:
             describe = _describer(info, access)
             dirty = _sync_documents(
-                db, files, report, timer, settings, progress, describe, workers, index / OCR_FOLDER
+                db, files, report, timer, settings, progress, describe, workers,
+                settings.ocr_cache or index / OCR_FOLDER,
             )
             if stale_keys:
                 _resegment(db, timer)

@@ -111,7 +111,8 @@ def add_document(
     """Store an upload and reindex; (its doc_id, the build report). Nothing stays on failure."""
     if access < 0:
         raise VankienError("access must be a whole number ≥ 0")
-    suffix = check_upload(data, name, settings.max_upload_bytes, index / OCR_FOLDER)
+    suffix = check_upload(data, name, settings.max_upload_bytes,
+                          settings.ocr_cache or index / OCR_FOLDER)  # fmt: skip
     stored = uploads_folder(index) / (hashlib.sha256(data).hexdigest()[:24] + suffix)
     with writer_lock(index):
         registry = _read_registry(index)

@@ -28,13 +28,14 @@ from ..errors import UnreadableFile
 from . import scanimage
 from .scanimage import Box
 
-OCR_VERSION = 1  # part of every cache key: bump when recognition or its analysis changes
+OCR_VERSION = 2  # part of every cache key: bump when recognition or its analysis changes
 DPI = 300
 LANG = "vie"
 TIMEOUT = 300  # seconds for one page
 UNAVAILABLE = "không có lớp chữ và OCR không khả dụng"
 INSTALL = "cài tesseract-ocr và tesseract-ocr-vie (`make readers`, cần quyền root)"
 _LINES = {"ocr_line", "ocr_textfloat", "ocr_header", "ocr_caption"}
+_PAGE = ["-l", LANG, "--psm", "3"]  # automatic page segmentation, no orientation detection
 
 
 @dataclass(frozen=True)
@@ -151,10 +152,16 @@ def _array(pix: pymupdf.Pixmap) -> np.ndarray:
 def recognise(gray: np.ndarray, angle: float = 0.0, dpi: int = DPI) -> OcrPage:
     """Lines and words of a page image, its raised footnote numbers and its footnote rule."""
     started = time.perf_counter()
-    hocr = _tesseract(gray, ["-l", LANG, "--psm", "3", "--dpi", str(dpi), "hocr"])
+    found = list(_hocr_lines(_tesseract(gray, _PAGE + ["--dpi", str(dpi), "hocr"])))
+    if _doubtful(found):  # a page scanned sideways or upside down reads as noise
+        turns = _quarter_turns(gray)
+        if turns:
+            gray = np.ascontiguousarray(np.rot90(gray, -turns))
+            angle += 90 * turns
+            found = list(_hocr_lines(_tesseract(gray, _PAGE + ["--dpi", str(dpi), "hocr"])))
     ink = scanimage.Ink.of(gray)
     lines, marks = [], []
-    for box, baseline, words in _hocr_lines(hocr):
+    for box, baseline, words in found:
         cap, raised = scanimage.raised_marks(ink, box, baseline)
         lines.append((box, baseline, cap, words))
         marks.append(raised)
@@ -167,6 +174,24 @@ def recognise(gray: np.ndarray, angle: float = 0.0, dpi: int = DPI) -> OcrPage:
     height, width = gray.shape
     rule = scanimage.footnote_rule(ink, width, height, left)
     return OcrPage(width, height, dpi, angle, out, rule, round(time.perf_counter() - started, 2))
+
+
+def _doubtful(lines: list) -> bool:
+    words = [w for _, _, ws in lines for w in ws]
+    return len(words) < 10 or sum(w.conf for w in words) / len(words) < 60
+
+
+def _quarter_turns(gray: np.ndarray) -> int:
+    """Clockwise quarter turns that set the page upright (Tesseract's orientation detection)."""
+    try:
+        found = _tesseract(gray, ["--psm", "0", "-l", "osd"]).decode("utf-8", "replace")
+    except UnreadableFile:
+        return 0  # too little text to tell: read as it is
+    rotate = re.search(r"Rotate:\s*(\d+)", found)
+    sure = re.search(r"Orientation confidence:\s*([\d.]+)", found)
+    if rotate is None or sure is None or float(sure.group(1)) < 2:
+        return 0
+    return int(rotate.group(1)) // 90 % 4
 
 
 def _hocr_lines(hocr: bytes):

@@ -83,7 +83,7 @@ def raised_marks(ink: Ink, line: Box, baseline: float) -> tuple[float, list[Box]
     marks = []
     for group in _clusters(sorted(raised, key=lambda r: r[0]), gap=0.3 * cap):
         gx0, gy0, gx1, gy1 = group
-        if 0.45 * cap <= gy1 - gy0 <= 0.85 * cap and gx1 - gx0 <= 1.8 * cap:
+        if 0.45 * cap <= gy1 - gy0 <= 0.85 * cap and 0.2 * cap <= gx1 - gx0 <= 1.8 * cap:
             marks.append(group)
     return cap, marks
 

@@ -28,6 +28,7 @@ class Span:
     text: str
     size: float
     superscript: bool
+    guessed: bool = False  # a raised number seen by OCR: dropped unless it is a footnote's
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def _note_start(line: Line, expected: int | None) -> tuple[str, str] | None:
     first = line.spans[0]
     m = _MARKER.fullmatch(first.text)
     if first.superscript and m and len(line.spans) > 1:
-        return m.group(1), "".join(s.text for s in line.spans[1:])
+        return m.group(1), "".join(s.text for s in line.spans[1:] if not s.guessed)
     m = _NOTE_START.match(line.text)
     if m and (expected is None or int(m.group(1)) == expected):
         return m.group(1), line.text[m.end() :]
@@ -135,7 +136,7 @@ def split_notes(
                 label = start[0]
                 notes[label] = [start[1]]
             elif label:
-                notes[label] += [line_joiner(notes[label][-1]), line.text]
+                notes[label] += [line_joiner(notes[label][-1]), _plain(line)]
     return body, {k: build_text(v)[0] for k, v in notes.items()}
 
 
@@ -163,6 +164,11 @@ def _notes_cut(on_page, body_size, rule, label, cited, notes) -> int:
     return len(on_page)
 
 
+def _plain(line: Line) -> str:
+    """A footnote line's text; a raised number OCR saw inside a note is a speck, not a marker."""
+    return "".join(s.text for s in line.spans if not s.guessed).strip()
+
+
 def _reading_order(line: Line) -> tuple[int, float]:
     """Top to bottom, then left to right; lines within 2pt count as one row (header cells)."""
     return round(line.y0 / 2), line.x0
@@ -174,7 +180,7 @@ def _pieces(line: Line, labels: dict[str, str]) -> list[str | Ref]:
         m = _MARKER.fullmatch(span.text)
         if span.superscript and m and m.group(1) in labels:
             out.append((m.group(1),))
-        else:
+        elif not span.guessed:
             out.append(span.text)
     return out
 
@@ -186,7 +192,8 @@ def paragraphs(lines: list[Line]) -> list[list[Line]]:
     # baselines, not tops: a raised marker or a stacked diacritic lifts a line's top
     gaps = [b.y1 - a.y1 for a, b in zip(lines, lines[1:], strict=False) if a.page == b.page]
     positive = sorted(g for g in gaps if g > 0)
-    step = positive[len(positive) // 2] if positive else 0  # the usual line pitch
+    # the usual line pitch: a low percentile, as one-line paragraphs (a header) may be most
+    step = positive[len(positive) // 5] if positive else 0
     groups: list[list[Line]] = []
     for line in lines:
         prev = groups[-1][-1] if groups else None

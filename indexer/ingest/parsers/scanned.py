@@ -48,6 +48,7 @@ def page_lines(page: OcrPage, number: int, numbering: Numbering) -> tuple[list[L
             replace(w, text=w.text.strip(_NEVER)) for w in ocr_line.words
             if not (_on_rule(w, page.rule) or _speck(w, ocr_line.cap))
         ], ocr_line.cap)  # fmt: skip
+        words = [w for i, w in enumerate(words) if not _stray_dash(words, i, ocr_line.cap)]
         spans = _spans(ocr_line, words, numbering, page.dpi)
         if not spans or not "".join(s.text for s in spans).strip():
             continue
@@ -80,10 +81,20 @@ def _speck(word: OcrWord, cap: float) -> bool:
         return True
     text = word.text.strip(_NEVER)
     if any(c.isalnum() for c in text):
-        return False
+        return y1 - y0 < 0.4 * cap  # a letter or digit stands at least an x-height tall
     if text in {"-", "–", "—"}:  # a dash opening a list item; specks read so are tiny
         return False
     return not text or word.conf < 60 or text in {".", ",", ":", ";"}
+
+
+def _stray_dash(words: list[OcrWord], i: int, cap: float) -> bool:
+    """A dash far from any word: a scratch of the scan. A typed one ("2020 - 2025", "- Các
+    sở") stands a space away from the word after it or before it."""
+    if words[i].text not in {"-", "–", "—"}:
+        return False
+    near = [abs(words[j].box[0] - words[i].box[2]) if j > i else words[i].box[0] - words[j].box[2]
+            for j in (i - 1, i + 1) if 0 <= j < len(words)]  # fmt: skip
+    return not near or min(near) > cap
 
 
 def _on_rule(word: OcrWord, rule) -> bool:
@@ -133,7 +144,7 @@ def _spans(line: OcrLine, words: list[OcrWord], numbering: Numbering, dpi: int) 
         if isinstance(item, OcrMark):
             opening = i == 0 or all(w.box[0] >= item.box[0] - 2 for w in words)
             label = numbering.label(item, "notes" if opening else "text")
-            _attach(spans, Span(label, _size(item.box[3] - item.box[1], dpi), True))
+            _attach(spans, Span(label, _size(item.box[3] - item.box[1], dpi), True, guessed=True))
             continue
         text = _clean(item, [m for m in line.marks if _touches(item, m)])
         if text:
@@ -158,14 +169,17 @@ def _clean(word: OcrWord, marks: list[OcrMark]) -> str:
     if not any(c.isalnum() for c in text) or (not letters and mark.box[0] <= word.box[0] + 2):
         return ""
     if mark.box[0] <= word.box[0] + 2:  # the label opening a footnote, read into its word
-        return re.sub(r"^[\W\d_]+", "", text)
+        text = re.sub(r"^[\W\d_]+", "", text)
+        # "lKhiển": a label read as a letter glued to a capitalised word
+        return text[1:] if len(text) > 2 and text[1].isupper() and not text[0].isupper() else text
     end = len(text)
     while end and not text[end - 1].isalnum():
         end -= 1
     base, tail = text[:end], "".join(c for c in text[end:] if c in _KEPT)
     label = mark.label or ""
-    if label and base.endswith(label) and base[: -len(label)][-1:].isdigit():
-        base = base[: -len(label)]  # the marker's digits read on the end of a number
+    over = word.box[2] > (mark.box[0] + mark.box[2]) / 2  # the word's box covers the marker
+    if label and over and base.endswith(label) and len(base) > len(label):
+        base = base[: -len(label)]  # its digits read as the word's end: "đồng2", "202213"
     elif label and base == label and word.box[0] >= mark.box[0] - 4:
         base = ""  # the marker read as a word of its own
     return base + tail if base else ""
