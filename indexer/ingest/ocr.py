@@ -10,15 +10,12 @@ raised markers found in the image are read by a second, digits-only call.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
 import subprocess
 import time
-from dataclasses import asdict, dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pymupdf
@@ -26,7 +23,11 @@ from lxml import etree
 
 from ..errors import UnreadableFile
 from . import scanimage
+from .ocrpage import OcrCache, OcrLine, OcrMark, OcrPage, OcrWord
 from .scanimage import Box
+
+__all__ = ["OcrCache", "OcrLine", "OcrMark", "OcrPage", "OcrWord", "needs_ocr", "ocr_page",
+           "page_key", "recognise", "render", "unavailable"]
 
 OCR_VERSION = 2  # part of every cache key: bump when recognition or its analysis changes
 DPI = 300
@@ -36,60 +37,6 @@ UNAVAILABLE = "không có lớp chữ và OCR không khả dụng"
 INSTALL = "cài tesseract-ocr và tesseract-ocr-vie (`make readers`, cần quyền root)"
 _LINES = {"ocr_line", "ocr_textfloat", "ocr_header", "ocr_caption"}
 _PAGE = ["-l", LANG, "--psm", "3"]  # automatic page segmentation, no orientation detection
-
-
-@dataclass(frozen=True)
-class OcrWord:
-    text: str
-    conf: float  # Tesseract's word confidence, 0–100
-    box: Box
-
-
-@dataclass(frozen=True)
-class OcrMark:
-    """A raised footnote number seen in the image; `label` None when its digits were unreadable."""
-
-    label: str | None
-    conf: float
-    box: Box
-
-
-@dataclass(frozen=True)
-class OcrLine:
-    box: Box
-    baseline: float
-    cap: float  # height of a capital or a digit, pixels
-    words: tuple[OcrWord, ...]
-    marks: tuple[OcrMark, ...] = ()
-
-
-@dataclass(frozen=True)
-class OcrPage:
-    """One recognised page, in pixels of its `dpi` render (y grows downwards)."""
-
-    width: int
-    height: int
-    dpi: int
-    angle: float  # degrees the page was turned to level its lines
-    lines: tuple[OcrLine, ...]
-    rule: Box | None = None
-    seconds: float = 0.0
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, text: str) -> OcrPage:
-        data = json.loads(text)
-        lines = tuple(
-            OcrLine(tuple(ln["box"]), ln["baseline"], ln["cap"],
-                    tuple(OcrWord(w["text"], w["conf"], tuple(w["box"])) for w in ln["words"]),
-                    tuple(OcrMark(m["label"], m["conf"], tuple(m["box"])) for m in ln["marks"]))
-            for ln in data["lines"]
-        )  # fmt: skip
-        rule = tuple(data["rule"]) if data["rule"] else None
-        return cls(data["width"], data["height"], data["dpi"], data["angle"], lines, rule,
-                   data.get("seconds", 0.0))  # fmt: skip
 
 
 @lru_cache(maxsize=1)
@@ -267,35 +214,6 @@ def _tesseract(gray: np.ndarray, args: list[str]) -> bytes:
         why = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise UnreadableFile(f"OCR thất bại ({why[-1] if why else done.returncode})")
     return done.stdout
-
-
-class OcrCache:
-    """Recognised pages as JSON files by page key, in a folder (None: nothing is kept)."""
-
-    def __init__(self, folder: Path | None):
-        self.folder = Path(folder) if folder else None
-
-    def _path(self, key: str) -> Path | None:
-        return self.folder / key[:2] / f"{key}.json" if self.folder else None
-
-    def get(self, key: str) -> OcrPage | None:
-        path = self._path(key)
-        try:
-            return OcrPage.from_json(path.read_text(encoding="utf-8")) if path else None
-        except (OSError, ValueError, KeyError, TypeError):
-            return None  # absent or damaged: recognised again
-
-    def put(self, key: str, page: OcrPage) -> None:
-        path = self._path(key)
-        if path is None:
-            return
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_text(page.to_json(), encoding="utf-8")
-            os.replace(partial, path)
-        except OSError:
-            pass  # a cache that cannot be written only costs time at the next build
 
 
 def ocr_page(page: pymupdf.Page, cache: OcrCache) -> tuple[OcrPage, bool]:

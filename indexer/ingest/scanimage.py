@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels, x1/y1 exclusive
+from .ocrpage import Box
 
 
 def skew_angle(gray: np.ndarray, limit: float = 3.0, step: float = 0.1) -> float:
