@@ -308,6 +308,13 @@ def test_blank_pdfs_and_a_corrupt_doc_are_named_and_skipped(tmp_path):
     if ocr.unavailable() is None:
         assert "chup-trang.pdf: không có chữ nào, kể cả sau nhận dạng ký tự (OCR)" in said
     assert "Traceback" not in done.stderr
+    (folder / "ghi-chu.md").unlink()  # nothing readable left: still every file and its reason
+    nothing = subprocess.run(
+        [sys.executable, "-m", "indexer.cli", "build", str(folder), "--index",
+         str(tmp_path / "empty")], env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert nothing.returncode == 1 and "no readable document" in nothing.stderr
+    assert all(f"{name}: " in nothing.stderr for name in ("trang-trang.pdf", "hong.doc"))
 
 
 def test_without_ocr_a_scan_is_named_with_the_reason(papers, tmp_path, monkeypatch):

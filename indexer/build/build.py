@@ -16,7 +16,7 @@ import numpy as np
 
 from ..config import Settings
 from ..embed import Embedder, load_embedder
-from ..errors import IndexCorrupt, IndexWriteError, VankienError
+from ..errors import IndexCorrupt, IndexWriteError, NothingToIndex, VankienError
 from ..ingest.ocr import OcrCache
 from ..storage import bm25 as lexical
 from ..storage import catalogue
@@ -173,9 +173,9 @@ def build_index(
             if not db.execute("SELECT 1 FROM passages LIMIT 1").fetchone():
                 names = ", ".join(str(f) for f in folders)
                 skipped = "".join(f"; {path} skipped: {why}" for path, why in report.skipped[:5])
-                raise VankienError(
-                    f"no readable document under {names}: add .txt, .md, .docx or .pdf "
-                    f"files{skipped}"
+                raise NothingToIndex(
+                    f"no readable document under {names}: add .txt, .md, .docx, .pdf, .doc, "
+                    f".rtf or .odt files{skipped}", report.skipped,
                 )
             _embed_missing(db, workers, report, timer, progress)
             started = time.perf_counter()

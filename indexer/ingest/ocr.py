@@ -58,13 +58,16 @@ def unavailable() -> str | None:
 
 
 def needs_ocr(page: pymupdf.Page) -> bool:
-    """True for a page showing an image over much of it with little or no text layer.
+    """True for a page showing an image over much of it with little or no text layer, or
+    whose text layer has lost its characters (fonts without a Unicode map give "�").
 
     A text page (even one holding a chart) is never recognised: its own text is exact.
     """
     area = abs(page.rect) or 1.0
-    chars = len("".join(page.get_text("text").split()))
-    if chars > 0.2 * area / 1000:  # ~100 characters on an A4 page
+    chars = "".join(page.get_text("text").split())
+    if chars and chars.count("\ufffd") > 0.5 * len(chars):
+        return True
+    if len(chars) > 0.2 * area / 1000:  # ~100 characters on an A4 page
         return False
     covered = sum(abs(pymupdf.Rect(info["bbox"]) & page.rect) for info in page.get_image_info())
     return covered >= 0.3 * area

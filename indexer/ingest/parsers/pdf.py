@@ -45,12 +45,19 @@ def _drawn_rule(page: pymupdf.Page, lines: list[Line]) -> float | None:
         return None
     left = min(ln.x0 for ln in lines)
     width = page.rect.width
+    drawn = [d["rect"] for d in page.get_drawings()]
     found = [
-        rect.y0 for rect in (d["rect"] for d in page.get_drawings())
+        rect.y0 for rect in drawn
         if rect.height <= 2 and 0.1 * width <= rect.width <= 0.5 * width
-        and abs(rect.x0 - left) <= 0.02 * width
+        and abs(rect.x0 - left) <= 0.02 * width and not _joined_to(rect, drawn)
     ]  # fmt: skip
     return max(found) if found else None
+
+
+def _joined_to(rect: pymupdf.Rect, drawn: list[pymupdf.Rect]) -> bool:
+    """Whether other strokes meet the line (a table's border, not a rule standing alone)."""
+    near = rect + (-2, -2, 2, 2)
+    return any(other.intersects(near) and max(map(abs, other - rect)) >= 1 for other in drawn)
 
 
 def parse_pdf(data: bytes, cache: ocr.OcrCache | None = None) -> RawDocument:

@@ -50,8 +50,8 @@ def page_lines(page: OcrPage, number: int, numbering: Numbering) -> tuple[list[L
         ], ocr_line.cap)  # fmt: skip
         words = [w for i, w in enumerate(words) if not _stray_dash(words, i, ocr_line.cap)]
         spans = _spans(ocr_line, words, numbering, page.dpi)
-        if not spans or not "".join(s.text for s in spans).strip():
-            continue
+        if not "".join(s.text for s in spans if not s.guessed).strip():
+            continue  # nothing but specks or raised marks
         boxes = [w.box for w in words] + [m.box for m in ocr_line.marks]
         x0, x1 = min(b[0] for b in boxes) * scale, max(b[2] for b in boxes) * scale
         y1 = ocr_line.baseline * scale
