@@ -64,9 +64,10 @@ def read_lines(
     for line in lines:
         for span in line.spans:
             sizes[round(span.size, 1)] += len(span.text)
-    body, footnotes = split_notes(lines, sizes.most_common(1)[0][0], rules or {})
+    body_size = sizes.most_common(1)[0][0]
+    body, footnotes = split_notes(lines, body_size, rules or {})
     blocks = []
-    for group in paragraphs(body) if body else []:
+    for group in paragraphs(body, body_size) if body else []:
         pieces: list[str | Ref] = []
         for line in group:
             pieces += [*_pieces(line, footnotes), line_joiner(line.text)]
@@ -185,15 +186,19 @@ def _pieces(line: Line, labels: dict[str, str]) -> list[str | Ref]:
     return out
 
 
-def paragraphs(lines: list[Line]) -> list[list[Line]]:
-    """Group body lines into paragraphs by indentation, line gaps and the text rules."""
+def paragraphs(lines: list[Line], size: float = 0.0) -> list[list[Line]]:
+    """Group body lines into paragraphs by indentation, line gaps and the text rules.
+
+    `size`: the body's font size; lines closer than 0.9 of it (two columns side by side, a
+    smaller font) do not set the usual line pitch.
+    """
     left = Counter(round(ln.x0) for ln in lines).most_common(1)[0][0]
     right = sorted(ln.x1 for ln in lines)[int(len(lines) * 0.9)]
     # baselines, not tops: a raised marker or a stacked diacritic lifts a line's top
     gaps = [b.y1 - a.y1 for a, b in zip(lines, lines[1:], strict=False) if a.page == b.page]
-    positive = sorted(g for g in gaps if g > 0)
+    positive = sorted(g for g in gaps if g > 0.9 * size and g > 0)
     # the usual line pitch: a low percentile, as one-line paragraphs (a header) may be most
-    step = positive[len(positive) // 5] if positive else 0
+    step = positive[len(positive) // 10] if positive else 0
     groups: list[list[Line]] = []
     for line in lines:
         prev = groups[-1][-1] if groups else None

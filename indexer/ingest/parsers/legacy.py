@@ -15,9 +15,10 @@ from indexer.errors import UnreadableFile, UnsupportedFormat
 from indexer.model import RawDocument
 
 CONVERT_TIMEOUT = 120.0  # seconds; a default for callers without settings
-# LibreOffice's import filter for each kind: naming it keeps a damaged .doc from being
-# "converted" as plain text of its bytes
-_FILTERS = {"doc": "MS Word 97", "rtf": "Rich Text Format", "odt": "writer8"}
+# LibreOffice's import filters for each kind, tried in turn: naming them keeps a damaged .doc
+# from being "converted" as plain text of its bytes (Word 6.0/95 files need their own)
+_FILTERS = {"doc": ("MS Word 97", "MS WinWord 6.0"), "rtf": ("Rich Text Format",),
+            "odt": ("writer8",)}  # fmt: skip
 _NAMES = {"doc": ".doc", "rtf": ".rtf", "odt": ".odt"}
 
 
@@ -40,21 +41,22 @@ def to_docx(data: bytes, kind: str, timeout: float = CONVERT_TIMEOUT) -> bytes:
         folder = Path(tmp)
         source = folder / f"input{_NAMES[kind]}"
         source.write_bytes(data)
-        command = [
-            program, "--headless", "--norestore", "--nolockcheck", "--nodefault",
-            # a profile of its own: conversions can run side by side, and none touches $HOME
-            f"-env:UserInstallation={(folder / 'profile').as_uri()}",
-            f"--infilter={_FILTERS[kind]}", "--convert-to", "docx:MS Word 2007 XML",
-            "--outdir", str(folder / "out"), str(source),
-        ]  # fmt: skip
-        _run(command, timeout, kind)
         result = folder / "out" / "input.docx"
-        if not result.is_file() or result.stat().st_size == 0:
-            raise UnreadableFile(
-                f"LibreOffice không đọc được tệp {_NAMES[kind]} này (hỏng hoặc có mật khẩu): "
-                "mở bằng Word và lưu lại thành .docx"
-            )
-        return result.read_bytes()
+        for name in _FILTERS[kind]:
+            command = [
+                program, "--headless", "--norestore", "--nolockcheck", "--nodefault",
+                # a profile of its own: conversions can run side by side, none touches $HOME
+                f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+                f"--infilter={name}", "--convert-to", "docx:MS Word 2007 XML",
+                "--outdir", str(folder / "out"), str(source),
+            ]  # fmt: skip
+            _run(command, timeout, kind)
+            if result.is_file() and result.stat().st_size > 0:
+                return result.read_bytes()
+        raise UnreadableFile(
+            f"LibreOffice không đọc được tệp {_NAMES[kind]} này (hỏng hoặc có mật khẩu): "
+            "mở bằng Word và lưu lại thành .docx"
+        )
 
 
 def _run(command: list[str], timeout: float, kind: str) -> None:

@@ -43,12 +43,14 @@ def page_lines(page: OcrPage, number: int, numbering: Numbering) -> tuple[list[L
     """The page's lines in points (72 per inch) and the y of its footnote rule, if any."""
     scale = 72 / page.dpi
     out = []
-    for ocr_line in page.lines:
+    for ocr_line in (part for line in page.lines for part in _columns(line)):
         words = _joined([
             replace(w, text=w.text.strip(_NEVER)) for w in ocr_line.words
             if not (_on_rule(w, page.rule) or _speck(w, ocr_line.cap))
         ], ocr_line.cap)  # fmt: skip
         words = [w for i, w in enumerate(words) if not _stray_dash(words, i, ocr_line.cap)]
+        if not words:
+            continue
         spans = _spans(ocr_line, words, numbering, page.dpi)
         if not "".join(s.text for s in spans if not s.guessed).strip():
             continue  # nothing but specks or raised marks
@@ -59,6 +61,25 @@ def page_lines(page: OcrPage, number: int, numbering: Numbering) -> tuple[list[L
         out.append(Line(number, x0, y0, x1, y1, page.height * scale, tuple(spans)))
     rule = page.rule[1] * scale if page.rule else None
     return out, rule
+
+
+def _columns(line: OcrLine) -> list[OcrLine]:
+    """A line cut where its words stand columns apart: OCR reads the two cells of a header
+    ("TỈNH ỦY HẬU GIANG      ĐẢNG CỘNG SẢN VIỆT NAM") as one line, a text layer as two."""
+    words = sorted(line.words, key=lambda w: w.box[0])
+    cuts = [i for i in range(1, len(words)) if words[i].box[0] - words[i - 1].box[2]
+            > 2.5 * line.cap]  # fmt: skip
+    if not cuts:
+        return [line]
+    parts = []
+    for start, end in zip([0, *cuts], [*cuts, len(words)], strict=True):
+        group = words[start:end]
+        x0 = group[0].box[0] if start else line.box[0]
+        x1 = words[end].box[0] if end < len(words) else line.box[2]
+        marks = tuple(m for m in line.marks if x0 <= m.box[0] < x1)
+        box = (group[0].box[0], line.box[1], group[-1].box[2], line.box[3])
+        parts.append(replace(line, box=box, words=tuple(group), marks=marks))
+    return parts
 
 
 def scanned_page(page: OcrPage, number: int, seconds: float = 0.0) -> ScannedPage:
