@@ -11,7 +11,7 @@ CORPUS ?= corpus $(wildcard $(SHARED)/corpus-extra)
 
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: setup browser serve test test-fast fuzz eval eval-dev clean
+.PHONY: setup browser readers serve test test-fast fuzz eval eval-dev clean
 
 setup: $(VENV)/.installed
 
@@ -30,9 +30,21 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	else echo "chromium not installed and not root: browser tests will be skipped"; fi
 
+# Debian's Tesseract with its Vietnamese model (scanned PDFs) and LibreOffice Writer (.doc, .rtf,
+# .odt), for reading and for their tests (needs root; skipped otherwise: those files are then
+# named and skipped with the reason, and their tests skip).
+readers:
+	@missing=""; \
+	tesseract --list-langs 2>/dev/null | grep -qx vie || missing="tesseract-ocr tesseract-ocr-vie"; \
+	command -v soffice >/dev/null || missing="$$missing libreoffice-writer-nogui"; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "not root, not installed: $$missing (scanned PDFs / .doc files will be skipped with the reason)"; fi
+
 # Brings the index up to date with the corpus (files that cannot be read are named and
 # skipped), then serves it; uploads through the API are kept across restarts.
-serve: setup
+serve: setup readers
 	$(BIN)/vankien serve --index $(INDEX) --host $(HOST) --port $(PORT) $(foreach d,$(CORPUS),--build $(d))
 
 # The functional tests again with VANKIEN_BACKEND=milvus (Milvus Lite from PyPI, in-process).
@@ -41,7 +53,7 @@ MILVUS_TESTS = tests/test_search.py tests/test_build.py tests/test_access.py tes
 	tests/test_web.py tests/test_explore.py tests/test_notebook.py tests/test_distributed.py \
 	tests/test_series.py
 
-test: setup browser
+test: setup browser readers
 	$(BIN)/ruff check indexer app tests
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q

@@ -46,7 +46,8 @@ UPLOAD_BODY = {
                         "file": {
                             "type": "string",
                             "format": "binary",
-                            "description": ".docx, .pdf, .txt or .md (checked by content)",
+                            "description": ".docx, .pdf (scans: OCR), .doc, .rtf, .odt, .txt "
+                            "or .md (checked by content)",
                         },
                         "access": {
                             "type": "integer",
@@ -107,7 +108,7 @@ def build_out(report: BuildReport, doc_id: str | None = None) -> BuildOut:
     responses=WRITE_ERRORS
     | {
         413: {"model": schemas.ErrorOut, "description": "above VANKIEN_MAX_UPLOAD_BYTES"},
-        415: {"model": schemas.ErrorOut, "description": "not a .docx, .pdf or text document"},
+        415: {"model": schemas.ErrorOut, "description": "not a document vankien reads"},
         422: {
             "model": schemas.ErrorOut,
             "description": "the document cannot be read; nothing kept",

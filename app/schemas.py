@@ -24,6 +24,9 @@ class Citation(BaseModel):
     paragraph: int = Field(description="1-based paragraph (block) number in the document")
     footnote: int | None
     url: str = Field(description="link to the passage in the document view")
+    page: int | None = Field(None, description="page of a paginated source (PDF)")
+    scanned: bool = Field(False, description="the page is a scan read by OCR ('bản chụp, "
+                          "nhận dạng ký tự'): check its figures against the page image")
 
 
 class Result(BaseModel):
@@ -101,6 +104,7 @@ class DocumentSummary(BaseModel):
     year: int | None
     passages: int
     footnotes: int
+    scanned: list[int] = Field(default_factory=list, description="pages read by OCR (a scan)")
 
 
 class Section(BaseModel):

@@ -6,7 +6,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from indexer import Filters, Index, Passage
 from indexer.errors import BadQuery
@@ -19,6 +19,7 @@ from indexer.present import (
     vietnamese_date,
 )
 from indexer.present.chart import series_svg
+from indexer.present.pages import page_png
 from indexer.query.answer import CERTAIN, TOPIC_WHY
 from indexer.query.series import number_text
 
@@ -95,6 +96,22 @@ def document_page(request: Request, holder: HolderDep, settings: SettingsDep, do
                "blocks": _blocks(view, target), "footnotes": _footnotes(view, target),
                "target": target}
     return _render(request, "document.html", context)
+
+
+@router.get("/documents/{doc_id}/pages/{page}.png")
+def page_image(request: Request, holder: HolderDep, doc_id: str, page: int):
+    """The image of a page of a PDF document, beside the text OCR read from a scan."""
+    access = _access(request)
+    if not isinstance(access, auth.Access):
+        return access
+    index = holder.index
+    if index is None:
+        raise HTTPException(503, holder.error or "the index is not loaded yet")
+    png = page_png(index, doc_id, page) if can_see(index, doc_id, visible_level(index, access)) \
+        else None
+    if png is None:
+        raise HTTPException(404, f"Không có trang {page} của văn bản mã “{doc_id[:200]}”.")
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -235,6 +252,7 @@ def _blocks(view: DocumentView, target: Passage | None) -> list[dict]:
     levels = {e.paragraph: e.level for e in view.outline}
     hit_block = target.paragraph if target is not None and target.kind != "footnote" else None
     seen: set[int] = set()
+    shown: set[int | None] = set()
     out = []
     for b in view.blocks:
         n = b.index + 1
@@ -249,8 +267,11 @@ def _blocks(view: DocumentView, target: Passage | None) -> list[dict]:
                 seen.add(p.footnote)
         hl_row = next((i for i, row in enumerate(b.rows)
                        if is_target and " | ".join(row) == target.text), None)
+        scan_page = b.page if b.page in view.doc.scanned and b.page not in shown else None
+        shown.add(scan_page)
         out.append({"n": n, "kind": b.kind, "level": min(levels.get(n, 1), 4), "runs": runs,
-                    "rows": b.rows, "target": is_target, "hl_row": hl_row})
+                    "rows": b.rows, "target": is_target, "hl_row": hl_row,
+                    "scan_page": scan_page})  # the page image goes beside its first block
     return out
 
 

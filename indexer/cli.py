@@ -127,12 +127,12 @@ def build(folders, index, model, access, as_json, ray_address) -> None:
                 workers=workers,
             )
     except VankienError as exc:
+        _skipped(getattr(exc, "skipped", ()))  # nothing readable: still each file and why
         _fail(exc, 1)
     finally:
         if workers is not None:
             workers.close()
-    for path, reason in report.skipped:
-        err.print(f"[yellow]skipped[/yellow] {path}: {reason}", highlight=False)
+    _skipped(report.skipped)
     for path in report.notes:
         err.print(f"[dim]not a document (the folder's own notes): {path}[/dim]", highlight=False)
     if report.rebuilt:
@@ -142,6 +142,12 @@ def build(folders, index, model, access, as_json, ray_address) -> None:
     else:
         _summary(report, settings.index, time.perf_counter() - started)
     sys.exit(report.exit_code)
+
+
+def _skipped(files) -> None:
+    """One line per file that could not be read, with its reason."""
+    for path, reason in files:
+        err.print(f"[yellow]skipped[/yellow] {path}: {reason}", highlight=False, soft_wrap=True)
 
 
 class _progress:
@@ -165,7 +171,8 @@ class _progress:
 
     def update(self, what: str, done: int, total: int) -> None:
         if what not in self.tasks:
-            label = {"files": "Đọc tệp", "passages": "Nhúng đoạn"}.get(what, what)
+            label = {"files": "Đọc tệp", "passages": "Nhúng đoạn",
+                     "ocr": "Nhận dạng ký tự (OCR), trang"}.get(what, what)  # fmt: skip
             self.tasks[what] = self.bar.add_task(label, total=total)
         self.bar.update(self.tasks[what], completed=done, total=total)
 
@@ -185,6 +192,7 @@ def _summary(report, index: Path, seconds: float) -> None:
         ),
         ("unchanged files", report.unchanged),
         ("passages embedded", report.embedded),
+        ("scanned pages recognised (OCR)", report.ocr_pages),
         ("skipped files", len(report.skipped)),
         ("version", report.version or "-"),
         ("index size", f"{report.index_bytes / 1e6:.1f} MB"),
@@ -385,9 +393,9 @@ def serve(index, model, host, port, build_from) -> None:
             with _progress(disable=False) as update:
                 report = reindex(settings.index, list(build_from), settings, progress=update)
         except VankienError as exc:
+            _skipped(getattr(exc, "skipped", ()))
             _fail(exc)
-        for path, reason in report.skipped:
-            err.print(f"[yellow]skipped[/yellow] {path}: {reason}", highlight=False)
+        _skipped(report.skipped)
         err.print(f"index: {report.documents} documents, {report.passages} passages")
     config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.port)
     logs.quiet_console(["uvicorn", "uvicorn.error", "uvicorn.access"])  # after uvicorn's setup

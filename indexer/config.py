@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     base_url: str = ""
     log_file: Path | None = None  # default INDEX/logs/vankien.log (tracebacks go there)
     max_upload_bytes: int = 20 * 1024 * 1024
+    convert_timeout: float = 120.0  # seconds LibreOffice may take to convert a .doc/.rtf/.odt
+    ocr_cache: Path | None = None  # recognised scanned pages; default INDEX/ocr (may be shared)
     # the folders the service indexes besides INDEX/uploads (`vankien serve --build corpus/`)
     corpus: list[Path] = []
 

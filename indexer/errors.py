@@ -35,3 +35,11 @@ class BadQuery(VankienError):
 
 class BackendUnavailable(VankienError):
     """The search engine holding the vectors (Milvus) cannot be reached or refused a call."""
+
+
+class NothingToIndex(VankienError):
+    """No file under the folders could be read; `skipped` names each one with its reason."""
+
+    def __init__(self, message: str, skipped: list[tuple[str, str]]):
+        super().__init__(message)
+        self.skipped = skipped

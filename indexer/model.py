@@ -28,12 +28,24 @@ class RawBlock:
 
 
 @dataclass(frozen=True)
+class ScannedPage:
+    """A page read by OCR ("bản chụp, nhận dạng ký tự"): the mean confidence of its words
+    (0–100) and the figures it read with low confidence, verbatim ("2.278", "98,81%")."""
+
+    page: int
+    confidence: float
+    unsure: tuple[str, ...] = ()
+    seconds: float = 0.0  # OCR time spent on it by this read (0 when it came from the cache)
+
+
+@dataclass(frozen=True)
 class RawDocument:
     """What a format reader returns: blocks in reading order plus footnote bodies by label."""
 
     blocks: tuple[RawBlock, ...]
     footnotes: dict[str, str] = field(default_factory=dict)
     format: str = "text"
+    scanned: tuple[ScannedPage, ...] = ()  # pages whose text came from OCR
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,7 @@ class Document:
     meta: DocMeta
     blocks: tuple[Block, ...]
     footnotes: tuple[Footnote, ...] = ()
+    scanned: tuple[ScannedPage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -169,6 +182,7 @@ class DocFacts:
     issuer: str | None = None
     title: str | None = None
     year: int | None = None
+    scanned: tuple[ScannedPage, ...] = ()  # pages of the document read by OCR
 
 
 @dataclass(frozen=True)

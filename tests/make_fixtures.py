@@ -195,3 +195,80 @@ def make_scanned_pdf(path: Path) -> Path:
     page.draw_rect(pymupdf.Rect(72, 72, 400, 400), color=(0, 0, 0), fill=(0.8, 0.8, 0.8))
     doc.save(path)
     return path
+
+
+# A report printed, signed and scanned: same-size footnotes under a short rule (as Word and
+# LibreOffice lay them out), then the pages as tilted, specked grey images with no text layer.
+REPORT_PAGES = [
+    (
+        "<p>TỈNH ỦY MẪU SƠN</p><p>Số 15-BC/TU</p><p>ĐẢNG CỘNG SẢN VIỆT NAM</p>"
+        "<p>Mẫu Sơn, ngày 28 tháng 6 năm 2024</p><p>BÁO CÁO</p>"
+        "<p>Kết quả công tác kiểm tra 6 tháng đầu năm 2024</p>"
+        "<p>Trong 6 tháng đầu năm, cấp ủy và ủy ban kiểm tra các cấp đã kiểm tra 1.164 đảng viên "
+        "và 148 tổ chức đảng; thi hành kỷ luật 47 đảng viên<sup>1</sup>, giảm 6 đảng viên so với "
+        "cùng kỳ năm trước.</p>"
+        "<p>Công tác giám sát được thực hiện thường xuyên.</p>",
+        "<sup>1</sup>Khiển trách 20, cảnh cáo 15, cách chức 4, khai trừ 8; trong đó 05 năm liền "
+        "không vi phạm trước đó.",
+    ),
+    (
+        "<p>Thu ngân sách trên địa bàn đạt 2.278 tỷ đồng<sup>2</sup>, bằng 51,09% dự toán năm. "
+        "Tỷ lệ bao phủ bảo hiểm y tế đạt 93,7% dân số.</p>"
+        "<p>Trên đây là báo cáo kết quả công tác kiểm tra 6 tháng đầu năm 2024.</p>",
+        "<sup>2</sup>Trong đó thu nội địa 1.950 tỷ đồng, thu xuất nhập khẩu 328 tỷ đồng.",
+    ),
+]
+
+
+def make_report_pdf(path: Path, pages=REPORT_PAGES) -> Path:
+    """A text PDF: header, paragraphs with superscript markers, 12pt footnotes under a rule."""
+    doc = pymupdf.open()
+    for body, note in pages:
+        page = doc.new_page(width=595, height=842)
+        style = "font-size:12pt;line-height:1.4;margin:0 0 9pt 0"
+        page.insert_htmlbox(pymupdf.Rect(72, 72, 523, 640),
+                            body.replace("<p>", f'<p style="{style}">'))  # fmt: skip
+        page.draw_line((72, 690), (190, 690), width=0.6)
+        page.insert_htmlbox(pymupdf.Rect(72, 696, 523, 790), f'<p style="{style}">{note}</p>')
+    doc.save(path)
+    return path
+
+
+def make_scan(path: Path, source: Path, dpi: int = 200, tilt: float = 0.6, seed: int = 7) -> Path:
+    """An image-only PDF of `source`'s pages: grey, slightly turned, with specks of dust."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    text = pymupdf.open(source)
+    scan = pymupdf.open()
+    for number, page in enumerate(text):
+        matrix = pymupdf.Matrix(dpi / 72, dpi / 72).prerotate(tilt if number % 2 else -tilt)
+        pix = page.get_pixmap(matrix=matrix, colorspace=pymupdf.csGRAY, alpha=False)
+        gray = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.stride)
+        gray = (gray[:, : pix.width].astype(np.int16) * 0.85 + 20).astype(np.uint8)  # grey paper
+        for y, x in zip(rng.integers(0, pix.height - 3, 300), rng.integers(0, pix.width - 3, 300),
+                        strict=True):  # fmt: skip
+            gray[y : y + 2, x : x + 2] = 60
+        image = pymupdf.Pixmap(pymupdf.csGRAY, pix.width, pix.height, gray.tobytes(), False)
+        out = scan.new_page(width=page.rect.width, height=page.rect.height)
+        out.insert_image(out.rect, stream=image.tobytes("png"))
+    scan.save(path)
+    return path
+
+
+def make_word_docx(path: Path) -> Path:
+    """`make_docx` with footnote ids in order of appearance, as Word itself writes them (the
+    files LibreOffice is given to save as .doc, .rtf and .odt)."""
+    make_docx(path)
+    order = {"5": "1", "9": "2", "7": "3", "8": "4"}
+    source = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename in ("word/document.xml", "word/footnotes.xml"):
+                for old, new in order.items():
+                    content = content.replace(f'w:id="{old}"'.encode(), f'w:id="{new}"'.encode())
+            target.writestr(item, content)
+    path.write_bytes(out.getvalue())
+    return path

@@ -35,7 +35,8 @@ def test_search_cites_the_passage_verbatim_with_a_link_to_it(web_client):
         "doc_id": KL, "title": "Về đẩy mạnh chuyển đổi số ở xã Mẫu Thượng (dữ liệu mẫu, hư cấu)",
         "doc_type": "Kết luận", "number": "15-KL/ĐU", "issuer": "Đảng ủy xã Mẫu Thượng",
         "date": "2023-03-20", "section": "I. Tình hình chuyển đổi số năm 2022", "paragraph": 2,
-        "footnote": None, "url": f"/documents/{KL}?hl={KL}:p2#p-2",
+        "footnote": None, "url": f"/documents/{KL}?hl={KL}:p2#p-2", "page": None,
+        "scanned": False,
     }
     assert para["context"] is None
     row = by_id[f"{KL}:t4.r1"]

@@ -207,10 +207,10 @@ def test_a_reader_crashing_on_one_file_skips_only_that_file(corpus, tmp_path, mo
 
     real = workers.read_bytes
 
-    def flaky(data, path=None):
+    def flaky(data, path=None, *options):
         if path is not None and path.name == "ket-luan.md":
             raise RuntimeError("reader bug")
-        return real(data, path)
+        return real(data, path, *options)
 
     monkeypatch.setattr(workers, "read_bytes", flaky)
     settings = Settings(index=tmp_path / "index", model="toy")

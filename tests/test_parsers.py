@@ -304,8 +304,8 @@ def test_encrypted_pdf_is_unreadable(built):
         read(built / "locked.pdf")
 
 
-def test_pdf_without_text_layer_is_unreadable(built):
-    with pytest.raises(UnreadableFile, match=r"no text layer \(scanned\?\)"):
+def test_pdf_without_text_layer_or_image_is_unreadable(built):
+    with pytest.raises(UnreadableFile, match=r"không có lớp chữ và không có ảnh"):
         read(built / "scan.pdf")
 
 
@@ -443,7 +443,9 @@ def test_utf8_bom_and_utf16_text_are_read(tmp_path):
         ("trang.md", b"  \n\n \t\n", UnreadableFile, "empty"),
         ("anh.txt", bytes(range(256)) * 8, UnsupportedFormat, "binary"),
         ("anh.docx", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, UnsupportedFormat, "PNG"),
-        ("cu.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, UnsupportedFormat, ".doc"),
+        # a damaged Word 97 file: LibreOffice cannot load it (or is not installed)
+        ("cu.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64,
+         (UnreadableFile, UnsupportedFormat), ".doc"),
         ("latin1.txt", "Báo cáo tình hình".encode("latin-1"), UnreadableFile, "UTF-8"),
         ("u16.txt", "Báo cáo".encode("utf-16-le"), UnreadableFile, "byte-order mark"),
         ("chi-dau.md", b"** **\n\n*** ***\n", UnreadableFile, "no readable text"),

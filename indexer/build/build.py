@@ -16,12 +16,14 @@ import numpy as np
 
 from ..config import Settings
 from ..embed import Embedder, load_embedder
-from ..errors import IndexCorrupt, IndexWriteError, VankienError
+from ..errors import IndexCorrupt, IndexWriteError, NothingToIndex, VankienError
+from ..ingest.ocr import OcrCache
 from ..storage import bm25 as lexical
 from ..storage import catalogue
 from ..storage import faiss as vectors
 from ..storage import folder as store
 from ..vietnamese.text import NORMALISATION_VERSION, fold
+from .ocr import OCR_FOLDER, recognise_pages
 from .workers import LocalWorkers, ParseJob, ParseResult, Workers, keys
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ class BuildReport:
     footnotes: int = 0
     new_passages: int = 0
     embedded: int = 0
+    ocr_pages: int = 0  # scanned pages recognised by this build (not found in INDEX/ocr)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # README/LICENSE files set aside
     seconds: dict[str, float] = field(default_factory=dict)
@@ -152,7 +155,8 @@ def build_index(
         try:
             describe = _describer(info, access)
             dirty = _sync_documents(
-                db, files, report, timer, settings, progress, describe, workers
+                db, files, report, timer, settings, progress, describe, workers,
+                settings.ocr_cache or index / OCR_FOLDER,
             )
             if stale_keys:
                 _resegment(db, timer)
@@ -169,9 +173,9 @@ def build_index(
             if not db.execute("SELECT 1 FROM passages LIMIT 1").fetchone():
                 names = ", ".join(str(f) for f in folders)
                 skipped = "".join(f"; {path} skipped: {why}" for path, why in report.skipped[:5])
-                raise VankienError(
-                    f"no readable document under {names}: add .txt, .md, .docx or .pdf "
-                    f"files{skipped}"
+                raise NothingToIndex(
+                    f"no readable document under {names}: add .txt, .md, .docx, .pdf, .doc, "
+                    f".rtf or .odt files{skipped}", report.skipped,
                 )
             _embed_missing(db, workers, report, timer, progress)
             started = time.perf_counter()
@@ -258,7 +262,8 @@ class _Pending:
     doc_id: str
 
 
-def _sync_documents(db, files, report, timer, settings, progress, describe, workers) -> bool:
+def _sync_documents(db, files, report, timer, settings, progress, describe, workers,
+                    ocr_cache: Path) -> bool:  # fmt: skip
     """Parse new/changed files into the catalogue, drop removed ones; True if anything changed.
 
     Document ids are given out before reading, in file order, so they do not depend on which
@@ -294,8 +299,15 @@ def _sync_documents(db, files, report, timer, settings, progress, describe, work
         doc_id = old["doc_id"] if old else make_doc_id(meta.name, taken)
         taken.add(doc_id)
         pending.append(_Pending(source, path, digest, old, meta, doc_id))
+    started = time.perf_counter()
+    report.ocr_pages = recognise_pages(
+        [item.path for item in pending], OcrCache(ocr_cache), settings.threads, progress
+    )
+    if report.ocr_pages:
+        timer.add("ocr", started)
     results = workers.parse(
-        _jobs(pending), settings.max_passage_chars, settings.overlap_sentences
+        _jobs(pending, str(ocr_cache), settings.convert_timeout),
+        settings.max_passage_chars, settings.overlap_sentences,
     )
     by_key: dict[int, ParseResult] = {}
     for done, result in enumerate(results, start=1):
@@ -323,13 +335,14 @@ def _sync_documents(db, files, report, timer, settings, progress, describe, work
     return dirty
 
 
-def _jobs(pending: list[_Pending]) -> Iterator[ParseJob]:
+def _jobs(pending: list[_Pending], ocr_cache: str, timeout: float) -> Iterator[ParseJob]:
     for key, item in enumerate(pending):
         try:
             data, error = item.path.read_bytes(), None
         except OSError as exc:
             data, error = None, f"cannot be read: {exc.strerror}"
-        yield ParseJob(key, str(item.path), data, item.doc_id, item.meta.name, error)
+        yield ParseJob(key, str(item.path), data, item.doc_id, item.meta.name, error,
+                       ocr_cache, timeout)  # fmt: skip
 
 
 def _embed_missing(db, workers: Workers, report, timer, progress) -> None:

@@ -29,11 +29,12 @@ from ..ingest.parsers.sniff import sniff
 from ..storage import folder as store
 from ..vietnamese.text import clean
 from .build import BuildReport, FileInfo, build_index
+from .ocr import OCR_FOLDER
 from .workers import Workers
 
 UPLOADS = "uploads"
 REGISTRY = "uploads.json"
-STORED_SUFFIX = {"pdf": ".pdf", "docx": ".docx"}
+STORED_SUFFIX = {"pdf": ".pdf", "docx": ".docx", "doc": ".doc", "rtf": ".rtf", "odt": ".odt"}
 _locks: dict[Path, threading.RLock] = {}
 _locks_guard = threading.Lock()
 
@@ -78,7 +79,7 @@ def display_name(name: str) -> str:
     return clean(last)[:200].strip(". ") or "upload"
 
 
-def check_upload(data: bytes, name: str, max_bytes: int) -> str:
+def check_upload(data: bytes, name: str, max_bytes: int, ocr_cache: Path | None = None) -> str:
     """The suffix an upload is stored under, once it was read like a build reads it.
 
     Raises UploadTooLarge, UnsupportedFormat (by content, whatever the name says) or
@@ -92,7 +93,7 @@ def check_upload(data: bytes, name: str, max_bytes: int) -> str:
     kind = sniff(data)
     markdown = Path(display_name(name)).suffix.lower() in (".md", ".markdown")
     suffix = STORED_SUFFIX.get(kind) or (".md" if markdown else ".txt")
-    raw = read_bytes(data, Path("upload" + suffix))
+    raw = read_bytes(data, Path("upload" + suffix), ocr_cache)  # a scan's pages stay cached
     if not assemble(raw, doc_id="upload", source=display_name(name)).blocks:
         raise UnreadableFile("no text content found")
     return suffix
@@ -110,7 +111,8 @@ def add_document(
     """Store an upload and reindex; (its doc_id, the build report). Nothing stays on failure."""
     if access < 0:
         raise VankienError("access must be a whole number ≥ 0")
-    suffix = check_upload(data, name, settings.max_upload_bytes)
+    suffix = check_upload(data, name, settings.max_upload_bytes,
+                          settings.ocr_cache or index / OCR_FOLDER)  # fmt: skip
     stored = uploads_folder(index) / (hashlib.sha256(data).hexdigest()[:24] + suffix)
     with writer_lock(index):
         registry = _read_registry(index)

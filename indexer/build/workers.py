@@ -28,7 +28,9 @@ from ..vietnamese import keys as lexical
 
 log = logging.getLogger(__name__)
 
-DOCUMENT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".docx", ".pdf"}
+DOCUMENT_SUFFIXES = {
+    ".txt", ".text", ".md", ".markdown", ".docx", ".pdf", ".doc", ".rtf", ".odt"
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class ParseJob:
     doc_id: str
     name: str
     error: str | None = None
+    ocr_cache: str | None = None  # folder of recognised scanned pages (INDEX/ocr)
+    convert_timeout: float = 120.0  # seconds LibreOffice may take over a .doc/.rtf/.odt
 
 
 @dataclass
@@ -69,7 +73,8 @@ def parse_job(job: ParseJob, max_chars: int, overlap: int) -> ParseResult:
                 f"not a document type ({suffix or 'no extension'}); vankien reads "
                 + " ".join(sorted(DOCUMENT_SUFFIXES))
             )
-        raw = read_bytes(job.data or b"", Path(job.path))
+        raw = read_bytes(job.data or b"", Path(job.path),
+                         Path(job.ocr_cache) if job.ocr_cache else None, job.convert_timeout)
         doc = assemble(raw, doc_id=job.doc_id, source=job.name)
         if not doc.blocks:
             raise VankienError("no text content found")
@@ -84,7 +89,10 @@ def parse_job(job: ParseJob, max_chars: int, overlap: int) -> ParseResult:
         )
     parsed = time.perf_counter()
     keyed = [(p, *keys(p.lexical_text)) for p in passages]
-    seconds = {"parse": parsed - started, "segment": time.perf_counter() - parsed}
+    recognised = sum(page.seconds for page in raw.scanned)  # pages the OCR phase left over
+    seconds = {"parse": parsed - started - recognised, "segment": time.perf_counter() - parsed}
+    if recognised:
+        seconds["ocr"] = recognised
     return ParseResult(job.key, doc, keyed, seconds=seconds)
 
 

@@ -152,6 +152,7 @@ def assemble(raw: RawDocument, doc_id: str, source: str) -> Document:
         meta=meta,
         blocks=tuple(blocks),
         footnotes=footnotes,
+        scanned=raw.scanned,
     )
 
 

@@ -41,8 +41,8 @@ _IGNORED = {
 }
 _STOP_TITLE = {"quyet nghi", "quyet dinh", "ket luan"}
 _BODY_START = ("can cu", "xet ", "thuc hien", "kinh gui")
-_NUMBER = re.compile(
-    r"^Số\s*:?\s*(?=[\d\-/])(\d{0,5})\s*([-/])?\s*((?:\d{4}/)?[^\W\d_]\w*(?:\s*[-/]\s*\w+){0,5})?"
+_NUMBER = re.compile(  # "§ố": OCR's reading of a specked "Số" on a scan
+    r"^[S§]ố\s*:?\s*(?=[\d\-/])(\d{0,5})\s*([-/])?\s*((?:\d{4}/)?[^\W\d_]\w*(?:\s*[-/]\s*\w+){0,5})?"
 )
 _DATE = re.compile(
     r"(?:^|[\s,])([^\W\d_][^,\d]{0,40}),\s*ngày\s*(\d{1,2})?\s*tháng\s*(\d{1,2})?\s*năm\s*(\d{4})"

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from ..model import Block, Footnote, Passage
 from ..query.index import DocInfo, Index
+from ..query.scanned import SCAN_NOTE
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class Citation:
     paragraph: int
     footnote: int | None
     url: str
+    page: int | None = None
+    scanned: bool = False  # the page is a scan read by OCR ("bản chụp, nhận dạng ký tự")
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,8 @@ def citation(passage: Passage, doc: DocInfo | None, base_url: str = "") -> Citat
         paragraph=passage.paragraph,
         footnote=passage.footnote,
         url=citation_url(passage, base_url),
+        page=passage.page,
+        scanned=doc is not None and passage.page in doc.scanned,
     )
 
 
@@ -91,12 +96,17 @@ def citation_label(c: Citation) -> str:
     ...              12, 6, "")
     >>> citation_label(c)
     'Báo cáo số 12-BC/TU — Báo cáo sơ kết › I. Kết quả › đoạn 12 › chú thích 6'
+    >>> from dataclasses import replace
+    >>> citation_label(replace(c, footnote=None, page=3, scanned=True)).split(" › ")[-2:]
+    ['đoạn 12', 'trang 3 (bản chụp, nhận dạng ký tự)']
     """
     head = " ".join(p for p in (c.doc_type, f"số {c.number}" if c.number else None) if p)
     title = " — ".join(p for p in (head, c.title) if p) or c.doc_id
     parts = [title, c.section, f"đoạn {c.paragraph}"]
     if c.footnote is not None:
         parts.append(f"chú thích {c.footnote}")
+    if c.scanned:  # a scan is cited by its page: the reader checks the text against the image
+        parts.append(f"trang {c.page} ({SCAN_NOTE})")
     return " › ".join(p for p in parts if p)
 
 

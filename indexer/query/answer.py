@@ -23,6 +23,7 @@ from ..vietnamese.places import mentions_place
 from ..vietnamese.segment import sentences as sent_tokenize
 from ..vietnamese.text import fold, folded_key, syllable_key, syllable_spans
 from .question import Question, analyse, reword_plain
+from .scanned import scan_caveat
 
 TOP_HITS = 5  # figures sit in the best few passages; deeper hits add distractors
 ENTITY_HITS = 10  # a merge list spreads over many passages: look deeper for the named commune
@@ -289,9 +290,10 @@ def answer(query: str, hits: list[Hit], *, max_len: int = 200,
         why = f"câu trả lời dài quá {max_len} ký tự: xem đoạn trích dẫn"
         return Answer(query, None, None, round(0.5 * confidence, 3), top, why)
     start += len(text[start:end]) - len(text[start:end].lstrip())
-    return Answer(query, short, best.sentence.text.strip(), round(min(1.0, confidence), 3),
-                  _citations(best, ctx.scored), _why_found(best, kind, confidence),
-                  span=(start, start + len(short)), kind=kind)  # fmt: skip
+    reply = Answer(query, short, best.sentence.text.strip(), round(min(1.0, confidence), 3),
+                   _citations(best, ctx.scored), _why_found(best, kind, confidence),
+                   span=(start, start + len(short)), kind=kind)  # fmt: skip
+    return scan_caveat(reply, docs)  # read by OCR: says so, and doubts what OCR doubted
 
 
 def _fit(span: str, max_len: int) -> str | None:

@@ -24,6 +24,7 @@ from ..vietnamese.text import NORMALISATION_VERSION, fold
 from . import series
 from .answer import answer as extract_answer
 from .question import Question, analyse, query_entity
+from .scanned import load_scanned
 from .search import (
     QueryPlan,
     convex,
@@ -70,6 +71,7 @@ class DocInfo:
     access: int
     passages: int = 0
     footnotes: int = 0
+    scanned: tuple[int, ...] = ()  # pages read by OCR ("bản chụp, nhận dạng ký tự")
 
 
 @dataclass(frozen=True)
@@ -96,11 +98,13 @@ class Index:
     ):
         self.folder, self.manifest, self.db, self.embedder = folder, manifest, db, embedder
         self.retriever, self.pids, self.row_doc, self.settings = retriever, pids, row_doc, settings
+        self.scans = load_scanned(db)
         self.docs = self._load_docs()
         self.row_of_pid = {int(p): i for i, p in enumerate(pids)}
         self.doc_rows = _rows_by_doc(self.row_doc)
         self.doc_keys = {d: DocKeys.of(doc) for d, doc in self.docs.items()}
-        self.facts = {d: doc_facts(doc) for d, doc in self.docs.items()}
+        self.facts = {d: replace(doc_facts(doc), scanned=self.scans.get(d, ()))
+                      for d, doc in self.docs.items()}  # fmt: skip
 
     @classmethod
     def open(cls, path: Path, settings: Settings, embedder: Embedder | None = None) -> Index:
@@ -149,6 +153,7 @@ class Index:
                 **values,
                 passages=counts.get(row["doc_id"], 0),
                 footnotes=notes.get(row["doc_id"], 0),
+                scanned=tuple(p.page for p in self.scans.get(row["doc_id"], ())),
             )
         return docs
 

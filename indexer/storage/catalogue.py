@@ -15,7 +15,7 @@ def delete_document(db: sqlite3.Connection, doc_id: str) -> None:
     db.execute(
         "DELETE FROM refs WHERE pid IN (SELECT pid FROM passages WHERE doc_id = ?)", (doc_id,)
     )
-    for table in ("passages", "footnotes", "blocks", "documents"):
+    for table in ("passages", "footnotes", "blocks", "scanned_pages", "documents"):
         db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
 
 
@@ -65,6 +65,11 @@ def insert_document(db, doc: Document, source: str, digest: str, keyed, access: 
         "INSERT OR REPLACE INTO footnotes VALUES (?,?,?,?,?)",
         [(doc.doc_id, f.number, f.text, f.block_index, f.sentence) for f in doc.footnotes],
     )
+    db.executemany(  # pages read by OCR: answers citing them say so
+        "INSERT OR REPLACE INTO scanned_pages VALUES (?,?,?,?)",
+        [(doc.doc_id, s.page, s.confidence, json.dumps(s.unsure, ensure_ascii=False))
+         for s in doc.scanned],
+    )  # fmt: skip
     for passage, accented, folded in keyed:
         _insert_passage(db, passage, accented, folded)
 

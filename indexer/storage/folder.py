@@ -60,6 +60,10 @@ CREATE TABLE IF NOT EXISTS lexicon (
     stream TEXT NOT NULL, key TEXT NOT NULL, df INTEGER NOT NULL, PRIMARY KEY (stream, key)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS milvus_pending (pid INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS scanned_pages (
+    doc_id TEXT NOT NULL, page INTEGER NOT NULL, confidence REAL NOT NULL, unsure TEXT NOT NULL,
+    PRIMARY KEY (doc_id, page)
+);
 """
 
 

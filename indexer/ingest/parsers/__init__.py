@@ -1,11 +1,13 @@
-"""Format readers: `read(path)` turns a .docx, .pdf, Word-export text, PDF text or markdown file
-into a RawDocument, deciding the format from the content (the suffix only breaks ties)."""
+"""Format readers: `read(path)` turns a .docx, .pdf (scanned pages through OCR), .doc/.rtf/.odt
+(through LibreOffice), Word-export text, PDF text or markdown file into a RawDocument, deciding
+the format from the content (the suffix only breaks ties)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from indexer.errors import UnreadableFile
+from indexer.ingest.parsers.legacy import CONVERT_TIMEOUT
 from indexer.ingest.parsers.markdown import parse_markdown
 from indexer.ingest.parsers.plaintext import parse_pdf_text
 from indexer.ingest.parsers.sniff import decode, sniff, text_flavour
@@ -21,8 +23,14 @@ _TEXT_READERS = {
 }
 
 
-def read(path: Path) -> RawDocument:
-    """Blocks and footnotes of one file; raises UnsupportedFormat / UnreadableFile with a reason."""
+def read(
+    path: Path, ocr_cache: Path | None = None, convert_timeout: float = CONVERT_TIMEOUT
+) -> RawDocument:
+    """Blocks and footnotes of one file; raises UnsupportedFormat / UnreadableFile with a reason.
+
+    `ocr_cache`: a folder keeping recognised scanned pages (None: recognised at every read);
+    `convert_timeout`: seconds LibreOffice may take over a .doc, .rtf or .odt file.
+    """
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -30,20 +38,30 @@ def read(path: Path) -> RawDocument:
         raise UnreadableFile("a folder, not a file") from exc
     except OSError as exc:
         raise UnreadableFile(f"cannot open the file ({exc.strerror or exc})") from exc
-    return read_bytes(data, path)
+    return read_bytes(data, path, ocr_cache, convert_timeout)
 
 
-def read_bytes(data: bytes, path: Path | None = None) -> RawDocument:
+def read_bytes(
+    data: bytes,
+    path: Path | None = None,
+    ocr_cache: Path | None = None,
+    convert_timeout: float = CONVERT_TIMEOUT,
+) -> RawDocument:
     """Like `read`, for bytes already in memory (an upload); `path` only hints the text flavour."""
     kind = sniff(data)
     if kind == "pdf":
+        from indexer.ingest.ocr import OcrCache
         from indexer.ingest.parsers.pdf import parse_pdf
 
-        return parse_pdf(data)
+        return parse_pdf(data, OcrCache(ocr_cache))
     if kind == "docx":
         from indexer.ingest.parsers.docx import parse_docx
 
         return parse_docx(data)
+    if kind in ("doc", "rtf", "odt"):
+        from indexer.ingest.parsers.legacy import parse_legacy
+
+        return parse_legacy(data, kind, convert_timeout)
     text = decode(data)
     doc = _TEXT_READERS[text_flavour(text, path)](text)
     if not doc.blocks:

@@ -1,65 +1,32 @@
-"""PDF text layer (pymupdf): running headers, footers and page numbers dropped, wrapped lines
-re-joined into paragraphs, superscript footnote markers linked to the notes at the page bottom."""
+"""PDF pages (pymupdf): the text layer's lines, or OCR's for a scanned page, then the common
+layout path (indexer/ingest/parsers/layout.py): running headers, footers and page numbers
+dropped, wrapped lines re-joined, superscript markers linked to the page-bottom notes."""
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from dataclasses import dataclass
 
 import pymupdf
 
 from indexer.errors import UnreadableFile
-from indexer.ingest.parsers.plaintext import (
-    Ref,
-    build_text,
-    is_page_number,
-    line_joiner,
-    starts_paragraph,
-)
-from indexer.model import RawBlock, RawDocument
+from indexer.ingest import ocr
+from indexer.ingest.parsers.layout import Line, Span, read_lines
+from indexer.ingest.parsers.scanned import Numbering, page_lines, scanned_page
+from indexer.model import RawDocument, ScannedPage
 
-_NOTE_START = re.compile(r"\s*(\d{1,3})(?:[.)]?\s+|$)")
-_MARKER = re.compile(r"\s*(\d{1,3})\s*")
-_EDGE = 0.12  # top and bottom share of a page where running headers and footers live
+BLANK = "không có lớp chữ và không có ảnh để nhận dạng: các trang đều trắng"
+BLANK_SCAN = "không có chữ nào, kể cả sau nhận dạng ký tự (OCR): các trang đều trắng"
 
 
-@dataclass(frozen=True)
-class Span:
-    text: str
-    size: float
-    superscript: bool
-
-
-@dataclass(frozen=True)
-class Line:
-    page: int
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    height: float  # of the page
-    spans: tuple[Span, ...]
-
-    @property
-    def text(self) -> str:
-        return "".join(s.text for s in self.spans).strip()
-
-    @property
-    def size(self) -> float:
-        return max(s.size for s in self.spans)
-
-
-def _lines(doc: pymupdf.Document) -> list[Line]:
+def _text_lines(page: pymupdf.Page, number: int) -> list[Line]:
     out = []
-    for number, page in enumerate(doc, start=1):
-        height = page.rect.height
-        for block in page.get_text("dict")["blocks"]:
-            for line in block.get("lines", ()):
-                spans = tuple(_span(s, line) for s in line["spans"] if s["text"])
-                if spans and "".join(s.text for s in spans).strip():
-                    x0, y0, x1, y1 = line["bbox"]
-                    out.append(Line(number, x0, y0, x1, y1, height, spans))
+    height = page.rect.height
+    for block in page.get_text("dict")["blocks"]:
+        for line in block.get("lines", ()):
+            spans = tuple(_span(s, line) for s in line["spans"] if s["text"])
+            if spans and "".join(s.text for s in spans).strip():
+                x0, y0, x1, y1 = line["bbox"]
+                out.append(Line(number, x0, y0, x1, y1, height, spans))
     return out
 
 
@@ -71,98 +38,31 @@ def _span(span: dict, line: dict) -> Span:
     return Span(span["text"], span["size"], bool(span["flags"] & 1) or raised)
 
 
-def _drop_furniture(lines: list[Line], pages: int) -> list[Line]:
-    """Remove page numbers and lines repeated near the same page edge on most pages."""
-
-    def at_edge(line: Line) -> bool:
-        return line.y1 < _EDGE * line.height or line.y0 > (1 - _EDGE) * line.height
-
-    def key(line: Line) -> str:
-        return re.sub(r"\d+", "#", line.text)
-
-    seen = Counter(k for k in {(ln.page, key(ln)) for ln in lines if at_edge(ln)})
-    pages_with = Counter(k for _, k in seen)
-    running = {k for k, n in pages_with.items() if pages >= 2 and n >= max(2, pages / 2)}
-    return [
-        ln for ln in lines
-        if not (at_edge(ln) and (is_page_number(ln.text) or key(ln) in running))
+def _drawn_rule(page: pymupdf.Page, lines: list[Line]) -> float | None:
+    """The y of the short rule a word processor draws above the footnotes: a thin horizontal
+    line from the text's left edge, a tenth to a half of the page wide."""
+    if not lines:
+        return None
+    left = min(ln.x0 for ln in lines)
+    width = page.rect.width
+    drawn = [d["rect"] for d in page.get_drawings()]
+    found = [
+        rect.y0 for rect in drawn
+        if rect.height <= 2 and 0.1 * width <= rect.width <= 0.5 * width
+        and abs(rect.x0 - left) <= 0.02 * width and not _joined_to(rect, drawn)
     ]  # fmt: skip
+    return max(found) if found else None
 
 
-def _note_start(line: Line) -> tuple[str, str] | None:
-    """(label, rest) when a line opens a footnote: "¹Trong đó…" or "1 Trong đó…"."""
-    first = line.spans[0]
-    m = _MARKER.fullmatch(first.text)
-    if first.superscript and m and len(line.spans) > 1:
-        return m.group(1), "".join(s.text for s in line.spans[1:])
-    m = _NOTE_START.match(line.text)
-    return (m.group(1), line.text[m.end() :]) if m else None
+def _joined_to(rect: pymupdf.Rect, drawn: list[pymupdf.Rect]) -> bool:
+    """Whether other strokes meet the line (a table's border, not a rule standing alone)."""
+    near = rect + (-2, -2, 2, 2)
+    return any(other.intersects(near) and max(map(abs, other - rect)) >= 1 for other in drawn)
 
 
-def _split_notes(lines: list[Line], body_size: float) -> tuple[list[Line], dict[str, str]]:
-    """Separate each page's bottom run of small-font lines opening with a number: footnotes."""
-    body: list[Line] = []
-    notes: dict[str, list[str]] = {}
-    for page in sorted({ln.page for ln in lines}):
-        on_page = sorted((ln for ln in lines if ln.page == page), key=_reading_order)
-        cut = len(on_page)
-        while cut > 0 and on_page[cut - 1].size < 0.9 * body_size:
-            cut -= 1
-        while cut < len(on_page) and not _note_start(on_page[cut]):
-            cut += 1  # small lines before the first numbered one are not notes (a caption)
-        body.extend(on_page[:cut])
-        label = None
-        for line in on_page[cut:]:
-            start = _note_start(line)
-            if start and (line.spans[0].superscript or line.x0 <= on_page[cut].x0 + 1):
-                label = start[0]
-                notes[label] = [start[1]]
-            elif label:
-                notes[label].append(line.text)
-    return body, {k: build_text([" ".join(v)])[0] for k, v in notes.items()}
-
-
-def _reading_order(line: Line) -> tuple[int, float]:
-    """Top to bottom, then left to right; lines within 2pt count as one row (header cells)."""
-    return round(line.y0 / 2), line.x0
-
-
-def _pieces(line: Line, labels: dict[str, str]) -> list[str | Ref]:
-    out: list[str | Ref] = []
-    for span in line.spans:
-        m = _MARKER.fullmatch(span.text)
-        if span.superscript and m and m.group(1) in labels:
-            out.append((m.group(1),))
-        else:
-            out.append(span.text)
-    return out
-
-
-def _paragraphs(lines: list[Line]) -> list[list[Line]]:
-    """Group body lines into paragraphs by indentation, line gaps and the text rules."""
-    left = Counter(round(ln.x0) for ln in lines).most_common(1)[0][0]
-    right = sorted(ln.x1 for ln in lines)[int(len(lines) * 0.9)]
-    gaps = [b.y0 - a.y0 for a, b in zip(lines, lines[1:], strict=False) if a.page == b.page]
-    positive = sorted(g for g in gaps if g > 0)
-    step = positive[len(positive) // 2] if positive else 0  # the usual line pitch
-    groups: list[list[Line]] = []
-    for line in lines:
-        prev = groups[-1][-1] if groups else None
-        if prev is None:
-            groups.append([line])
-            continue
-        short = prev.x1 < right - 0.15 * (right - left)
-        indented = line.x0 > left + 4
-        gap = line.page == prev.page and step > 0 and line.y0 - prev.y0 > 1.6 * step
-        if gap or starts_paragraph(prev.text, line.text, short, indented):
-            groups.append([line])
-        else:
-            groups[-1].append(line)
-    return groups
-
-
-def parse_pdf(data: bytes) -> RawDocument:
-    """Blocks (with page numbers) and footnotes of a PDF's text layer."""
+def parse_pdf(data: bytes, cache: ocr.OcrCache | None = None) -> RawDocument:
+    """Blocks (with page numbers) and footnotes of a PDF: its text layer, and OCR for pages
+    that show an image with (almost) no text. `cache` keeps recognised pages by content."""
     try:
         doc = pymupdf.open(stream=data, filetype="pdf")
     except Exception as exc:  # pymupdf raises its own FileDataError and plain RuntimeErrors
@@ -172,25 +72,49 @@ def parse_pdf(data: bytes) -> RawDocument:
     if doc.page_count == 0:
         raise UnreadableFile("corrupt PDF: no pages could be read")
     try:
-        lines = _lines(doc)
+        scans = [n for n, page in enumerate(doc, start=1) if ocr.needs_ocr(page)]
     except Exception as exc:
         raise UnreadableFile(f"corrupt PDF: {exc}") from exc
-    lines = _drop_furniture(lines, doc.page_count)
-    if not lines:
-        raise UnreadableFile("no text layer (scanned?): run OCR on the PDF first")
-    sizes = Counter()
-    for line in lines:
-        for span in line.spans:
-            sizes[round(span.size, 1)] += len(span.text)
-    body, footnotes = _split_notes(lines, sizes.most_common(1)[0][0])
-    blocks = []
-    for group in _paragraphs(body) if body else []:
-        pieces: list[str | Ref] = []
-        for line in group:
-            pieces += [*_pieces(line, footnotes), line_joiner(line.text)]
-        text, refs = build_text(pieces)
-        if text:
-            blocks.append(
-                RawBlock(kind="paragraph", text=text, footnote_refs=refs, page=group[0].page)
-            )
-    return RawDocument(blocks=tuple(blocks), footnotes=footnotes, format="pdf")
+    lines, rules, scanned = _read_pages(doc, scans, cache or ocr.OcrCache(None))
+    blocks, footnotes = read_lines(lines, doc.page_count, rules)
+    if not blocks:
+        raise UnreadableFile(BLANK_SCAN if scans else BLANK)
+    return RawDocument(blocks=blocks, footnotes=footnotes, format="pdf", scanned=scanned)
+
+
+def _read_pages(doc, scans: list[int], cache: ocr.OcrCache):
+    """Lines of every page, the footnote rule of each page that has one, and the OCR facts."""
+    lines: list[Line] = []
+    rules: dict[int, float] = {}
+    scanned: list[ScannedPage] = []
+    numbering = Numbering()
+    for number, page in enumerate(doc, start=1):
+        try:
+            if number in scans:
+                result, cached = ocr.ocr_page(page, cache)
+                found, rule = page_lines(result, number, numbering)
+                scanned.append(scanned_page(result, number, 0.0 if cached else result.seconds))
+            else:
+                found = _text_lines(page, number)
+                rule = _drawn_rule(page, found)
+        except UnreadableFile as exc:
+            where = "" if len(scans) == doc.page_count else f"trang {_pages(scans)}: "
+            raise UnreadableFile(f"{where}{exc}") from exc
+        except Exception as exc:
+            raise UnreadableFile(f"corrupt PDF: {exc}") from exc
+        lines += found
+        if rule is not None:
+            rules[number] = rule
+    return lines, rules, tuple(scanned)
+
+
+def _pages(numbers: list[int]) -> str:
+    """ "3, 5–7" for pages 3, 5, 6, 7."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return re.sub(r"\s+", " ", ", ".join(
+        f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs))  # fmt: skip

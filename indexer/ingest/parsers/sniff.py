@@ -15,7 +15,6 @@ _MAGIC = {
     b"GIF8": "a GIF image",
     b"II*\x00": "a TIFF image",
     b"MM\x00*": "a TIFF image",
-    b"{\\rtf": "an RTF document",
     b"\x1f\x8b": "a gzip archive",
     b"Rar!": "a RAR archive",
     b"7z\xbc\xaf": "a 7-Zip archive",
@@ -23,7 +22,15 @@ _MAGIC = {
 _ZIP_KINDS = {
     "xl/workbook.xml": "an Excel workbook (.xlsx)",
     "ppt/presentation.xml": "a PowerPoint presentation (.pptx)",
-    "content.xml": "an OpenDocument file (.odt/.ods)",
+    "content.xml": "an OpenDocument spreadsheet or presentation (.ods/.odp)",
+}
+# streams of an OLE compound file (UTF-16 names in its directory) and what they make it
+_OLE_STREAMS = {
+    "WordDocument": None,
+    "EncryptedPackage": "a password-protected Office file: remove the password and save it "
+    "as .docx",
+    "Workbook": "an Excel 97–2003 workbook (.xls), not a document",
+    "PowerPoint Document": "a PowerPoint 97–2003 presentation (.ppt), not a document",
 }
 _WORD_MARKERS = re.compile(r"\[\[footnoteRef:\w+\]\]|\[\d+: \[\]|\[bookmark: ")
 _MD_MARKERS = re.compile(
@@ -35,7 +42,8 @@ TEXT_SUFFIXES = {".md": "markdown", ".markdown": "markdown"}
 
 
 def sniff(data: bytes) -> str:
-    """Format of raw bytes: "pdf", "docx" or "text"; raises for empty, binary and other types."""
+    """Format of raw bytes: "pdf", "docx", "doc", "rtf", "odt" or "text"; raises for empty,
+    binary and other types."""
     if not data.strip():
         raise UnreadableFile("empty file: it holds no text")
     if data.startswith(b"\xef\xbb\xbf") or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -45,10 +53,9 @@ def sniff(data: bytes) -> str:
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
         return _zip_kind(data)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnsupportedFormat(
-            "old binary Word .doc or a password-protected Office file: "
-            "remove the password or save it as .docx"
-        )
+        return _ole_kind(data)
+    if data.startswith(b"{\\rtf"):
+        return "rtf"
     for magic, what in _MAGIC.items():
         if data.startswith(magic):
             raise UnsupportedFormat(f"{what}, not a text, .docx or .pdf document")
@@ -62,10 +69,22 @@ def _zip_kind(data: bytes) -> str:
         raise UnreadableFile(f"corrupt zip/.docx file ({exc}); re-save it from Word") from exc
     if "word/document.xml" in names:
         return "docx"
+    if "content.xml" in names and b"application/vnd.oasis.opendocument.text" in data[:200]:
+        return "odt"
     for part, what in _ZIP_KINDS.items():
         if part in names:
             raise UnsupportedFormat(f"{what}; save it as .docx or .pdf")
     raise UnsupportedFormat("a zip archive without word/document.xml, not a .docx document")
+
+
+def _ole_kind(data: bytes) -> str:
+    """ "doc" for a Word 97–2003 file; raises for the other Office files of that container."""
+    for stream, refusal in _OLE_STREAMS.items():
+        if stream.encode("utf-16-le") in data:
+            if refusal is None:
+                return "doc"
+            raise (UnreadableFile if "password" in refusal else UnsupportedFormat)(refusal)
+    return "doc"  # a damaged directory: LibreOffice will say whether it can read it
 
 
 def decode(data: bytes) -> str:
