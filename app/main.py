@@ -16,16 +16,19 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer import Embedder, Index, Settings, get_settings
-from indexer.build import CorpusUnknown, DocumentNotFound, NotAnUpload, UploadTooLarge
 from indexer.errors import (
     BackendUnavailable,
     BadQuery,
+    CorpusUnknown,
+    DocumentNotFound,
     IndexCorrupt,
     IndexMismatch,
     IndexNotFound,
     IndexWriteError,
+    NotAnUpload,
     UnreadableFile,
     UnsupportedFormat,
+    UploadTooLarge,
     VankienError,
 )
 
@@ -106,9 +109,11 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(JSON_PREFIXES)
 
 
-def _error(request: Request, status: int, detail: str) -> JSONResponse | HTMLResponse:
+def _error(request: Request, status: int, detail: str,
+           error: VankienError | None = None) -> JSONResponse | HTMLResponse:
     if _wants_json(request):
-        return JSONResponse({"detail": detail}, status_code=status)
+        body = error.as_dict() if error is not None else {"detail": detail}
+        return JSONResponse(body, status_code=status)
     templates: Jinja2Templates = request.app.state.templates
     context = {"status": status, "title": TITLES.get(status, "Lỗi"),
                "detail": HTML_DETAIL.get(detail, detail)}
@@ -127,7 +132,7 @@ def _validation_detail(exc: RequestValidationError) -> str:
 def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(VankienError)
     async def domain_error(request: Request, exc: VankienError):
-        return _error(request, STATUS_OF.get(type(exc), 400), str(exc))
+        return _error(request, STATUS_OF.get(type(exc), 400), str(exc), exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):

@@ -144,7 +144,10 @@ class Health(BaseModel):
 
 
 class ErrorOut(BaseModel):
-    detail: str
+    detail: str = Field(description="what went wrong and what to do next, for a person")
+    code: str | None = Field(None, description='what went wrong, for programs: "too_long", '
+                             '"empty", "invalid", "document_not_found", "index_not_found", …')
+    field: str | None = Field(None, description="the parameter at fault, when one is")
 
 
 def result(hit: Hit, docs: dict[str, DocInfo], base_url: str) -> Result:

@@ -22,7 +22,14 @@ from pathlib import Path
 
 from ..config import Settings
 from ..embed import Embedder
-from ..errors import UnreadableFile, VankienError
+from ..errors import (
+    CorpusUnknown,
+    DocumentNotFound,
+    NotAnUpload,
+    UnreadableFile,
+    UploadTooLarge,
+    VankienError,
+)
 from ..ingest.assemble import assemble
 from ..ingest.parsers import read_bytes
 from ..ingest.parsers.sniff import sniff
@@ -36,22 +43,6 @@ REGISTRY = "uploads.json"
 STORED_SUFFIX = {"pdf": ".pdf", "docx": ".docx"}
 _locks: dict[Path, threading.RLock] = {}
 _locks_guard = threading.Lock()
-
-
-class UploadTooLarge(VankienError):
-    """An upload above Settings.max_upload_bytes."""
-
-
-class DocumentNotFound(VankienError):
-    """No document with that id in the index."""
-
-
-class NotAnUpload(VankienError):
-    """A document from a corpus folder: it goes away when its file does."""
-
-
-class CorpusUnknown(VankienError):
-    """The folders behind the index are not known, and guessing would drop documents."""
 
 
 @contextmanager
@@ -87,7 +78,7 @@ def check_upload(data: bytes, name: str, max_bytes: int) -> str:
     if len(data) > max_bytes:
         raise UploadTooLarge(
             f"the file has {len(data):,} bytes; at most {max_bytes:,} are accepted "
-            "(VANKIEN_MAX_UPLOAD_BYTES)"
+            "(VANKIEN_MAX_UPLOAD_BYTES)", field="file", limit=max_bytes,
         )
     kind = sniff(data)
     markdown = Path(display_name(name)).suffix.lower() in (".md", ".markdown")
@@ -109,7 +100,7 @@ def add_document(
 ) -> tuple[str, BuildReport]:
     """Store an upload and reindex; (its doc_id, the build report). Nothing stays on failure."""
     if access < 0:
-        raise VankienError("access must be a whole number ≥ 0")
+        raise VankienError("access must be a whole number ≥ 0", field="access", code="invalid")
     suffix = check_upload(data, name, settings.max_upload_bytes)
     stored = uploads_folder(index) / (hashlib.sha256(data).hexdigest()[:24] + suffix)
     with writer_lock(index):
@@ -218,7 +209,7 @@ def _source_of(index: Path, doc_id: str) -> Path:
     finally:
         db.close()
     if row is None:
-        raise DocumentNotFound(f"no document with id {doc_id!r}")
+        raise DocumentNotFound(f"no document with id {doc_id!r}", field="doc_id")
     return Path(row[0])
 
 
