@@ -48,10 +48,7 @@ def search(index: IndexDep, settings: SettingsDep, q: QueryDep, filters: Filters
            k: Count = 10, offset: Offset = 0) -> schemas.SearchResponse:
     """Passages that match the query, best first, each with its citation and a link to it."""
     found = index.search(q, k=k, filters=filters, offset=offset)
-    return schemas.SearchResponse(
-        query=q, total=found.total,
-        results=[schemas.result(h, index.docs, settings.base_url) for h in found.hits],
-    )
+    return schemas.search_response(q, found, index.docs, settings.base_url)
 
 
 @router.get("/api/ask", dependencies=READER, response_model=schemas.AskResponse,

@@ -238,22 +238,18 @@ def _filters(kw) -> Filters:
 @filter_options
 def search(query, index, model, k, as_json, **kw) -> None:
     """Search the index and print the cited passages."""
-    from .present.json import hit_dict
+    from .present.json import search_record
 
     idx = _open(index, model)
     result = idx.search(query, k=k, filters=_filters(kw))
+    payload = search_record(idx.docs, query, result)
     if as_json:
-        payload = {
-            "query": query,
-            "total": result.total,
-            "results": [hit_dict(idx, h) for h in result.hits],
-        }
         out.print_json(json.dumps(payload, ensure_ascii=False))
         return
-    for i, hit in enumerate(result.hits, start=1):
-        cite = hit_dict(idx, hit)["citation"]
+    for i, (hit, record) in enumerate(zip(result.hits, payload["results"], strict=True), 1):
         out.print(
-            f"[bold]{i}.[/bold] {_cite_line(cite)}  [dim]{hit.score:.3f}[/dim]", highlight=False
+            f"[bold]{i}.[/bold] {_cite_line(record['citation'])}  [dim]{hit.score:.3f}[/dim]",
+            highlight=False,
         )
         out.print(f"   {_marked(hit.passage.text, hit.highlights)}", highlight=False)
         if hit.passage.context and hit.passage.kind == "footnote":
@@ -261,14 +257,12 @@ def search(query, index, model, k, as_json, **kw) -> None:
 
 
 def _cite_line(cite: dict) -> str:
-    parts = [
-        cite.get("number") or cite.get("title") or cite["doc_id"],
-        cite.get("section") or "",
-        f"đoạn {cite['paragraph']}",
-    ]
-    if cite.get("footnote") is not None:
-        parts.append(f"chú thích {cite['footnote']}")
-    return " · ".join(p for p in parts if p)
+    """The citation line every surface shows (present.view.citation_label), markup escaped."""
+    from rich.markup import escape
+
+    from .present.view import Citation, citation_label
+
+    return escape(citation_label(Citation(**cite)))
 
 
 def _marked(text: str, spans) -> str:
@@ -289,11 +283,11 @@ def _marked(text: str, spans) -> str:
 @filter_options
 def ask(query, index, model, as_json, **kw) -> None:
     """Answer a question with a short verbatim answer and its citations."""
-    from .present.json import answer_dict
+    from .present.json import answer_record
 
     idx = _open(index, model)
     reply = idx.ask(query, filters=_filters(kw))
-    payload = answer_dict(idx, reply)
+    payload = answer_record(idx.docs, reply)
     if as_json:
         out.print_json(json.dumps(payload, ensure_ascii=False))
         return

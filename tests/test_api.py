@@ -216,3 +216,24 @@ def test_openapi_describes_the_response_models(web_client):
     assert "/" not in spec["paths"]  # pages are not API
     assert web_client.get("/docs").status_code == 200
 
+
+@pytest.mark.parametrize(("command", "route", "query"), [
+    ("search", "/api/search", "điểm truy cập Internet công cộng"),
+    ("search", "/api/search", "so dang vien duoc ket nap"),
+    ("ask", "/api/ask", "có bao nhiêu đảng viên được kết nạp"),
+    ("ask", "/api/ask", "tình hình chuyển đổi số"),
+])
+def test_cli_json_equals_api_json(web_client, web_settings, command, route, query):
+    """One builder (indexer/present/json.py): `vankien … --json` prints what the API answers."""
+    import json
+
+    from click.testing import CliRunner
+
+    from indexer.cli import main as cli
+
+    printed = CliRunner().invoke(cli, [command, query, "--index", str(web_settings.index),
+                                       "--json"])  # fmt: skip
+    assert printed.exit_code == 0, printed.output
+    answered = web_client.get(route, params={"q": query})
+    assert answered.status_code == 200
+    assert json.loads(printed.output) == answered.json()

@@ -1,6 +1,6 @@
 """What users see: citations and the document view, JSON records, exploration and evaluation."""
 
-from .json import answer_dict, hit_dict
+from .json import answer_record, hit_record, search_record
 from .view import (
     Citation,
     DocumentView,
@@ -16,13 +16,14 @@ from .view import (
 __all__ = [
     "Citation",
     "DocumentView",
-    "answer_dict",
+    "answer_record",
     "citation",
     "citation_label",
     "citation_url",
     "document_view",
-    "hit_dict",
+    "hit_record",
     "passage_span",
     "pieces",
+    "search_record",
     "vietnamese_date",
 ]

@@ -9,13 +9,16 @@ import json
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from ..model import Block, Footnote, Passage
-from ..query.index import DocInfo, Index
+from ..model import Block, DocInfo, Footnote, Passage
+from ..query.index import Index
 
 
 @dataclass(frozen=True)
 class Citation:
-    """Where a passage comes from, precisely enough to quote it."""
+    """Where a passage comes from, precisely enough to quote it (also the API's `citation`)."""
+
+    # the attribute docstrings below are the API's field descriptions (OpenAPI)
+    __pydantic_config__ = {"use_attribute_docstrings": True}
 
     doc_id: str
     title: str
@@ -24,9 +27,12 @@ class Citation:
     issuer: str | None
     date: str | None
     section: str
+    """heading path, outermost first, joined by ' › '"""
     paragraph: int
+    """1-based paragraph (block) number in the document"""
     footnote: int | None
     url: str
+    """link to the passage in the document view"""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 from ..config import Settings
 from ..embed import Embedder, load_embedder
 from ..errors import IndexCorrupt, IndexMismatch, VankienError
-from ..model import Answer, DocFacts, Filters, Hit, Passage
+from ..model import Answer, DocFacts, DocInfo, Filters, Hit, Passage
 from ..storage import folder as store
 from ..storage.retrieval import FaissRetriever, Retriever, Scope
 from ..vietnamese.keys import period_key
@@ -52,25 +52,6 @@ DOC_FIELDS = (
 
 
 ENTITY_DEPTH = 30  # candidates checked for naming the question's place: a bonus, not a filter
-
-
-@dataclass(frozen=True)
-class DocInfo:
-    doc_id: str
-    name: str
-    format: str
-    title: str
-    doc_type: str | None
-    number: str | None
-    issuer: str | None
-    date: str | None
-    place: str | None
-    draft: bool
-    period: str | None
-    year: int | None
-    access: int
-    passages: int = 0
-    footnotes: int = 0
 
 
 @dataclass(frozen=True)
