@@ -153,7 +153,7 @@ def test_cli_exit_codes(corpus, tmp_path):
 
 def test_killed_build_leaves_previous_index_usable(corpus, settings, tmp_path):
     build_index([corpus], settings.index, settings, embedder=ToyEmbedder())
-    before = _open(settings).manifest["built_at"], set(_open(settings).docs)
+    before = _open(settings).manifest.built_at, set(_open(settings).docs)
     big = corpus / "big.md"
     big.write_text(
         "\n\n".join(f"Đoạn số {i}: Đảng bộ tỉnh thực hiện nhiệm vụ {i}." * 8 for i in range(3000)),
@@ -178,7 +178,7 @@ def test_killed_build_leaves_previous_index_usable(corpus, settings, tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     index = _open(settings)
-    assert (index.manifest["built_at"], set(index.docs)) == before
+    assert (index.manifest.built_at, set(index.docs)) == before
     assert index.search("kết nạp đảng viên").hits
     rebuilt = build_index([corpus], settings.index, settings, embedder=ToyEmbedder())
     assert "big.md" in rebuilt.added

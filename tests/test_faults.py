@@ -211,7 +211,7 @@ def _state(index: Path) -> tuple[str, list[str]]:
 def test_disk_full_keeps_the_previous_version(built, where, monkeypatch):
     corpus, settings = built
     before = _state(settings.index)
-    built_at = _open(settings.index).manifest["built_at"]
+    built_at = _open(settings.index).manifest.built_at
     target, name = where.rsplit(".", 1) if "." in where else ("", where)
     owner = {"": store, "os": store.os, "shutil": store.shutil}[target]
     failing = _enospc
@@ -228,7 +228,7 @@ def test_disk_full_keeps_the_previous_version(built, where, monkeypatch):
         return
     assert _state(settings.index) == before  # CURRENT unchanged, no staging or orphan left
     index = _open(settings.index)
-    assert index.manifest["built_at"] == built_at and "moi" not in index.docs
+    assert index.manifest.built_at == built_at and "moi" not in index.docs
     assert index.search("kết nạp đảng viên").hits
     build_index([corpus], settings.index, settings, embedder=ToyEmbedder())  # disk freed
     assert "moi" in _open(settings.index).docs

@@ -21,6 +21,7 @@ from ..storage import bm25 as lexical
 from ..storage import catalogue
 from ..storage import faiss as vectors
 from ..storage import folder as store
+from ..storage.manifest import FORMAT_VERSION, Manifest
 from ..vietnamese.text import NORMALISATION_VERSION, fold
 from .workers import LocalWorkers, ParseJob, ParseResult, Workers, keys
 
@@ -148,7 +149,7 @@ def build_index(
         previous = _reusable_version(index, settings, report)
         stale_keys = previous is not None and _check_previous(previous)
         staging = store.stage(index, previous)
-        db = store.connect(staging / store.CATALOGUE)
+        db = catalogue.connect(staging / store.CATALOGUE)
         try:
             describe = _describer(info, access)
             dirty = _sync_documents(
@@ -162,11 +163,11 @@ def build_index(
                 _discard(staging)
                 report.version = previous.name if previous else None
                 catalogue.count_into(
-                    store.connect(previous / store.CATALOGUE, readonly=True), report
+                    catalogue.connect(previous / store.CATALOGUE, readonly=True), report
                 )
                 report.index_bytes = _size(previous)
                 return report
-            if not db.execute("SELECT 1 FROM passages LIMIT 1").fetchone():
+            if not catalogue.has_passages(db):
                 names = ", ".join(str(f) for f in folders)
                 skipped = "".join(f"; {path} skipped: {why}" for path, why in report.skipped[:5])
                 raise VankienError(
@@ -199,8 +200,8 @@ def _reusable_version(index: Path, settings: Settings, report: BuildReport) -> P
     except IndexCorrupt as exc:
         report.rebuilt = f"the previous index was damaged ({exc}); rebuilt from the files"
         return None
-    if manifest is not None and manifest.get("model") != settings.model:
-        report.rebuilt = f"the previous index used model {manifest.get('model')!r}; re-embedded"
+    if manifest is not None and manifest.model != settings.model:
+        report.rebuilt = f"the previous index used model {manifest.model!r}; re-embedded"
         return None
     return folder
 
@@ -215,21 +216,21 @@ def _discard(staging: Path) -> None:
 
 def _check_previous(folder: Path) -> bool:
     """Refuse an index of another format; True when its lexical keys need recomputing."""
-    manifest = store.read_manifest(folder)
-    if manifest.get("format_version") != store.FORMAT_VERSION:
+    manifest = Manifest.read(folder)
+    if manifest.format_version != FORMAT_VERSION:
         raise IndexWriteError(
-            f"the index at {folder.parent.parent} has format {manifest.get('format_version')}, "
-            f"this vankien writes {store.FORMAT_VERSION}: build into a new folder"
+            f"the index at {folder.parent.parent} has format {manifest.format_version}, "
+            f"this vankien writes {FORMAT_VERSION}: build into a new folder"
         )
-    return manifest.get("normalisation_version") != NORMALISATION_VERSION
+    return manifest.normalisation_version != NORMALISATION_VERSION
 
 
 def _resegment(db: sqlite3.Connection, timer: _Timer) -> None:
     """Recompute every passage's lexical keys after the normalisation rules changed."""
     started = time.perf_counter()
-    rows = db.execute("SELECT pid, lexical_text FROM passages").fetchall()
-    db.executemany(
-        "UPDATE passages SET accented = ?, folded = ? WHERE pid = ?",
+    rows = catalogue.lexical_texts(db)
+    catalogue.set_keys(
+        db,
         [(" ".join(a), " ".join(f), r["pid"]) for r in rows for a, f in [keys(r["lexical_text"])]],
     )
     db.commit()
@@ -264,7 +265,7 @@ def _sync_documents(db, files, report, timer, settings, progress, describe, work
     Document ids are given out before reading, in file order, so they do not depend on which
     worker finishes first.
     """
-    known = {row["source"]: row for row in db.execute("SELECT * FROM documents")}
+    known = catalogue.documents_by_source(db)
     taken = {row["doc_id"] for row in known.values()}
     dirty = False
     for source in [s for s in known if s not in files]:
@@ -282,10 +283,7 @@ def _sync_documents(db, files, report, timer, settings, progress, describe, work
         meta, stated = describe(path)
         if old is not None and old["content_hash"] == digest:
             if stated and (old["name"], old["access"]) != (meta.name, meta.access):
-                db.execute(
-                    "UPDATE documents SET name = ?, access = ? WHERE doc_id = ?",
-                    (meta.name, meta.access, old["doc_id"]),
-                )
+                catalogue.set_name_and_access(db, old["doc_id"], meta.name, meta.access)
                 report.changed.append(meta.name)
                 dirty = True
             else:
@@ -334,27 +332,18 @@ def _jobs(pending: list[_Pending]) -> Iterator[ParseJob]:
 
 def _embed_missing(db, workers: Workers, report, timer, progress) -> None:
     """Embed the passages whose text+context has no vector yet for this model."""
-    rows = db.execute(
-        "SELECT DISTINCT embed_hash, embed_text FROM passages"
-        " WHERE embed_hash NOT IN (SELECT hash FROM embeddings)"
-    ).fetchall()
+    rows = catalogue.unembedded(db)
     started = time.perf_counter()
     done = 0
     window = workers.embed_window
     for start in range(0, len(rows), window):
         batch = rows[start : start + window]
         vecs = workers.embed([r["embed_text"] for r in batch])
-        db.executemany(
-            "INSERT INTO embeddings VALUES (?, ?)",
-            [
-                (r["embed_hash"], v.astype(np.float32).tobytes())
-                for r, v in zip(batch, vecs, strict=True)
-            ],
-        )
+        catalogue.add_vectors(db, [r["embed_hash"] for r in batch], vecs)
         done += len(batch)
         if progress:
             progress("passages", done, len(rows))
-    db.execute("DELETE FROM embeddings WHERE hash NOT IN (SELECT embed_hash FROM passages)")
+    catalogue.drop_unused_vectors(db)
     db.commit()
     report.embedded = len(rows)
     timer.add("embed", started)
@@ -362,8 +351,8 @@ def _embed_missing(db, workers: Workers, report, timer, progress) -> None:
 
 def _serving(version: Path, index: Path, settings: Settings) -> bool:
     """Whether the version is served by the configured backend, its search side intact."""
-    manifest = store.read_manifest(version)
-    if manifest.get("backend", "faiss") != settings.backend:
+    manifest = Manifest.read(version)
+    if manifest.backend != settings.backend:
         return False
     if settings.backend == "milvus":
         from ..storage import milvus_write
@@ -372,7 +361,7 @@ def _serving(version: Path, index: Path, settings: Settings) -> bool:
     return True  # the version's files were checked by store.verify
 
 
-def _settle_milvus(index: Path, settings: Settings, manifest: dict) -> None:
+def _settle_milvus(index: Path, settings: Settings, manifest: Manifest) -> None:
     """Deletions and dropped generations after a publish; a failure here loses nothing (the
     published version ignores those rows, the next build redoes the deletions)."""
     from ..storage import milvus_write
@@ -383,31 +372,18 @@ def _settle_milvus(index: Path, settings: Settings, manifest: dict) -> None:
         log.warning("Milvus clean-up after publishing is left for the next build: %s", exc)
 
 
-def _write_indexes(db, staging, embedder, settings, report, index, previous) -> dict:
+def _write_indexes(db, staging, embedder, settings, report, index, previous) -> Manifest:
     """The search side of the version (FAISS + bm25s files, or the Milvus collection) and
     the manifest describing it."""
     if settings.backend == "milvus":
         from ..storage import milvus_write  # pymilvus is only needed on this backend
 
         catalogue.count_into(db, report)
-        return _manifest(settings, embedder, report) | {
-            "backend": "milvus",
-            "milvus": milvus_write.write(db, index, previous, settings, embedder.dim),
-        }
-    rows = db.execute(
-        "SELECT p.pid, p.accented, p.folded, e.vector FROM passages p"
-        " JOIN embeddings e ON e.hash = p.embed_hash ORDER BY p.pid"
-    ).fetchall()
-    pids = np.array([r["pid"] for r in rows], dtype=np.int64)
-    matrix = np.frombuffer(b"".join(r["vector"] for r in rows), dtype=np.float32)
-    matrix = matrix.reshape(len(rows), embedder.dim)
+        section = milvus_write.write(db, index, previous, settings, embedder.dim)
+        return _manifest(settings, embedder, report, backend="milvus", milvus=section)
+    pids, matrix, streams = catalogue.search_rows(db, embedder.dim)
     faiss_index = vectors.build(matrix, settings.approx_threshold)
-    lex = lexical.Lexical.build(
-        {
-            "accented": [r["accented"].split() for r in rows],
-            "folded": [r["folded"].split() for r in rows],
-        }
-    )
+    lex = lexical.Lexical.build(streams)
     try:
         np.save(staging / "pids.npy", pids)
         vectors.save(faiss_index, staging)
@@ -415,23 +391,11 @@ def _write_indexes(db, staging, embedder, settings, report, index, previous) -> 
     except (OSError, RuntimeError) as exc:  # faiss reports a failed write as RuntimeError
         raise IndexWriteError(f"cannot write the index in {staging.parent.parent}: {exc}") from exc
     catalogue.count_into(db, report)
-    return _manifest(settings, embedder, report) | {
-        "backend": "faiss",
-        "faiss": type(faiss_index).__name__,
-    }
+    return _manifest(settings, embedder, report, backend="faiss",
+                     faiss=type(faiss_index).__name__)  # fmt: skip
 
 
-def _manifest(settings: Settings, embedder: Embedder, report: BuildReport) -> dict:
-    return {
-        "format_version": store.FORMAT_VERSION,
-        "normalisation_version": NORMALISATION_VERSION,
-        "model": settings.model,
-        "model_name": embedder.name,
-        "dim": embedder.dim,
-        "counts": {
-            "documents": report.documents,
-            "passages": report.passages,
-            "footnotes": report.footnotes,
-        },
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
+def _manifest(settings: Settings, embedder: Embedder, report: BuildReport, **backend) -> Manifest:
+    counts = {"documents": report.documents, "passages": report.passages,
+              "footnotes": report.footnotes}  # fmt: skip
+    return Manifest.new(settings, embedder.name, embedder.dim, counts, **backend)

@@ -33,6 +33,7 @@ from ..errors import (
 from ..ingest.assemble import assemble
 from ..ingest.parsers import read_bytes
 from ..ingest.parsers.sniff import sniff
+from ..storage import catalogue
 from ..storage import folder as store
 from ..vietnamese.text import clean
 from .build import BuildReport, FileInfo, build_index
@@ -184,9 +185,9 @@ def _indexed_files(index: Path) -> list[Path]:
     version = store.current_version(Path(index))
     if version is None:
         return []
-    db = store.connect(version / store.CATALOGUE, readonly=True)
+    db = catalogue.connect(version / store.CATALOGUE, readonly=True)
     try:
-        sources = [Path(r[0]) for r in db.execute("SELECT source FROM documents")]
+        sources = catalogue.sources(db)
     finally:
         db.close()
     uploads = uploads_folder(index).resolve()
@@ -203,28 +204,26 @@ def _indexed_files(index: Path) -> list[Path]:
 
 def _source_of(index: Path, doc_id: str) -> Path:
     version = store.require_version(Path(index))
-    db = store.connect(version / store.CATALOGUE, readonly=True)
+    db = catalogue.connect(version / store.CATALOGUE, readonly=True)
     try:
-        row = db.execute("SELECT source FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        source = catalogue.source_of(db, doc_id)
     finally:
         db.close()
-    if row is None:
+    if source is None:
         raise DocumentNotFound(f"no document with id {doc_id!r}", field="doc_id")
-    return Path(row[0])
+    return source
 
 
 def _doc_of(index: Path, stored: Path) -> str:
     version = store.require_version(Path(index))
-    db = store.connect(version / store.CATALOGUE, readonly=True)
+    db = catalogue.connect(version / store.CATALOGUE, readonly=True)
     try:
-        row = db.execute(
-            "SELECT doc_id FROM documents WHERE source = ?", (str(stored.resolve()),)
-        ).fetchone()
+        doc_id = catalogue.doc_of_source(db, str(stored.resolve()))
     finally:
         db.close()
-    if row is None:  # read by check_upload, so only a changed parser could skip it
+    if doc_id is None:  # read by check_upload, so only a changed parser could skip it
         raise UnreadableFile(f"{stored.name} was stored but not indexed; see the build report")
-    return row[0]
+    return doc_id
 
 
 def _read_registry(index: Path) -> dict[str, dict]:

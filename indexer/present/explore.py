@@ -3,7 +3,6 @@ document numbers, rendered hits and answers, recall curves and misses of an eval
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from ..config import Settings
 from ..embed import Embedder
 from ..model import Answer, Hit
 from ..query.index import Index
+from ..storage import catalogue
 from ..vietnamese.refs import normalise_ref
 from .evaluate import Outcome
 from .view import citation, citation_label, pieces
@@ -60,7 +60,7 @@ def corpus_stats(index: Index) -> CorpusStats:
     """Documents by type, issuer and period; passages and footnotes per document; lengths."""
     docs = index.documents()
     lengths: dict[str, list[int]] = defaultdict(list)
-    for kind, length in index.db.execute("SELECT kind, length(text) FROM passages ORDER BY pid"):
+    for kind, length in catalogue.passage_lengths(index.db):
         lengths[kind].append(length)
     return CorpusStats(
         by_type=_count(d.doc_type for d in docs),
@@ -83,8 +83,8 @@ def cited_numbers(index: Index, limit: int = 10) -> list[CitedNumber]:
     spellings: dict[str, Counter] = defaultdict(Counter)
     passages: dict[str, set[int]] = defaultdict(set)
     documents: dict[str, set[str]] = defaultdict(set)
-    for pid, doc_id, refs in index.db.execute("SELECT pid, doc_id, refs FROM passages"):
-        for ref in json.loads(refs):
+    for pid, doc_id, refs in catalogue.cited_refs(index.db):
+        for ref in refs:
             key = normalise_ref(ref)
             spellings[key][ref] += 1
             passages[key].add(pid)

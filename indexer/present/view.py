@@ -5,12 +5,12 @@ Shared by the web pages, the JSON API and notebooks, so a citation reads the sam
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from ..model import Block, DocInfo, Footnote, Passage
 from ..query.index import Index
+from ..storage import catalogue
 
 
 @dataclass(frozen=True)
@@ -132,23 +132,9 @@ def document_view(index: Index, doc_id: str) -> DocumentView | None:
     doc = index.docs.get(doc_id)
     if doc is None:
         return None
-    rows = index.db.execute(
-        "SELECT idx, kind, text, section, footnote_refs, rows, page FROM blocks"
-        " WHERE doc_id = ? ORDER BY idx", (doc_id,))
-    blocks = tuple(
-        Block(index=r["idx"], kind=r["kind"], text=r["text"],
-              section=tuple(json.loads(r["section"])),
-              footnote_refs=tuple((int(n), int(o)) for n, o in json.loads(r["footnote_refs"])),
-              rows=tuple(tuple(row) for row in json.loads(r["rows"])), page=r["page"])
-        for r in rows)
-    notes = tuple(
-        Footnote(number=r["number"], text=r["text"], block_index=r["block_idx"],
-                 sentence=r["sentence"] or "")
-        for r in index.db.execute(
-            "SELECT number, text, block_idx, sentence FROM footnotes WHERE doc_id = ?"
-            " ORDER BY number", (doc_id,)))
-    pids = [r[0] for r in index.db.execute(
-        "SELECT pid FROM passages WHERE doc_id = ? ORDER BY pid", (doc_id,))]
+    blocks = catalogue.blocks(index.db, doc_id)
+    notes = catalogue.footnotes(index.db, doc_id)
+    pids = catalogue.document_pids(index.db, doc_id)
     by_pid = index.passages_by_pid(pids)
     passages = tuple(by_pid[p] for p in pids if p in by_pid)
     return DocumentView(doc, blocks, notes, outline(blocks), passages)

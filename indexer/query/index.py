@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 from dataclasses import dataclass, field, replace
@@ -12,15 +11,17 @@ import numpy as np
 
 from ..config import Settings
 from ..embed import Embedder, load_embedder
-from ..errors import IndexCorrupt, IndexMismatch, VankienError
+from ..errors import IndexCorrupt, VankienError
 from ..model import Answer, DocFacts, DocInfo, Filters, Hit, Passage
+from ..storage import catalogue
 from ..storage import folder as store
+from ..storage.manifest import Manifest
 from ..storage.retrieval import FaissRetriever, Retriever, Scope
 from ..vietnamese.keys import period_key
 from ..vietnamese.periods import parse_period
 from ..vietnamese.places import mentions_place
 from ..vietnamese.refs import normalise_ref
-from ..vietnamese.text import NORMALISATION_VERSION, fold
+from ..vietnamese.text import fold
 from . import series
 from .answer import TOP_HITS
 from .answer import answer as extract_answer
@@ -33,23 +34,6 @@ from .search import (
     plan,
     same_text,
 )
-
-DOC_FIELDS = (
-    "doc_id",
-    "name",
-    "format",
-    "title",
-    "doc_type",
-    "number",
-    "issuer",
-    "date",
-    "place",
-    "draft",
-    "period",
-    "year",
-    "access",
-)
-
 
 ENTITY_DEPTH = 30  # candidates checked for naming the question's place: a bonus, not a filter
 
@@ -68,7 +52,7 @@ class Index:
     def __init__(
         self,
         folder: Path,
-        manifest: dict,
+        manifest: Manifest,
         db: sqlite3.Connection,
         embedder: Embedder,
         retriever: Retriever,
@@ -88,17 +72,13 @@ class Index:
     def open(cls, path: Path, settings: Settings, embedder: Embedder | None = None) -> Index:
         """Open the active version of the index at `path`, checking it against the settings."""
         folder = store.require_version(Path(path))
-        manifest = store.read_manifest(folder)
-        _check_manifest(manifest, settings, folder)
+        manifest = Manifest.read(folder)
+        manifest.check(settings, folder)
         embedder = embedder or load_embedder(settings.model, settings.threads)
-        if embedder.dim != manifest["dim"]:
-            raise IndexMismatch(
-                f"the model gives {embedder.dim}-d vectors, the index holds "
-                f"{manifest['dim']}-d ones; rebuild the index"
-            )
+        manifest.check_dim(embedder.dim)
         db = _open_catalogue(folder, manifest)
         try:
-            rows = db.execute("SELECT pid, doc_id FROM passages ORDER BY pid").fetchall()
+            rows = catalogue.passage_rows(db)
             pids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             row_doc = np.array([r[1] for r in rows], dtype=object)
             retriever = _open_retriever(folder, manifest, settings, db, pids)
@@ -120,19 +100,7 @@ class Index:
         self.db.close()
 
     def _load_docs(self) -> dict[str, DocInfo]:
-        counts = dict(self.db.execute("SELECT doc_id, count(*) FROM passages GROUP BY doc_id"))
-        notes = dict(self.db.execute("SELECT doc_id, count(*) FROM footnotes GROUP BY doc_id"))
-        docs = {}
-        for row in self.db.execute(
-            f"SELECT {', '.join(DOC_FIELDS)} FROM documents ORDER BY doc_id"
-        ):
-            values = dict(row) | {"draft": bool(row["draft"])}
-            docs[row["doc_id"]] = DocInfo(
-                **values,
-                passages=counts.get(row["doc_id"], 0),
-                footnotes=notes.get(row["doc_id"], 0),
-            )
-        return docs
+        return catalogue.documents(self.db)
 
     # --- browsing -------------------------------------------------------------------------
     def documents(self, filters: Filters | None = None) -> list[DocInfo]:
@@ -140,15 +108,10 @@ class Index:
         return [d for d in self.docs.values() if _doc_allowed(d, filters)]
 
     def passages_by_pid(self, pids: list[int]) -> dict[int, Passage]:
-        if not pids:
-            return {}
-        marks = ",".join("?" * len(pids))
-        rows = self.db.execute(f"SELECT * FROM passages WHERE pid IN ({marks})", pids)
-        return {row["pid"]: _passage(row) for row in rows}
+        return catalogue.passages_by_pid(self.db, pids)
 
     def passage(self, passage_id: str) -> Passage | None:
-        row = self.db.execute("SELECT * FROM passages WHERE id = ?", (passage_id,)).fetchone()
-        return _passage(row) if row else None
+        return catalogue.passage_by_id(self.db, passage_id)
 
     # --- retrieval ------------------------------------------------------------------------
     def search(
@@ -302,8 +265,7 @@ class Index:
         }
 
     def _ref_rows(self, refs: tuple[str, ...], mask: np.ndarray | None) -> list[int]:
-        marks = ",".join("?" * len(refs))
-        pids = [r[0] for r in self.db.execute(f"SELECT pid FROM refs WHERE ref IN ({marks})", refs)]
+        pids = catalogue.citing(self.db, refs)
         rows = [self.row_of_pid[p] for p in pids if p in self.row_of_pid]
         for doc_id, keys in self.doc_keys.items():
             if keys.number and keys.number in refs:  # the document itself was asked for
@@ -349,30 +311,7 @@ def _rows_by_doc(row_doc: np.ndarray) -> dict[str, np.ndarray]:
     return {str(d): rows for d, rows in zip(ids, np.split(order, starts[1:]), strict=True)}
 
 
-def _check_manifest(manifest: dict, settings: Settings, folder: Path) -> None:
-    if manifest.get("format_version") != store.FORMAT_VERSION:
-        raise IndexMismatch(
-            f"{folder} has index format {manifest.get('format_version')}, "
-            f"expected {store.FORMAT_VERSION}; rebuild the index"
-        )
-    if manifest.get("normalisation_version") != NORMALISATION_VERSION:
-        raise IndexMismatch(
-            f"{folder} was built with text normalisation "
-            f"v{manifest.get('normalisation_version')}; rebuild the index"
-        )
-    if manifest.get("model") != settings.model:
-        raise IndexMismatch(
-            f"the index was built with model {manifest.get('model')!r} but the "
-            f"settings ask for {settings.model!r}: set VANKIEN_MODEL="
-            f"{manifest.get('model')} or rebuild the index"
-        )
-    if not isinstance(manifest.get("dim"), int) or not isinstance(manifest.get("counts"), dict):
-        raise IndexCorrupt(
-            f"{folder / store.MANIFEST} lacks the dimension or counts; rebuild the index"
-        )
-
-
-def _open_catalogue(folder: Path, manifest: dict) -> sqlite3.Connection:
+def _open_catalogue(folder: Path, manifest: Manifest) -> sqlite3.Connection:
     """The catalogue, its row counts checked against the manifest.
 
     Cheap at any size (SQLite checks its own file size on the first read), and it makes a
@@ -380,14 +319,14 @@ def _open_catalogue(folder: Path, manifest: dict) -> sqlite3.Connection:
     """
     path = folder / store.CATALOGUE
     try:
-        db = store.connect(path, readonly=True)
+        db = catalogue.connect(path, readonly=True)
         counts = {
             table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in ("documents", "passages")
         }
     except sqlite3.DatabaseError as exc:
         raise IndexCorrupt(f"{path} cannot be read ({exc}); rebuild the index") from exc
-    expected = {t: manifest["counts"].get(t) for t in counts}
+    expected = {t: manifest.counts.get(t) for t in counts}
     if counts != expected:
         db.close()
         raise IndexCorrupt(
@@ -398,16 +337,9 @@ def _open_catalogue(folder: Path, manifest: dict) -> sqlite3.Connection:
 
 
 def _open_retriever(
-    folder: Path, manifest: dict, settings: Settings, db: sqlite3.Connection, pids: np.ndarray
+    folder: Path, manifest: Manifest, settings: Settings, db: sqlite3.Connection, pids: np.ndarray
 ) -> Retriever:
-    backend = manifest.get("backend", "faiss")
-    if backend != settings.backend:
-        raise IndexMismatch(
-            f"the index at {folder.parent.parent} was built for the {backend} backend but "
-            f"VANKIEN_BACKEND is {settings.backend!r}: set VANKIEN_BACKEND={backend} or "
-            "rebuild the index"
-        )
-    if backend == "milvus":
+    if manifest.backend == "milvus":
         from ..storage.milvus import MilvusRetriever  # pymilvus is only needed on this backend
 
         return MilvusRetriever.open(folder, manifest, settings, db, pids)
@@ -425,23 +357,6 @@ def _doc_allowed(doc: DocInfo, f: Filters) -> bool:
         f.access is None or doc.access <= f.access,
     ]
     return all(checks)
-
-
-def _passage(row: sqlite3.Row) -> Passage:
-    return Passage(
-        id=row["id"],
-        doc_id=row["doc_id"],
-        kind=row["kind"],
-        text=row["text"],
-        embed_text=row["embed_text"],
-        section=row["section"],
-        paragraph=row["paragraph"],
-        footnote=row["footnote"],
-        part=row["part"],
-        context=row["context"],
-        refs=tuple(json.loads(row["refs"])),
-        page=row["page"],
-    )
 
 
 __all__ = ["DocInfo", "Index", "SearchResult", "VankienError"]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import shutil
 import sqlite3
@@ -23,44 +22,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import IndexCorrupt, IndexNotFound, IndexWriteError
+from .catalogue import connect
+from .manifest import MANIFEST, Manifest
 
-FORMAT_VERSION = 1
 CATALOGUE = "catalogue.sqlite"
-MANIFEST = "manifest.json"
 KEEP_VERSIONS = 2
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY, source TEXT UNIQUE NOT NULL, name TEXT NOT NULL, format TEXT,
-    content_hash TEXT NOT NULL, title TEXT, doc_type TEXT, number TEXT, issuer TEXT, date TEXT,
-    place TEXT, draft INTEGER, period TEXT, year INTEGER, access INTEGER NOT NULL DEFAULT 0,
-    indexed_at REAL
-);
-CREATE TABLE IF NOT EXISTS blocks (
-    doc_id TEXT NOT NULL, idx INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL,
-    section TEXT NOT NULL, footnote_refs TEXT NOT NULL, rows TEXT NOT NULL, page INTEGER,
-    PRIMARY KEY (doc_id, idx)
-);
-CREATE TABLE IF NOT EXISTS footnotes (
-    doc_id TEXT NOT NULL, number INTEGER NOT NULL, text TEXT NOT NULL, block_idx INTEGER,
-    sentence TEXT, PRIMARY KEY (doc_id, number)
-);
-CREATE TABLE IF NOT EXISTS passages (
-    pid INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL,
-    kind TEXT NOT NULL, text TEXT NOT NULL, embed_text TEXT NOT NULL, embed_hash TEXT NOT NULL,
-    section TEXT NOT NULL, paragraph INTEGER NOT NULL, footnote INTEGER, part INTEGER NOT NULL,
-    context TEXT, page INTEGER, refs TEXT NOT NULL, lexical_text TEXT NOT NULL,
-    accented TEXT NOT NULL, folded TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS passages_doc ON passages (doc_id);
-CREATE TABLE IF NOT EXISTS refs (ref TEXT NOT NULL, pid INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS refs_ref ON refs (ref);
-CREATE TABLE IF NOT EXISTS embeddings (hash TEXT PRIMARY KEY, vector BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS lexicon (
-    stream TEXT NOT NULL, key TEXT NOT NULL, df INTEGER NOT NULL, PRIMARY KEY (stream, key)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS milvus_pending (pid INTEGER PRIMARY KEY);
-"""
 
 
 def current_version(index: Path) -> Path | None:
@@ -83,35 +49,6 @@ def require_version(index: Path) -> Path:
             f"no index at {index}: run `vankien build corpus/ --index {index}` first"
         )
     return folder
-
-
-def read_manifest(folder: Path) -> dict:
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise IndexCorrupt(f"{folder} has no {MANIFEST}; rebuild the index") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise IndexCorrupt(f"{folder / MANIFEST} is damaged ({exc}); rebuild the index") from exc
-    if not isinstance(manifest, dict):
-        raise IndexCorrupt(f"{folder / MANIFEST} is not a JSON object; rebuild the index")
-    return manifest
-
-
-def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
-    if readonly:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-    else:
-        db = sqlite3.connect(path)
-        db.executescript(SCHEMA)
-    db.row_factory = sqlite3.Row
-    return db
-
-
-def select_in(db: sqlite3.Connection, sql: str, values: list, size: int = 900) -> Iterator:
-    """Rows of `sql` ending in "... IN" for every value, in chunks under SQLite's limit."""
-    for start in range(0, len(values), size):
-        chunk = values[start : start + size]
-        yield from db.execute(f"{sql} ({','.join('?' * len(chunk))})", chunk)
 
 
 @contextlib.contextmanager
@@ -156,15 +93,15 @@ def stage(index: Path, base: Path | None) -> Path:
     return staging
 
 
-def verify(folder: Path) -> dict:
+def verify(folder: Path) -> Manifest:
     """Cheap check that a version is whole (files present, sizes and counts consistent);
     returns its manifest or raises IndexCorrupt. Loading it fully is Index.open's job."""
-    manifest = read_manifest(folder)
+    manifest = Manifest.read(folder)
     try:
-        count, dim = int(manifest["counts"]["passages"]), int(manifest["dim"])
+        count, dim = int(manifest.counts["passages"]), int(manifest.dim)
     except (KeyError, TypeError, ValueError) as exc:
         raise IndexCorrupt(f"{folder / MANIFEST} lacks counts or dim; rebuild the index") from exc
-    if manifest.get("backend", "faiss") == "faiss":  # Milvus holds the others' vectors
+    if manifest.backend == "faiss":  # Milvus holds the others' vectors
         _verify_files(folder, count, dim)
     try:
         db = connect(folder / CATALOGUE, readonly=True)
@@ -190,15 +127,13 @@ def _verify_files(folder: Path, count: int, dim: int) -> None:
             raise IndexCorrupt(f"{folder / name} is missing; rebuild the index")
 
 
-def publish(index: Path, staging: Path, manifest: dict) -> Path:
+def publish(index: Path, staging: Path, manifest: Manifest) -> Path:
     """Write the manifest, make the version durable, and switch CURRENT to it atomically."""
     name = time.strftime("v%Y%m%dT%H%M%S") + f"-{time.time_ns() % 1_000_000:06d}"
     final = index / "versions" / name
     pointer = index / "CURRENT.tmp"
     try:
-        (staging / MANIFEST).write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
-        )
+        manifest.write(staging)
         _fsync_tree(staging)
         os.rename(staging, final)
         pointer.write_text(name + "\n", encoding="utf-8")
