@@ -238,7 +238,7 @@ def test_disk_full_keeps_the_previous_version(built, where, monkeypatch):
 def test_disk_full_while_writing_vectors_is_an_index_write_error(built, monkeypatch):
     corpus, settings = built
     before = _state(settings.index)
-    monkeypatch.setattr("indexer.build.build.np.save", _enospc)
+    monkeypatch.setattr("indexer.storage.backends.np.save", _enospc)
     try:
         with pytest.raises(IndexWriteError, match="No space left"):
             build_index([corpus], settings.index, settings, embedder=ToyEmbedder())

@@ -25,6 +25,7 @@ from ..build import build
 from ..config import Settings
 from ..storage import catalogue
 from ..storage import folder as store
+from ..storage.backends import backend_for
 from ..storage.manifest import Manifest
 
 
@@ -76,15 +77,17 @@ def synthesise(source: Path, target: Path, n: int, backend: str, seed: int = 7) 
     settings = Settings(index=target, model=manifest.model, backend=backend)
     report = build.BuildReport()
     model = _Model(manifest.model_name, manifest.dim)
+    chosen = backend_for(settings)
     written = time.perf_counter()
-    new_manifest = build._write_indexes(db, staging, model, settings, report, target, None)
+    new_manifest = build._write_indexes(db, staging, model, chosen, settings, report, target,
+                                        None)  # fmt: skip
     seconds = time.perf_counter() - written
     db.close()
     store.publish(target, staging, new_manifest)
+    chosen.published(target, new_manifest)
     if backend == "milvus":
-        from ..storage import milvus, milvus_write
+        from ..storage import milvus
 
-        milvus_write.after_publish(target, settings, new_manifest)
         milvus.release(milvus.uri(settings, target))
     return {
         "passages": n,

@@ -12,15 +12,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from ..config import Settings
 from ..embed import Embedder, load_embedder
 from ..errors import IndexCorrupt, IndexWriteError, VankienError
-from ..storage import bm25 as lexical
 from ..storage import catalogue
-from ..storage import faiss as vectors
 from ..storage import folder as store
+from ..storage.backends import Backend, backend_for
 from ..storage.manifest import FORMAT_VERSION, Manifest
 from ..vietnamese.text import NORMALISATION_VERSION, fold
 from .workers import LocalWorkers, ParseJob, ParseResult, Workers, keys
@@ -142,11 +139,12 @@ def build_index(
     """
     report = BuildReport()
     timer = _Timer(report)
+    backend = backend_for(settings)
     embedder = embedder or load_embedder(settings.model, settings.threads)
     workers = workers or LocalWorkers(embedder)
     files = scan(folders, report.notes)
     with store.build_lock(index):
-        previous = _reusable_version(index, settings, report)
+        previous = _reusable_version(index, settings, backend, report)
         stale_keys = previous is not None and _check_previous(previous)
         staging = store.stage(index, previous)
         db = catalogue.connect(staging / store.CATALOGUE)
@@ -157,7 +155,7 @@ def build_index(
             )
             if stale_keys:
                 _resegment(db, timer)
-            dirty |= previous is None or stale_keys or not _serving(previous, index, settings)
+            dirty |= previous is None or stale_keys or not _serving(previous, index, backend)
             if not dirty:
                 db.close()
                 _discard(staging)
@@ -176,11 +174,11 @@ def build_index(
                 )
             _embed_missing(db, workers, report, timer, progress)
             started = time.perf_counter()
-            manifest = _write_indexes(db, staging, embedder, settings, report, index, previous)
+            manifest = _write_indexes(db, staging, embedder, backend, settings, report, index,
+                                      previous)  # fmt: skip
             db.close()
             final = store.publish(index, staging, manifest)
-            if settings.backend == "milvus":
-                _settle_milvus(index, settings, manifest)
+            backend.published(index, manifest)
             timer.add("write", started)
         except BaseException:
             db.close()
@@ -191,12 +189,13 @@ def build_index(
     return report
 
 
-def _reusable_version(index: Path, settings: Settings, report: BuildReport) -> Path | None:
+def _reusable_version(index: Path, settings: Settings, backend: Backend,
+                      report: BuildReport) -> Path | None:  # fmt: skip
     """The active version when this build can start from it; None (a full build) when there is
     none, when it is damaged, or when it holds vectors of another model."""
     try:
         folder = store.current_version(index)
-        manifest = store.verify(folder) if folder is not None else None
+        manifest = store.verify(folder, backend) if folder is not None else None
     except IndexCorrupt as exc:
         report.rebuilt = f"the previous index was damaged ({exc}); rebuilt from the files"
         return None
@@ -349,50 +348,18 @@ def _embed_missing(db, workers: Workers, report, timer, progress) -> None:
     timer.add("embed", started)
 
 
-def _serving(version: Path, index: Path, settings: Settings) -> bool:
+def _serving(version: Path, index: Path, backend: Backend) -> bool:
     """Whether the version is served by the configured backend, its search side intact."""
     manifest = Manifest.read(version)
-    if manifest.backend != settings.backend:
-        return False
-    if settings.backend == "milvus":
-        from ..storage import milvus_write
-
-        return milvus_write.intact(index, settings, manifest)
-    return True  # the version's files were checked by store.verify
+    return manifest.backend == backend.name and backend.intact(index, manifest)
 
 
-def _settle_milvus(index: Path, settings: Settings, manifest: Manifest) -> None:
-    """Deletions and dropped generations after a publish; a failure here loses nothing (the
-    published version ignores those rows, the next build redoes the deletions)."""
-    from ..storage import milvus_write
-
-    try:
-        milvus_write.after_publish(index, settings, manifest)
-    except Exception as exc:  # noqa: BLE001 - the version is published whatever happens here
-        log.warning("Milvus clean-up after publishing is left for the next build: %s", exc)
-
-
-def _write_indexes(db, staging, embedder, settings, report, index, previous) -> Manifest:
-    """The search side of the version (FAISS + bm25s files, or the Milvus collection) and
-    the manifest describing it."""
-    if settings.backend == "milvus":
-        from ..storage import milvus_write  # pymilvus is only needed on this backend
-
-        catalogue.count_into(db, report)
-        section = milvus_write.write(db, index, previous, settings, embedder.dim)
-        return _manifest(settings, embedder, report, backend="milvus", milvus=section)
-    pids, matrix, streams = catalogue.search_rows(db, embedder.dim)
-    faiss_index = vectors.build(matrix, settings.approx_threshold)
-    lex = lexical.Lexical.build(streams)
-    try:
-        np.save(staging / "pids.npy", pids)
-        vectors.save(faiss_index, staging)
-        lex.save(staging)
-    except (OSError, RuntimeError) as exc:  # faiss reports a failed write as RuntimeError
-        raise IndexWriteError(f"cannot write the index in {staging.parent.parent}: {exc}") from exc
+def _write_indexes(db, staging, embedder, backend: Backend, settings, report, index,
+                   previous) -> Manifest:  # fmt: skip
+    """The search side of the version and the manifest describing it."""
+    written = backend.write(db, staging, index, previous, embedder.dim)
     catalogue.count_into(db, report)
-    return _manifest(settings, embedder, report, backend="faiss",
-                     faiss=type(faiss_index).__name__)  # fmt: skip
+    return _manifest(settings, embedder, report, backend=backend.name, **written)
 
 
 def _manifest(settings: Settings, embedder: Embedder, report: BuildReport, **backend) -> Manifest:

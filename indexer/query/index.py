@@ -15,8 +15,9 @@ from ..errors import IndexCorrupt, VankienError
 from ..model import Answer, DocFacts, DocInfo, Filters, Hit, Passage
 from ..storage import catalogue
 from ..storage import folder as store
+from ..storage.backends import backend_for
 from ..storage.manifest import Manifest
-from ..storage.retrieval import FaissRetriever, Retriever, Scope
+from ..storage.retrieval import Retriever, Scope
 from ..vietnamese.keys import period_key
 from ..vietnamese.periods import parse_period
 from ..vietnamese.places import mentions_place
@@ -81,7 +82,7 @@ class Index:
             rows = catalogue.passage_rows(db)
             pids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             row_doc = np.array([r[1] for r in rows], dtype=object)
-            retriever = _open_retriever(folder, manifest, settings, db, pids)
+            retriever = backend_for(settings).open(folder, manifest, db, pids)
         except BaseException:
             db.close()
             raise
@@ -334,16 +335,6 @@ def _open_catalogue(folder: Path, manifest: Manifest) -> sqlite3.Connection:
             f"{expected}; rebuild the index"
         )
     return db
-
-
-def _open_retriever(
-    folder: Path, manifest: Manifest, settings: Settings, db: sqlite3.Connection, pids: np.ndarray
-) -> Retriever:
-    if manifest.backend == "milvus":
-        from ..storage.milvus import MilvusRetriever  # pymilvus is only needed on this backend
-
-        return MilvusRetriever.open(folder, manifest, settings, db, pids)
-    return FaissRetriever.load(folder, manifest, pids)
 
 
 def _doc_allowed(doc: DocInfo, f: Filters) -> bool:

@@ -20,10 +20,14 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import IndexCorrupt, IndexNotFound, IndexWriteError
 from .catalogue import connect
 from .manifest import MANIFEST, Manifest
+
+if TYPE_CHECKING:
+    from .backends import Backend
 
 CATALOGUE = "catalogue.sqlite"
 KEEP_VERSIONS = 2
@@ -93,16 +97,16 @@ def stage(index: Path, base: Path | None) -> Path:
     return staging
 
 
-def verify(folder: Path) -> Manifest:
-    """Cheap check that a version is whole (files present, sizes and counts consistent);
-    returns its manifest or raises IndexCorrupt. Loading it fully is Index.open's job."""
+def verify(folder: Path, backend: Backend) -> Manifest:
+    """Cheap check that a version is whole (its manifest, the backend's files, the catalogue's
+    count); returns its manifest or raises IndexCorrupt. Loading it fully is Index.open's job."""
     manifest = Manifest.read(folder)
     try:
-        count, dim = int(manifest.counts["passages"]), int(manifest.dim)
+        count, _ = int(manifest.counts["passages"]), int(manifest.dim)
     except (KeyError, TypeError, ValueError) as exc:
         raise IndexCorrupt(f"{folder / MANIFEST} lacks counts or dim; rebuild the index") from exc
-    if manifest.backend == "faiss":  # Milvus holds the others' vectors
-        _verify_files(folder, count, dim)
+    if manifest.backend == backend.name:  # a version of the other backend is rewritten anyway
+        backend.verify(folder, manifest)
     try:
         db = connect(folder / CATALOGUE, readonly=True)
         try:
@@ -114,17 +118,6 @@ def verify(folder: Path) -> Manifest:
     if passages != count:
         raise IndexCorrupt(f"{folder / CATALOGUE} holds {passages} passages, not {count}")
     return manifest
-
-
-def _verify_files(folder: Path, count: int, dim: int) -> None:
-    needed = {"vectors.faiss": count * dim * 4, "pids.npy": count * 8}
-    for name, size in needed.items():
-        path = folder / name
-        if not path.is_file() or path.stat().st_size < size:
-            raise IndexCorrupt(f"{path} is missing or truncated; rebuild the index")
-    for name in ("bm25-accented", "bm25-folded"):
-        if not (folder / name).is_dir():
-            raise IndexCorrupt(f"{folder / name} is missing; rebuild the index")
 
 
 def publish(index: Path, staging: Path, manifest: Manifest) -> Path:
