@@ -30,6 +30,16 @@ class Settings(BaseSettings):
     reference_bonus: float = 0.5  # passages citing a document number the query names
     entity_bonus: float = 0.25  # passages naming the place a question is about
     rrf_k: int = 60
+    reference_rank_weight: float = 2.0  # RRF: weight of the ranking of those citing passages
+    reference_doc_passages: int = 50  # a document asked for by number: its first passages join
+    entity_depth: int = 30  # best candidates checked for naming the place: a bonus, not a filter
+    # a document the query points at: its reporting period, else its year; its issuer; its
+    # type, when the query opens with it (factors, multiplied; see query/fusion.py)
+    period_boost: float = 1.5
+    year_boost: float = 1.2
+    issuer_boost: float = 1.2
+    doc_type_boost: float = 1.15
+    overfetch: int = 3  # passages read per hit wanted, before near-duplicates are merged
     candidates: int = 100
     approx_threshold: int = 200_000  # exact FAISS search below this many passages
 

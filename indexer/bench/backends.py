@@ -79,8 +79,8 @@ def synthesise(source: Path, target: Path, n: int, backend: str, seed: int = 7) 
     model = _Model(manifest.model_name, manifest.dim)
     chosen = backend_for(settings)
     written = time.perf_counter()
-    new_manifest = build._write_indexes(db, staging, model, chosen, settings, report, target,
-                                        None)  # fmt: skip
+    context = build.BuildContext(settings, model, build.LocalWorkers(model), chosen, report)
+    new_manifest = build._write_indexes(db, staging, target, None, context)
     seconds = time.perf_counter() - written
     db.close()
     store.publish(target, staging, new_manifest)

@@ -53,22 +53,40 @@ class BuildReport:
         return asdict(self) | {"exit_code": self.exit_code}
 
 
-class _Timer:
-    def __init__(self, report: BuildReport):
-        self.report = report
-
-    def add(self, stage: str, started: float) -> None:
-        self.report.seconds[stage] = (
-            self.report.seconds.get(stage, 0.0) + time.perf_counter() - started
-        )
-
-
 @dataclass(frozen=True)
 class FileInfo:
     """What a caller knows of a file beyond its bytes (an upload's original name, its level)."""
 
     name: str
     access: int = 0
+
+
+@dataclass
+class BuildContext:
+    """What one build works with, handed to each of its steps."""
+
+    settings: Settings
+    embedder: Embedder
+    workers: Workers  # who reads and embeds
+    backend: Backend  # where the search side is written
+    report: BuildReport = field(default_factory=BuildReport)
+    progress: Callable[[str, int, int], None] | None = None
+    info: Callable[[Path], FileInfo | None] | None = None  # a caller's name and level of a file
+    access: int = 0  # the level of the files `info` does not describe
+
+    def describe(self, path: Path) -> tuple[FileInfo, bool]:
+        """(name and level of a file, whether the caller stated them)."""
+        given = self.info(path) if self.info else None
+        return (given, True) if given else (FileInfo(path.name, self.access), False)
+
+    def timed(self, stage: str, started: float) -> None:
+        """Add the time since `started` to the report's seconds for `stage`."""
+        seconds = self.report.seconds
+        seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - started
+
+    def tell(self, what: str, done: int, total: int) -> None:
+        if self.progress:
+            self.progress(what, done, total)
 
 
 # A folder's own notes (README.md, LICENSE) describe the folder; they are not văn kiện.
@@ -123,6 +141,7 @@ def build_index(
     folders: list[Path],
     index: Path,
     settings: Settings,
+    *,
     embedder: Embedder | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     access: int = 0,
@@ -137,25 +156,21 @@ def build_index(
     unchanged file whose stated name or level changed is updated without being re-read.
     `workers` reads and embeds (default: in this process; `distributed` for Ray).
     """
-    report = BuildReport()
-    timer = _Timer(report)
-    backend = backend_for(settings)
     embedder = embedder or load_embedder(settings.model, settings.threads)
-    workers = workers or LocalWorkers(embedder)
+    build = BuildContext(settings, embedder, workers or LocalWorkers(embedder),
+                         backend_for(settings), progress=progress, info=info, access=access)
+    report = build.report
     files = scan(folders, report.notes)
     with store.build_lock(index):
-        previous = _reusable_version(index, settings, backend, report)
+        previous = _reusable_version(index, build)
         stale_keys = previous is not None and _check_previous(previous)
         staging = store.stage(index, previous)
         db = catalogue.connect(staging / store.CATALOGUE)
         try:
-            describe = _describer(info, access)
-            dirty = _sync_documents(
-                db, files, report, timer, settings, progress, describe, workers
-            )
+            dirty = _sync_documents(db, files, build)
             if stale_keys:
-                _resegment(db, timer)
-            dirty |= previous is None or stale_keys or not _serving(previous, index, backend)
+                _resegment(db, build)
+            dirty |= previous is None or stale_keys or not _serving(previous, index, build.backend)
             if not dirty:
                 db.close()
                 _discard(staging)
@@ -172,14 +187,13 @@ def build_index(
                     f"no readable document under {names}: add .txt, .md, .docx or .pdf "
                     f"files{skipped}"
                 )
-            _embed_missing(db, workers, report, timer, progress)
+            _embed_missing(db, build)
             started = time.perf_counter()
-            manifest = _write_indexes(db, staging, embedder, backend, settings, report, index,
-                                      previous)  # fmt: skip
+            manifest = _write_indexes(db, staging, index, previous, build)
             db.close()
             final = store.publish(index, staging, manifest)
-            backend.published(index, manifest)
-            timer.add("write", started)
+            build.backend.published(index, manifest)
+            build.timed("write", started)
         except BaseException:
             db.close()
             _discard(staging)
@@ -189,17 +203,17 @@ def build_index(
     return report
 
 
-def _reusable_version(index: Path, settings: Settings, backend: Backend,
-                      report: BuildReport) -> Path | None:  # fmt: skip
+def _reusable_version(index: Path, build: BuildContext) -> Path | None:
     """The active version when this build can start from it; None (a full build) when there is
     none, when it is damaged, or when it holds vectors of another model."""
+    report = build.report
     try:
         folder = store.current_version(index)
-        manifest = store.verify(folder, backend) if folder is not None else None
+        manifest = store.verify(folder, build.backend) if folder is not None else None
     except IndexCorrupt as exc:
         report.rebuilt = f"the previous index was damaged ({exc}); rebuilt from the files"
         return None
-    if manifest is not None and manifest.model != settings.model:
+    if manifest is not None and manifest.model != build.settings.model:
         report.rebuilt = f"the previous index used model {manifest.model!r}; re-embedded"
         return None
     return folder
@@ -224,7 +238,7 @@ def _check_previous(folder: Path) -> bool:
     return manifest.normalisation_version != NORMALISATION_VERSION
 
 
-def _resegment(db: sqlite3.Connection, timer: _Timer) -> None:
+def _resegment(db: sqlite3.Connection, build: BuildContext) -> None:
     """Recompute every passage's lexical keys after the normalisation rules changed."""
     started = time.perf_counter()
     rows = catalogue.lexical_texts(db)
@@ -233,17 +247,7 @@ def _resegment(db: sqlite3.Connection, timer: _Timer) -> None:
         [(" ".join(a), " ".join(f), r["pid"]) for r in rows for a, f in [keys(r["lexical_text"])]],
     )
     db.commit()
-    timer.add("segment", started)
-
-
-def _describer(info, access: int) -> Callable[[Path], tuple[FileInfo, bool]]:
-    """(name and level of a file, whether the caller stated them) for `_sync_documents`."""
-
-    def describe(path: Path) -> tuple[FileInfo, bool]:
-        given = info(path) if info else None
-        return (given, True) if given else (FileInfo(path.name, access), False)
-
-    return describe
+    build.timed("segment", started)
 
 
 @dataclass(frozen=True)
@@ -258,12 +262,13 @@ class _Pending:
     doc_id: str
 
 
-def _sync_documents(db, files, report, timer, settings, progress, describe, workers) -> bool:
+def _sync_documents(db: sqlite3.Connection, files: dict[str, Path], build: BuildContext) -> bool:
     """Parse new/changed files into the catalogue, drop removed ones; True if anything changed.
 
     Document ids are given out before reading, in file order, so they do not depend on which
     worker finishes first.
     """
+    report, settings = build.report, build.settings
     known = catalogue.documents_by_source(db)
     taken = {row["doc_id"] for row in known.values()}
     dirty = False
@@ -279,7 +284,7 @@ def _sync_documents(db, files, report, timer, settings, progress, describe, work
             report.skipped.append((str(path), f"cannot be read: {exc.strerror}"))
             continue
         old = known.get(source)
-        meta, stated = describe(path)
+        meta, stated = build.describe(path)
         if old is not None and old["content_hash"] == digest:
             if stated and (old["name"], old["access"]) != (meta.name, meta.access):
                 catalogue.set_name_and_access(db, old["doc_id"], meta.name, meta.access)
@@ -291,7 +296,7 @@ def _sync_documents(db, files, report, timer, settings, progress, describe, work
         doc_id = old["doc_id"] if old else make_doc_id(meta.name, taken)
         taken.add(doc_id)
         pending.append(_Pending(source, path, digest, old, meta, doc_id))
-    results = workers.parse(
+    results = build.workers.parse(
         _jobs(pending), settings.max_passage_chars, settings.overlap_sentences
     )
     by_key: dict[int, ParseResult] = {}
@@ -299,8 +304,7 @@ def _sync_documents(db, files, report, timer, settings, progress, describe, work
         by_key[result.key] = result
         for stage, seconds in result.seconds.items():
             report.seconds[stage] = report.seconds.get(stage, 0.0) + seconds
-        if progress:
-            progress("files", done, len(pending))
+        build.tell("files", done, len(pending))
     started = time.perf_counter()
     for key, item in enumerate(pending):  # applied in file order, whoever parsed them
         result = by_key[key]
@@ -316,7 +320,7 @@ def _sync_documents(db, files, report, timer, settings, progress, describe, work
         report.new_passages += len(result.keyed)
         dirty = True
     db.commit()
-    timer.add("write", started)
+    build.timed("write", started)
     return dirty
 
 
@@ -329,23 +333,22 @@ def _jobs(pending: list[_Pending]) -> Iterator[ParseJob]:
         yield ParseJob(key, str(item.path), data, item.doc_id, item.meta.name, error)
 
 
-def _embed_missing(db, workers: Workers, report, timer, progress) -> None:
+def _embed_missing(db: sqlite3.Connection, build: BuildContext) -> None:
     """Embed the passages whose text+context has no vector yet for this model."""
     rows = catalogue.unembedded(db)
     started = time.perf_counter()
     done = 0
-    window = workers.embed_window
+    window = build.workers.embed_window
     for start in range(0, len(rows), window):
         batch = rows[start : start + window]
-        vecs = workers.embed([r["embed_text"] for r in batch])
+        vecs = build.workers.embed([r["embed_text"] for r in batch])
         catalogue.add_vectors(db, [r["embed_hash"] for r in batch], vecs)
         done += len(batch)
-        if progress:
-            progress("passages", done, len(rows))
+        build.tell("passages", done, len(rows))
     catalogue.drop_unused_vectors(db)
     db.commit()
-    report.embedded = len(rows)
-    timer.add("embed", started)
+    build.report.embedded = len(rows)
+    build.timed("embed", started)
 
 
 def _serving(version: Path, index: Path, backend: Backend) -> bool:
@@ -354,15 +357,13 @@ def _serving(version: Path, index: Path, backend: Backend) -> bool:
     return manifest.backend == backend.name and backend.intact(index, manifest)
 
 
-def _write_indexes(db, staging, embedder, backend: Backend, settings, report, index,
-                   previous) -> Manifest:  # fmt: skip
+def _write_indexes(db: sqlite3.Connection, staging: Path, index: Path, previous: Path | None,
+                   build: BuildContext) -> Manifest:  # fmt: skip
     """The search side of the version and the manifest describing it."""
-    written = backend.write(db, staging, index, previous, embedder.dim)
+    embedder, report = build.embedder, build.report
+    written = build.backend.write(db, staging, index, previous, embedder.dim)
     catalogue.count_into(db, report)
-    return _manifest(settings, embedder, report, backend=backend.name, **written)
-
-
-def _manifest(settings: Settings, embedder: Embedder, report: BuildReport, **backend) -> Manifest:
     counts = {"documents": report.documents, "passages": report.passages,
               "footnotes": report.footnotes}  # fmt: skip
-    return Manifest.new(settings, embedder.name, embedder.dim, counts, **backend)
+    return Manifest.new(build.settings, embedder.name, embedder.dim, counts,
+                        backend=build.backend.name, **written)  # fmt: skip

@@ -23,13 +23,13 @@ from ..vietnamese.periods import parse_period
 from ..vietnamese.places import mentions_place
 from ..vietnamese.refs import normalise_ref
 from ..vietnamese.text import fold
-from . import series
+from . import fusion, series
 from .answer import TOP_HITS
 from .answer import answer as extract_answer
+from .fusion import DocKeys
 from .question import Question, analyse, query_entity
 from .search import (
     QueryPlan,
-    convex,
     highlight_spans,
     mentions,
     plan,
@@ -232,8 +232,7 @@ class Index:
         ref_rows = self._ref_rows(q.refs, scope.mask) if q.refs else []
         if s.fusion == "rrf":
             fused = r.hybrid_rrf(stream, keys, vector, n, s.rrf_k, scope)
-            for rank, row in enumerate(ref_rows):  # RRF is a sum: the third ranking adds on
-                fused[row] = fused.get(row, 0.0) + 2.0 / (s.rrf_k + rank + 1)
+            fused = fusion.add_ranking(fused, ref_rows, s.reference_rank_weight, s.rrf_k)
         else:
             lex, dense = r.lexical(stream, keys, n, scope), r.dense(vector, n, scope)
             candidates = list(dict.fromkeys([*lex.rows, *dense.rows, *ref_rows]))
@@ -243,7 +242,7 @@ class Index:
             missing = [row for row in candidates if row not in dense_scores]
             dense_scores |= zip(missing, dense.score_of(missing), strict=True)
             weight = s.lexical_weight_unaccented if q.unaccented else s.lexical_weight
-            fused = convex(
+            fused = fusion.convex(
                 lex_scores, dense_scores, weight, bonus={row: s.reference_bonus for row in ref_rows}
             )
         fused = self._boost_entity(q, fused)
@@ -255,39 +254,35 @@ class Index:
         entity = query_entity(q.text)
         if entity is None or not fused:
             return fused
-        best = sorted(fused, key=fused.get, reverse=True)[:ENTITY_DEPTH]
+        best = sorted(fused, key=fused.get, reverse=True)[: self.settings.entity_depth]
         pids = [int(self.pids[r]) for r in best]
         texts = self.passages_by_pid(pids)
-        bonus = self.settings.entity_bonus
-        return fused | {
-            row: fused[row] + bonus
-            for row, pid in zip(best, pids, strict=True)
-            if mentions(texts[pid].text, entity[1])
-        }
+        naming = [row for row, pid in zip(best, pids, strict=True)
+                  if mentions(texts[pid].text, entity[1])]  # fmt: skip
+        return fusion.with_bonus(fused, naming, self.settings.entity_bonus)
 
     def _ref_rows(self, refs: tuple[str, ...], mask: np.ndarray | None) -> list[int]:
         pids = catalogue.citing(self.db, refs)
         rows = [self.row_of_pid[p] for p in pids if p in self.row_of_pid]
+        first = self.settings.reference_doc_passages
         for doc_id, keys in self.doc_keys.items():
             if keys.number and keys.number in refs:  # the document itself was asked for
-                rows += [int(r) for r in self.doc_rows.get(doc_id, ())[:50]]
+                rows += [int(r) for r in self.doc_rows.get(doc_id, ())[:first]]
         return [r for r in dict.fromkeys(rows) if mask is None or mask[r]]
 
     def _boost_documents(self, q: QueryPlan, fused: dict[int, float]) -> dict[int, float]:
-        """Prefer documents the query points at: the reporting period or year it names, the
-        issuing body it names ("Tỉnh ủy Hậu Giang"), the document type it opens with."""
+        """Prefer documents the query points at (fusion.document_factor)."""
         folded = f" {fold(q.text)} "
         docs = {self.row_doc[row] for row in fused}  # only the candidates' documents matter
-        factors = {d: document_factor(q, folded, self.doc_keys[d]) for d in docs}
+        factors = {d: fusion.document_factor(q, folded, self.doc_keys[d], self.settings)
+                   for d in docs}  # fmt: skip
         factors = {d: f for d, f in factors.items() if f != 1.0}
-        if not factors:
-            return fused
-        return {row: score * factors.get(self.row_doc[row], 1.0) for row, score in fused.items()}
+        return fusion.scaled(fused, self.row_doc, factors) if factors else fused
 
     def _hits(
         self, q: QueryPlan, ranked: list[int], fused: dict[int, float], limit: int
     ) -> list[Hit]:
-        pids = [int(self.pids[r]) for r in ranked[: limit * 3]]
+        pids = [int(self.pids[r]) for r in ranked[: limit * self.settings.overfetch]]
         passages = self.passages_by_pid(pids)
         top = fused[ranked[0]] if ranked else 1.0
         hits: list[Hit] = []
@@ -353,27 +348,6 @@ def _doc_allowed(doc: DocInfo, f: Filters) -> bool:
 __all__ = ["DocInfo", "Index", "SearchResult", "VankienError"]
 
 
-@dataclass(frozen=True)
-class DocKeys:
-    """A document's metadata in the forms queries are compared with, computed once at load."""
-
-    period: str | None
-    year: int | None
-    issuer: str | None  # folded, padded with spaces for whole-word tests
-    doc_type: str | None  # folded
-    number: str | None  # normalise_ref key
-
-    @classmethod
-    def of(cls, doc: DocInfo) -> DocKeys:
-        return cls(
-            period=period_key(doc.period),
-            year=doc.year,
-            issuer=f" {fold(doc.issuer)} " if doc.issuer else None,
-            doc_type=fold(doc.doc_type) + " " if doc.doc_type else None,
-            number=normalise_ref(doc.number) if doc.number else None,
-        )
-
-
 def doc_facts(doc: DocInfo) -> DocFacts:
     """What answers check of a document, and how a reply names it: "Báo cáo 6 tháng đầu năm
     2024 của Tỉnh ủy Hậu Giang", "Nghị quyết số 60-NQ/TW của Ban Chấp hành Trung ương"."""
@@ -393,21 +367,3 @@ def doc_facts(doc: DocInfo) -> DocFacts:
     if doc.draft:
         parts.append("(dự thảo)")
     return DocFacts(doc.doc_id, " ".join(parts), period, doc.issuer, doc.title, doc.year)
-
-
-def document_factor(q: QueryPlan, folded_query: str, doc: DocKeys) -> float:
-    """How much the query's own words point at this document (1.0 = not at all).
-
-    `folded_query` is the folded query padded with spaces.
-    """
-    factor = 1.0
-    wanted = period_key(q.period)
-    if wanted and doc.period == wanted:
-        factor *= 1.5
-    elif q.years and doc.year in q.years:
-        factor *= 1.2
-    if doc.issuer and doc.issuer in folded_query:
-        factor *= 1.2
-    if doc.doc_type and not q.refs and folded_query.startswith(" " + doc.doc_type):
-        factor *= 1.15
-    return factor

@@ -53,33 +53,6 @@ def _period(text: str) -> str | None:
     return period_key(found.label) if found else None
 
 
-def convex(
-    lexical: dict[int, float],
-    dense: dict[int, float],
-    lexical_weight: float,
-    bonus: dict[int, float] | None = None,
-) -> dict[int, float]:
-    """Convex combination of max-normalised BM25 and min-max-normalised cosine scores.
-
-    Unlike rank fusion it keeps how far ahead a passage is: an exact lexical match far above
-    the rest is not levelled with a flat run of near-equal cosines.
-
-    >>> fused = convex({1: 10.0, 2: 5.0}, {1: 0.80, 2: 0.90}, 0.7)
-    >>> round(fused[1], 2), round(fused[2], 2)
-    (0.7, 0.65)
-    """
-    top_lex = max(lexical.values(), default=0.0) or 1.0
-    low, high = min(dense.values(), default=0.0), max(dense.values(), default=1.0)
-    span = (high - low) or 1.0
-    bonus = bonus or {}
-    return {
-        row: lexical_weight * max(lexical.get(row, 0.0), 0.0) / top_lex
-        + (1 - lexical_weight) * (dense.get(row, low) - low) / span
-        + bonus.get(row, 0.0)
-        for row in lexical.keys() | dense.keys()
-    }
-
-
 def highlight_spans(text: str, query: QueryPlan) -> list[tuple[int, int]]:
     """Character spans of `text` whose words match the query, diacritic-insensitive when the
     query was typed without accents; adjacent matches are merged.
