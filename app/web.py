@@ -12,6 +12,7 @@ from indexer import Filters, Index, Passage
 from indexer.errors import BadQuery
 from indexer.present import (
     DocumentView,
+    answer_pieces,
     citation_label,
     document_view,
     passage_span,
@@ -201,10 +202,7 @@ def _answer(index: Index, answer, base_url: str) -> dict | None:
     reply = schemas.ask_response(answer, index.docs, base_url)
     if not answer.answer or not answer.citations:
         return {"a": reply, "none": True}
-    sentence = reply.sentence or ""
-    at = sentence.find(reply.answer)
-    spans = [(at, at + len(reply.answer))] if at >= 0 else []
-    return {"a": reply, "none": False, "sentence": pieces(sentence, spans),
+    return {"a": reply, "none": False, "sentence": answer_pieces(reply.answer, reply.sentence),
             "certain": answer.confidence >= CERTAIN,
             "cite": reply.citations[0], "label": citation_label(reply.citations[0].citation),
             "series": [_series_row(e) for e in reply.series],

@@ -266,13 +266,13 @@ def _cite_line(cite: dict) -> str:
 
 
 def _marked(text: str, spans) -> str:
+    """Highlights as rich markup, cut by the same `pieces` the pages use."""
     from rich.markup import escape
 
-    pieces, cursor = [], 0
-    for start, end in spans:
-        pieces += [escape(text[cursor:start]), f"[reverse]{escape(text[start:end])}[/reverse]"]
-        cursor = end
-    return "".join(pieces) + escape(text[cursor:])
+    from .present.view import pieces
+
+    return "".join(f"[reverse]{escape(p.text)}[/reverse]" if p.marked else escape(p.text)
+                   for p in pieces(text, spans))  # fmt: skip
 
 
 @main.command()

@@ -4,6 +4,7 @@ from .json import answer_record, hit_record, search_record
 from .view import (
     Citation,
     DocumentView,
+    answer_pieces,
     citation,
     citation_label,
     citation_url,
@@ -16,6 +17,7 @@ from .view import (
 __all__ = [
     "Citation",
     "DocumentView",
+    "answer_pieces",
     "answer_record",
     "citation",
     "citation_label",

@@ -17,7 +17,7 @@ from ..query.index import Index
 from ..storage import catalogue
 from ..vietnamese.refs import normalise_ref
 from .evaluate import Outcome
-from .view import citation, citation_label, pieces
+from .view import Piece, answer_pieces, citation, citation_label, pieces
 
 UNKNOWN = "(không rõ)"
 
@@ -113,7 +113,7 @@ def hit_html(index: Index, hit: Hit) -> str:
     return (
         f'<div class="hit"><p class="citation"><b>{escape(label)}</b> '
         f"<small>({escape(p.kind)}, {escape(p.id)}, điểm {hit.score:.3f})</small></p>"
-        f"<blockquote>{_marked(p.text, hit.highlights)}</blockquote>{context}</div>"
+        f"<blockquote>{_marked(pieces(p.text, hit.highlights))}</blockquote>{context}</div>"
     )
 
 
@@ -127,22 +127,18 @@ def answer_html(index: Index, reply: Answer) -> str:
     """The short answer with its sentence and source, or why the documents do not answer."""
     if reply.answer is None:
         return f"<p><b>Không có câu trả lời ngắn</b>: {escape(reply.why)}</p>"
-    sentence = reply.sentence or ""
-    at = sentence.find(reply.answer)
-    spans = [(at, at + len(reply.answer))] if at >= 0 else []
     source = hit_html(index, reply.citations[0]) if reply.citations else ""
+    sentence = _marked(answer_pieces(reply.answer, reply.sentence))
     return (
         f"<p><b>Trả lời:</b> <mark>{escape(reply.answer)}</mark> "
         f"<small>(độ tin cậy {reply.confidence:.2f})</small></p>"
-        f"<blockquote>{_marked(sentence, spans)}</blockquote><p>Nguồn:</p>{source}"
+        f"<blockquote>{sentence}</blockquote><p>Nguồn:</p>{source}"
     )
 
 
-def _marked(text: str, spans) -> str:
-    return "".join(
-        f"<mark>{escape(piece.text)}</mark>" if piece.marked else escape(piece.text)
-        for piece in pieces(text, spans)
-    )
+def _marked(cut: list[Piece]) -> str:
+    """Pieces as HTML, the marked ones in <mark>."""
+    return "".join(f"<mark>{escape(p.text)}</mark>" if p.marked else escape(p.text) for p in cut)
 
 
 def recall_curve(outcomes: list[Outcome], ks: Iterable[int] = range(1, 11)) -> dict[int, float]:

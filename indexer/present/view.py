@@ -127,6 +127,17 @@ def pieces(text: str, spans=(), footnote_refs=()) -> list[Piece]:
     return out
 
 
+def answer_pieces(answer: str | None, sentence: str | None) -> list[Piece]:
+    """The sentence an answer was cut from, the answer marked in it.
+
+    >>> [(p.text, p.marked) for p in answer_pieces("120 đảng viên", "Kết nạp 120 đảng viên.")]
+    [('Kết nạp ', False), ('120 đảng viên', True), ('.', False)]
+    """
+    sentence = sentence or ""
+    at = sentence.find(answer) if answer else -1
+    return pieces(sentence, [(at, at + len(answer))] if at >= 0 else [])
+
+
 def document_view(index: Index, doc_id: str) -> DocumentView | None:
     """Blocks, footnotes, outline and passages of one document, or None for an unknown id."""
     doc = index.docs.get(doc_id)
