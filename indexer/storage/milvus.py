@@ -52,11 +52,6 @@ def client(address: str):
         if address not in _clients:
             from pymilvus import MilvusClient
 
-            # Milvus Lite's in-process server logs a traceback for each call it does not
-            # implement (AllocTimestamp, while creating a collection); the call still succeeds
-            logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
-            # pymilvus logs each failed call with a traceback; vankien reports it once
-            logging.getLogger("pymilvus.decorators").setLevel(logging.CRITICAL)
             try:
                 _clients[address] = MilvusClient(address)
             except Exception as exc:  # pymilvus raises several unrelated types here
