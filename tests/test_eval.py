@@ -22,7 +22,7 @@ SHARED = ROOT.parent / "shared"
 CORPUS = ROOT / "corpus"
 EVAL = SHARED / "eval"
 
-pytestmark = pytest.mark.shared
+pytestmark = [pytest.mark.shared, pytest.mark.slow]  # real indexes of the shared documents
 
 
 def _queries(name: str) -> Path:

@@ -108,6 +108,7 @@ def served_copy(web_index, web_settings, tmp_path) -> Path:
     return folder
 
 
+@pytest.mark.slow  # `vankien serve` in a subprocess
 def test_killed_service_restarts_on_the_last_complete_index(served_copy, web_index, tmp_path):
     # debris of a build killed mid-way: a half-written staging folder and pointer
     staging = served_copy / "versions" / ".staging-999-1"
@@ -155,6 +156,7 @@ def _open(index: Path) -> Index:
     return Index.open(index, Settings(index=index, model="toy"), embedder=ToyEmbedder())
 
 
+@pytest.mark.slow  # subprocesses killed at random moments
 def test_builds_killed_at_random_moments_never_break_the_index(corpus, tmp_path):
     index = tmp_path / "index"
     settings = Settings(index=index, model="toy")
@@ -337,6 +339,7 @@ def test_damaged_index_is_reported_with_what_to_do(case, served_copy, web_settin
     assert search.status_code == 503 and search.json()["detail"] == health.json()["detail"]
 
 
+@pytest.mark.slow  # `vankien serve` in a subprocess
 def test_service_started_on_a_damaged_index_answers_503(served_copy, tmp_path):
     _damage(served_copy, "garbage manifest")
     with Service(served_copy, tmp_path / "serve.log") as service:

@@ -26,6 +26,8 @@ from indexer.storage import folder as store
 from indexer.storage.manifest import MANIFEST
 from tests.toy import ToyEmbedder
 
+pytestmark = pytest.mark.slow  # Milvus Lite runs a server process
+
 pytest.importorskip("pymilvus", reason="pip install 'vankien[milvus]' to test the Milvus backend")
 
 QUERIES = [
