@@ -1,33 +1,45 @@
-"""Pandoc markdown: emphasis and escapes stripped, wrapped lines re-joined, pandoc footnotes,
-and simple, multiline, pipe and grid tables read into rows (the header table of a Nghị quyết
-holds "Số: 1654/NQ-UBTVQH15" and the place and date)."""
+"""Pandoc markdown read with markdown-it-py (CommonMark, pipe tables, footnotes, attribute
+spans); pandoc's simple, multiline and grid tables, which markdown-it does not know, are cut out
+first and read here (the header table of a Nghị quyết holds "Số: 1654/NQ-UBTVQH15" and the
+place and date)."""
 
 from __future__ import annotations
 
 import html
 import re
 import unicodedata
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_plugin
+from mdit_py_plugins.footnote import footnote_plugin
 
 from indexer.ingest.parsers.plaintext import Ref, build_text
 from indexer.model import RawBlock, RawDocument
 
+# --- pandoc's own tables -----------------------------------------------------------------------
 _TOKEN = re.compile(r"\\([!-/:-@\[-`{-~])|\*+|\[\^([^\]\s]{1,20})\]")
 # Link text holds no "[": scanning 500 characters from every "[" of a "[[[[…" line was slow.
 _LINK = re.compile(r"!?\[([^\[\]\n]{0,500})\](?:\([^)\n]{0,500}\)|\{[^}\n]{0,200}\})")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]{0,10}(?:\s[^<>\n]{0,200})?/?>")
 _BREAK_IN_STARS = re.compile(r"(?<=\S)\\(\*+)\s*$")  # "***Nơi nhận:\***": break, then closer
-_ATX = re.compile(r"(#{1,6})\s+(.*)")  # closing #s and {attributes}: see _atx
 _SETEXT = re.compile(r"(=+|-+)\s*$")
 _GRID = re.compile(r"\+[-=:]{3,}[-=:+]*\+\s*$")
 _DASHES = re.compile(r" {0,3}-{3,}(?: +-{3,})* *$")
-_PIPE_SEP = re.compile(r"\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)+\|?\s*$")
 _LIST = re.compile(r"\s{0,3}(?:([-+*])|(\d{1,3}[.)]|[a-zđ]\)))\s+(?=\S)")
 _FOOTDEF = re.compile(r"\[\^([^\]\s]{1,20})\]:\s?(.*)$")
 _HR = re.compile(r"\s{0,3}(?:(?:\*\s*){3,}|(?:_\s*){3,})$")
+_ATX = re.compile(r"#{1,6}\s")
+_FOOTREF = re.compile(r"\[\^([^\]\s]{1,20})\]")
+_PLACE = "\ue000{}\ue001"  # a private-use placeholder standing for a table cut out of the text
+_PLACED = re.compile("\ue000(\\d+)\ue001")
+_OPEN = re.compile(r"(?<!\\)\[")
 
 
 def inline(text: str) -> list[str | Ref]:
-    """Pieces of one markdown run: escapes resolved, emphasis dropped, `[^n]` as markers.
+    """Pieces of one run of table cell text: escapes resolved, emphasis dropped, `[^n]` as
+    markers (cells are cut by columns, so their emphasis may open in one and close in another).
 
     >>> build_text(inline("**1\\\\. Sắp xếp** xã[^2] mới"))
     ('1. Sắp xếp xã mới', (('2', 13),))
@@ -160,35 +172,107 @@ def _blank_split(lines: list[str]) -> list[list[str]]:
     return [g for g in groups if g]
 
 
-def _take_footnotes(lines: list[str]) -> tuple[list[str], dict[str, str]]:
-    """Remove `[^n]: body` definitions (with indented continuation lines) from the flow."""
-    kept: list[str] = []
-    notes: dict[str, list[str]] = {}
-    label = None
-    for line in lines:
-        m = _FOOTDEF.match(line)
-        if m:
-            label = m.group(1)
-            notes[label] = [m.group(2)]
-        elif label and line.startswith(("  ", "\t")) and line.strip():
-            notes[label].append(line.strip())
-        elif label and not line.strip():
-            kept.append(line)
+def _table_at(lines: list[str], i: int, para: list[str]
+              ) -> tuple[list[list[str]], int, bool] | None:  # fmt: skip
+    """A grid, simple or multiline table starting at line i (`para`: the lines of the
+    paragraph above): rows, next line, and whether the paragraph line above was its header."""
+    line = lines[i]
+    if _GRID.match(line):
+        return (*_grid(lines, i), False)
+    if not _DASHES.match(line) or (len(para) == 1 and _SETEXT.fullmatch(line)):
+        return None
+    header = para if len(para) == 1 else []
+    found = _dash_table(lines, i, header)
+    return (*found, bool(header)) if found else None
+
+
+def _cut_tables(text: str) -> tuple[str, list[RawBlock | None]]:
+    """The text with pandoc's grid, simple and multiline tables replaced by placeholders, and
+    those tables read. Lines are followed as pandoc reads blocks: a blank line, a heading or a
+    list item ends a paragraph, and only a one-line paragraph can head a simple table."""
+    lines = [x if x.strip(" \t\u00a0") else "" for x in text.split("\n")]
+    out: list[str] = []
+    tables: list[RawBlock | None] = []
+    para: list[int] = []  # where the lines of the paragraph being read are in `out`
+    footnote = False  # inside a footnote definition (its indented lines belong to it)
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if _FOOTDEF.match(line) or (footnote and line.startswith(("  ", "\t")) and line.strip()):
+            footnote = True
+            out.append(line)
+            i += 1
+            continue
+        footnote = footnote and not line.strip()
+        if not line.strip() or _HR.fullmatch(line) or _ATX.match(line):
+            para = []
+        elif found := _table_at(lines, i, [out[k] for k in para]):
+            rows, stop, took_header = found
+            if took_header:
+                out[para[0]] = ""
+            out += ["", _PLACE.format(len(tables)), ""]
+            tables.append(_table_block(rows))
+            para, i = [], stop
+            continue
+        elif len(para) == 1 and _SETEXT.fullmatch(line) and not line.startswith(" "):
+            para = []
+        elif _DASHES.match(line):
+            i += 1  # a rule that is not a table's is dropped, the paragraph goes on
+            continue
+        elif para and _LIST.match(line) and not line.startswith("    "):
+            out.append("")  # a list item ends the paragraph above it
+            para = [len(out)]
         else:
-            label = None
-            kept.append(line)
-    bodies = {k: cell_text(v).replace("\n", " ") for k, v in notes.items()}
-    return kept, bodies
+            para.append(len(out))
+        out.append(line)
+        i += 1
+    return "\n".join(out), tables
 
 
-def _paragraph(lines: list[str]) -> RawBlock | None:
-    texts = [split_break(x)[0].strip() for x in lines]
-    text = " ".join(t[2:] if t.startswith("> ") else t for t in texts)
-    m = _LIST.match(text)
-    if m and m.group(1):  # a bullet, written "- " whatever the markdown marker was
-        text = "- " + text[m.end() :]
-    joined, refs = build_text(inline(text))
-    return RawBlock(kind="paragraph", text=joined, footnote_refs=refs) if joined else None
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    md.use(footnote_plugin).use(attrs_plugin, spans=True)
+    md.disable(["text_join", "fragments_join", "code", "linkify"], ignoreInvalid=True)
+    return md
+
+
+def _pieces(children: list[Token]) -> list[str | Ref]:
+    """Text and footnote markers of an inline run: emphasis and attributes dropped, line breaks
+    a space, a delimiter left unmatched dropped like the rest of the emphasis."""
+    out: list[str | Ref] = []
+    for t in children:
+        if t.type == "footnote_ref":
+            out.append((t.meta["label"],))
+        elif t.type in ("softbreak", "hardbreak", "html_inline"):
+            out.append(" ")
+        elif t.type == "text_special":
+            out.append(t.content)
+        elif t.type in ("text", "code_inline"):
+            if not (t.type == "text" and t.content and set(t.content) == {"*"}):
+                out += _refs(t.content)
+        elif t.type == "image":
+            out += _pieces(t.children or [])
+    return out
+
+
+def _refs(text: str) -> list[str | Ref]:
+    """`[^n]` markers markdown-it left as text (no definition): markers all the same."""
+    out: list[str | Ref] = []
+    last = 0
+    for m in _FOOTREF.finditer(text):
+        out += [text[last : m.start()], (m.group(1),)]
+        last = m.end()
+    return out + [text[last:]]
+
+
+def _heading_title(pieces: list[str | Ref]) -> list[str | Ref]:
+    """Pandoc's `{#id .class}` after a heading's title cut."""
+    if pieces and isinstance(pieces[-1], str):
+        last = pieces[-1].rstrip()
+        if last.endswith("}") and "{" in last:
+            pieces = [*pieces[:-1], last[: last.rfind("{")]]
+    return pieces
 
 
 def parse_markdown(text: str) -> RawDocument:
@@ -198,90 +282,69 @@ def parse_markdown(text: str) -> RawDocument:
     >>> [b.text for b in doc.blocks]
     ['Điều 1. Sắp xếp', '1. Sắp xếp toàn bộ xã.']
     """
-    lines, footnotes = _take_footnotes(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    flowing, tables = _cut_tables(text.replace("\r\n", "\n").replace("\r", "\n"))
+    tokens = _parser().parse(_plain_brackets(flowing))
     blocks: list[RawBlock | None] = []
-    para: list[str] = []
-
-    def flush() -> None:
-        if para:
-            blocks.append(_paragraph(para))
-            para.clear()
-
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        heading = _atx(line) if line.startswith("#") else None
-        if not line.strip(" \t\u00a0") or _HR.fullmatch(line):
-            flush()
-        elif table := _table_at(lines, i, para):
-            rows, i, took_header = table
-            para[:] = para[:-1] if took_header else para
-            flush()
-            blocks.append(_table_block(rows))
-            continue
-        elif heading:
-            flush()
-            level, title = heading
-            title, refs = build_text(inline(title))
-            blocks.append(RawBlock(kind="heading", text=title, footnote_refs=refs, level=level))
-        elif len(para) == 1 and _SETEXT.fullmatch(line) and not line.startswith(" "):
-            title, _ = build_text(inline(para.pop()))
-            blocks.append(RawBlock(kind="heading", text=title, level=1 if line[0] == "=" else 2))
-        elif not _DASHES.match(line):
-            if para and _LIST.match(line) and not line.startswith("    "):
-                flush()
-            para.append(line)
-        i += 1
-    flush()
+    footnotes: dict[str, list[str]] = {}
+    note: str | None = None
+    items: list[str] = []  # the marker of each open list item whose first paragraph is to come
+    for k, t in enumerate(tokens):
+        if t.type == "footnote_open":
+            note = t.meta["label"]
+            footnotes[note] = []
+        elif t.type == "footnote_close":
+            note = None
+        elif t.type == "list_item_open":
+            items.append("- " if t.markup in "-+*" else f"{t.info}{t.markup} ")
+        elif t.type == "list_item_close":
+            items.pop()
+        elif t.type == "inline":
+            pieces = _pieces(t.children or [])
+            kind = tokens[k - 1].type
+            if note is not None:
+                footnotes[note].append(build_text(pieces)[0])
+            elif kind == "heading_open":
+                title, refs = build_text(_heading_title(pieces))
+                blocks.append(RawBlock("heading", title, refs, level=int(tokens[k - 1].tag[1])))
+            elif kind in ("th_open", "td_open"):
+                continue  # read with its table
+            else:
+                placed = _PLACED.fullmatch(t.content.strip())
+                if placed:
+                    blocks.append(tables[int(placed.group(1))])
+                    continue
+                if items and items[-1]:
+                    pieces, items[-1] = [items[-1], *pieces], ""
+                joined, refs = build_text(pieces)
+                blocks.append(RawBlock("paragraph", joined, refs) if joined else None)
+        elif t.type == "html_block":
+            joined, refs = build_text(_refs(_TAG.sub(" ", t.content)))
+            blocks.append(RawBlock("paragraph", joined, refs) if joined else None)
+        elif t.type == "table_open":
+            blocks.append(_pipe_table(tokens, k))
     kept = tuple(b for b in blocks if b is not None and b.text)
-    return RawDocument(blocks=kept, footnotes=footnotes, format="markdown")
+    bodies = {label: " ".join(p for p in parts if p) for label, parts in footnotes.items()}
+    return RawDocument(blocks=kept, footnotes=bodies, format="markdown")
 
 
-def _atx(line: str) -> tuple[int, str] | None:
-    """Level and title of an ATX heading, closing #s and {attributes} cut.
+def _plain_brackets(text: str) -> str:
+    """Every "[" after the last "]" escaped: it can open no link, footnote or span, and
+    markdown-it would scan the rest of the text from each one ("[[[[…" took seconds).
 
-    String methods, not a regex: a lazy title followed by optional trailing parts backtracked
-    quadratically on a long run of spaces ("# a" + 100 000 spaces took minutes).
-
-    >>> _atx("## Kết quả đạt được ## {#ket-qua}")
-    (2, 'Kết quả đạt được')
+    >>> _plain_brackets("[a] [[b")
+    '[a] \\\\[\\\\[b'
     """
-    found = _ATX.fullmatch(line)
-    if found is None:
-        return None
-    title = found.group(2).rstrip()
-    if title.endswith("}"):
-        start = max(title.rfind("}", 0, len(title) - 1) + 1, len(title) - 202)
-        opened = title.find("{", start)
-        title = title[:opened].rstrip() if opened >= 0 else title
-    bare = title.rstrip("#")
-    if bare != title and bare[-1:].isspace():
-        title = bare.rstrip()
-    return len(found.group(1)), title
+    close = text.rfind("]")
+    return text[: close + 1] + _OPEN.sub(r"\\[", text[close + 1 :])
 
 
-def _table_at(
-    lines: list[str], i: int, para: list[str]
-) -> tuple[list[list[str]], int, bool] | None:
-    """A grid, pipe, simple or multiline table starting at line i: rows, next line, and whether
-    the paragraph line above was its header."""
-    line = lines[i]
-    if _GRID.match(line):
-        return (*_grid(lines, i), False)
-    if line.lstrip().startswith("|") and i + 1 < len(lines) and _PIPE_SEP.match(lines[i + 1]):
-        j = i + 2
-        while j < len(lines) and lines[j].lstrip().startswith("|"):
-            j += 1
-        return [_pipe_cells(x) for x in [line, *lines[i + 2 : j]]], j, False
-    if not _DASHES.match(line) or (len(para) == 1 and _SETEXT.fullmatch(line)):
-        return None
-    header = para[-1:] if len(para) == 1 else []
-    found = _dash_table(lines, i, header)
-    return (*found, bool(header)) if found else None
-
-
-def _pipe_cells(line: str) -> list[str]:
-    inner = line.strip()
-    inner = inner[1:] if inner.startswith("|") else inner
-    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
-    return [cell_text([c]) for c in re.split(r"(?<!\\)\|", inner)]
+def _pipe_table(tokens: list[Token], start: int) -> RawBlock | None:
+    rows: list[list[str]] = []
+    for t in tokens[start + 1 :]:
+        if t.type == "table_close":
+            break
+        if t.type == "tr_open":
+            rows.append([])
+        elif t.type == "inline":
+            rows[-1].append(build_text(_pieces(t.children or []))[0])
+    return _table_block(rows)
