@@ -45,11 +45,8 @@ def synthesise(source: Path, target: Path, n: int, backend: str, seed: int = 7) 
     staging = store.stage(target, None)
     db = catalogue.connect(staging / store.CATALOGUE)
     src = catalogue.connect(origin / store.CATALOGUE, readonly=True)
-    rows = src.execute(
-        "SELECT p.doc_id, p.text, p.accented, p.folded, e.vector FROM passages p"
-        " JOIN embeddings e ON e.hash = p.embed_hash ORDER BY p.pid"
-    ).fetchall()
-    catalogue.insert(db, "documents", [dict(r) for r in src.execute("SELECT * FROM documents")])
+    rows = catalogue.passages_with_vectors(src)
+    catalogue.insert(db, "documents", catalogue.document_rows(src))
     src.close()
     vectors = np.stack([np.frombuffer(r["vector"], dtype=np.float32) for r in rows])
     rng = np.random.default_rng(seed)

@@ -316,10 +316,7 @@ def _open_catalogue(folder: Path, manifest: Manifest) -> sqlite3.Connection:
     path = folder / store.CATALOGUE
     try:
         db = catalogue.connect(path, readonly=True)
-        counts = {
-            table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("documents", "passages")
-        }
+        counts = catalogue.counts(db, ("documents", "passages"))
     except sqlite3.DatabaseError as exc:
         raise IndexCorrupt(f"{path} cannot be read ({exc}); rebuild the index") from exc
     expected = {t: manifest.counts.get(t) for t in counts}

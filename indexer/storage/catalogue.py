@@ -204,10 +204,13 @@ def search_rows(db: sqlite3.Connection, dim: int) -> tuple[np.ndarray, np.ndarra
     return pids, matrix.reshape(len(rows), dim), streams
 
 
-def counts(db: sqlite3.Connection) -> dict[str, int]:
-    """Documents, passages and footnotes held (the manifest's counts)."""
+COUNTED = ("documents", "passages", "footnotes")  # the manifest's counts
+
+
+def counts(db: sqlite3.Connection, tables: tuple[str, ...] = COUNTED) -> dict[str, int]:
+    """Rows held by each of `tables`."""
     return {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("documents", "passages", "footnotes")}  # fmt: skip
+            for table in tables}  # fmt: skip
 
 
 def count_into(db: sqlite3.Connection, report) -> None:
@@ -217,6 +220,19 @@ def count_into(db: sqlite3.Connection, report) -> None:
 
 
 # --- reading ----------------------------------------------------------------------------------
+def document_rows(db: sqlite3.Connection) -> list[dict]:
+    """Every document row as stored (to copy a catalogue's documents)."""
+    return [dict(r) for r in db.execute("SELECT * FROM documents")]
+
+
+def passages_with_vectors(db: sqlite3.Connection) -> list[sqlite3.Row]:
+    """(doc_id, text, accented, folded, vector) of every passage, pids ascending."""
+    return db.execute(
+        "SELECT p.doc_id, p.text, p.accented, p.folded, e.vector FROM passages p"
+        " JOIN embeddings e ON e.hash = p.embed_hash ORDER BY p.pid"
+    ).fetchall()
+
+
 def passage_rows(db: sqlite3.Connection) -> list[tuple[int, str]]:
     """(pid, doc_id) of every passage, pids ascending: the rows of the search indexes."""
     return db.execute("SELECT pid, doc_id FROM passages ORDER BY pid").fetchall()

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import IndexCorrupt, IndexNotFound, IndexWriteError
-from .catalogue import connect
+from .catalogue import connect, counts
 from .manifest import MANIFEST, Manifest
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ def verify(folder: Path, backend: Backend) -> Manifest:
     try:
         db = connect(folder / CATALOGUE, readonly=True)
         try:
-            passages = db.execute("SELECT count(*) FROM passages").fetchone()[0]
+            passages = counts(db, ("passages",))["passages"]
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
