@@ -1,13 +1,11 @@
-"""Pandoc markdown read with markdown-it-py (CommonMark, pipe tables, footnotes, attribute
-spans); pandoc's simple, multiline and grid tables, which markdown-it does not know, are cut out
-first and read here (the header table of a Nghị quyết holds "Số: 1654/NQ-UBTVQH15" and the
-place and date)."""
+"""Pandoc markdown, read with markdown-it-py: CommonMark, pipe tables, footnotes and pandoc's
+attribute spans (mdit-py-plugins) give the blocks, emphasis and escapes; pandoc's simple,
+multiline and grid tables, which markdown-it does not know, are cut out first and read by
+pandoc_tables.py, their cells through the same inline parser."""
 
 from __future__ import annotations
 
-import html
 import re
-import unicodedata
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
@@ -15,18 +13,10 @@ from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from indexer.ingest.parsers.pandoc_tables import DASHES, SETEXT, table_at, table_block
 from indexer.ingest.parsers.plaintext import Ref, build_text
 from indexer.model import RawBlock, RawDocument
 
-# --- pandoc's own tables -----------------------------------------------------------------------
-_TOKEN = re.compile(r"\\([!-/:-@\[-`{-~])|\*+|\[\^([^\]\s]{1,20})\]")
-# Link text holds no "[": scanning 500 characters from every "[" of a "[[[[…" line was slow.
-_LINK = re.compile(r"!?\[([^\[\]\n]{0,500})\](?:\([^)\n]{0,500}\)|\{[^}\n]{0,200}\})")
-_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]{0,10}(?:\s[^<>\n]{0,200})?/?>")
-_BREAK_IN_STARS = re.compile(r"(?<=\S)\\(\*+)\s*$")  # "***Nơi nhận:\***": break, then closer
-_SETEXT = re.compile(r"(=+|-+)\s*$")
-_GRID = re.compile(r"\+[-=:]{3,}[-=:+]*\+\s*$")
-_DASHES = re.compile(r" {0,3}-{3,}(?: +-{3,})* *$")
 _LIST = re.compile(r"\s{0,3}(?:([-+*])|(\d{1,3}[.)]|[a-zđ]\)))\s+(?=\S)")
 _FOOTDEF = re.compile(r"\[\^([^\]\s]{1,20})\]:\s?(.*)$")
 _HR = re.compile(r"\s{0,3}(?:(?:\*\s*){3,}|(?:_\s*){3,})$")
@@ -38,152 +28,13 @@ _OPEN = re.compile(r"(?<!\\)\[")
 
 
 def inline(text: str) -> list[str | Ref]:
-    """Pieces of one run of table cell text: escapes resolved, emphasis dropped, `[^n]` as
-    markers (cells are cut by columns, so their emphasis may open in one and close in another).
+    """Pieces of one run of markdown: escapes resolved, emphasis dropped, `[^n]` as markers.
 
     >>> build_text(inline("**1\\\\. Sắp xếp** xã[^2] mới"))
     ('1. Sắp xếp xã mới', (('2', 13),))
     """
-    text = _TAG.sub(" ", _LINK.sub(r"\1", text))
-    pieces: list[str | Ref] = []
-    last = 0
-    for m in _TOKEN.finditer(text):
-        pieces.append(html.unescape(text[last : m.start()]))
-        if m.group(1):
-            pieces.append(m.group(1))
-        elif m.group(2):
-            pieces.append((m.group(2),))
-        last = m.end()
-    pieces.append(html.unescape(text[last:]))
-    return pieces
-
-
-def split_break(line: str) -> tuple[str, bool]:
-    """A line without its hard line break (trailing `\\` or two spaces), and whether it had one."""
-    stars = _BREAK_IN_STARS.search(line)
-    if stars:
-        return line[: stars.start()] + stars.group(1), True
-    if line.endswith("\\") and not line.endswith("\\\\"):
-        return line[:-1], True
-    return line.rstrip(), line.endswith("  ")
-
-
-def cell_text(lines: list[str]) -> str:
-    """Text of a table cell: soft-wrapped lines joined by a space, hard breaks kept as "\\n"."""
-    segments: list[str] = []
-    current: list[str] = []
-    for raw in lines:
-        content, hard = split_break(raw.strip())
-        if content.strip():
-            current.append(content.strip())
-        if (hard or not content.strip()) and current:
-            segments.append(" ".join(current))
-            current = []
-    if current:
-        segments.append(" ".join(current))
-    texts = (build_text(inline(s))[0] for s in segments)
-    return "\n".join(t for t in texts if t)
-
-
-def _table_block(rows: list[list[str]]) -> RawBlock | None:
-    kept = tuple(tuple(r) for r in rows if any(c for c in r))
-    if not kept:
-        return None
-    text = "\n".join(" | ".join(c for c in r) for r in kept)
-    return RawBlock(kind="table", text=text, rows=kept)
-
-
-def _slice(line: str, bounds: list[tuple[int, int | None]]) -> list[str]:
-    """Cut `line` at display columns: combining accents (NFD "ố") take no column of their own."""
-    starts: list[int] = []  # starts[c] = string index of display column c
-    for k, ch in enumerate(line):
-        if not unicodedata.combining(ch):
-            starts.append(k)
-    starts.append(len(line))
-
-    def at(col: int | None) -> int | None:
-        return None if col is None else starts[min(col, len(starts) - 1)]
-
-    return [line[at(a) : at(b)] for a, b in bounds]
-
-
-def _grid(lines: list[str], i: int) -> tuple[list[list[str]], int]:
-    """Rows of a grid table (`+---+` borders, `|` cell walls) starting at line i."""
-    cols = [k for k, ch in enumerate(lines[i].rstrip()) if ch == "+"]
-    groups: list[list[str]] = [[]]
-    j = i + 1
-    while j < len(lines) and lines[j][:1] in ("+", "|"):
-        if lines[j].startswith("+"):
-            groups.append([])
-        else:
-            groups[-1].append(lines[j])
-        j += 1
-    rows = []
-    for group in (g for g in groups if g):
-        first = _slice(group[0], [(c, c + 1) for c in cols])
-        walls = [c for c, ch in zip(cols, first, strict=True) if ch == "|"]
-        bounds = [(a + 1, b) for a, b in zip(walls, walls[1:], strict=False)]
-        cells = zip(*(_slice(line, bounds) for line in group), strict=True)
-        rows.append([cell_text(list(c)) for c in cells])
-    return rows, j
-
-
-def _columns(dashes: str) -> list[tuple[int, int | None]]:
-    starts = [m.start() for m in re.finditer(r"-+", dashes)]
-    return list(zip(starts, [*starts[1:], None], strict=True))
-
-
-def _dash_table(lines: list[str], i: int, header: list[str]) -> tuple[list[list[str]], int] | None:
-    """Simple or multiline table whose dash line is line i (`header`: the line above, if any)."""
-    n = len(lines)
-    ends = [j for j in range(i + 1, min(n, i + 400)) if _DASHES.match(lines[j])]
-    if header:  # simple table: header line, dashes, one row per line until a blank line
-        j = i + 1
-        while j < n and lines[j].strip() and not _DASHES.match(lines[j]):
-            j += 1
-        body, stop = [[x] for x in lines[i + 1 : j]], j + (j < n and bool(_DASHES.match(lines[j])))
-        cols, head = _columns(lines[i]), [header]
-    elif not ends:
-        return None
-    else:
-        sep = ends[0]
-        if len(_columns(lines[i])) > 1:
-            head, cols, start = [], _columns(lines[i]), i + 1
-        elif len(ends) > 1 and len(_columns(lines[sep])) > 1:  # multiline table with a header
-            head, sep, cols = [lines[i + 1 : sep]], ends[1], _columns(lines[sep])
-            start = ends[0] + 1
-        else:
-            return None  # a lone rule
-        inner = lines[start:sep]
-        body = _blank_split(inner) if any(not x.strip() for x in inner) else [[x] for x in inner]
-        stop = sep + 1
-    cuts = [list(zip(*(_slice(x, cols) for x in row), strict=True)) for row in head + body if row]
-    rows = [[cell_text(list(cell)) for cell in row] for row in cuts]
-    return rows, stop
-
-
-def _blank_split(lines: list[str]) -> list[list[str]]:
-    groups: list[list[str]] = [[]]
-    for line in lines:
-        if line.strip():
-            groups[-1].append(line)
-        elif groups[-1]:
-            groups.append([])
-    return [g for g in groups if g]
-
-
-def _table_at(lines: list[str], i: int, para: list[str]
-              ) -> tuple[list[list[str]], int, bool] | None:  # fmt: skip
-    """A grid, simple or multiline table starting at line i (`para`: the lines of the
-    paragraph above): rows, next line, and whether the paragraph line above was its header."""
-    line = lines[i]
-    if _GRID.match(line):
-        return (*_grid(lines, i), False)
-    if not _DASHES.match(line) or (len(para) == 1 and _SETEXT.fullmatch(line)):
-        return None
-    header = para if len(para) == 1 else []
-    found = _dash_table(lines, i, header)
-    return (*found, bool(header)) if found else None
+    tokens = _parser().parseInline(_plain_brackets(text))
+    return _pieces(tokens[0].children or []) if tokens else []
 
 
 def _cut_tables(text: str) -> tuple[str, list[RawBlock | None]]:
@@ -206,17 +57,17 @@ def _cut_tables(text: str) -> tuple[str, list[RawBlock | None]]:
         footnote = footnote and not line.strip()
         if not line.strip() or _HR.fullmatch(line) or _ATX.match(line):
             para = []
-        elif found := _table_at(lines, i, [out[k] for k in para]):
+        elif found := table_at(lines, i, [out[k] for k in para], inline):
             rows, stop, took_header = found
             if took_header:
                 out[para[0]] = ""
             out += ["", _PLACE.format(len(tables)), ""]
-            tables.append(_table_block(rows))
+            tables.append(table_block(rows))
             para, i = [], stop
             continue
-        elif len(para) == 1 and _SETEXT.fullmatch(line) and not line.startswith(" "):
+        elif len(para) == 1 and SETEXT.fullmatch(line) and not line.startswith(" "):
             para = []
-        elif _DASHES.match(line):
+        elif DASHES.match(line):
             i += 1  # a rule that is not a table's is dropped, the paragraph goes on
             continue
         elif para and _LIST.match(line) and not line.startswith("    "):
@@ -318,7 +169,7 @@ def parse_markdown(text: str) -> RawDocument:
                 joined, refs = build_text(pieces)
                 blocks.append(RawBlock("paragraph", joined, refs) if joined else None)
         elif t.type == "html_block":
-            joined, refs = build_text(_refs(_TAG.sub(" ", t.content)))
+            joined, refs = build_text(inline(t.content))
             blocks.append(RawBlock("paragraph", joined, refs) if joined else None)
         elif t.type == "table_open":
             blocks.append(_pipe_table(tokens, k))
@@ -347,4 +198,4 @@ def _pipe_table(tokens: list[Token], start: int) -> RawBlock | None:
             rows.append([])
         elif t.type == "inline":
             rows[-1].append(build_text(_pieces(t.children or []))[0])
-    return _table_block(rows)
+    return table_block(rows)
