@@ -342,7 +342,7 @@ def _doc_allowed(doc: DocInfo, f: Filters) -> bool:
     return all(checks)
 
 
-__all__ = ["DocInfo", "Index", "SearchResult", "VankienError"]
+__all__ = ["Index", "SearchResult", "VankienError"]
 
 
 def doc_facts(doc: DocInfo) -> DocFacts:
