@@ -21,6 +21,10 @@ _LIST = re.compile(r"\s{0,3}(?:([-+*])|(\d{1,3}[.)]|[a-zđ]\)))\s+(?=\S)")
 _FOOTDEF = re.compile(r"\[\^([^\]\s]{1,20})\]:\s?(.*)$")
 _HR = re.compile(r"\s{0,3}(?:(?:\*\s*){3,}|(?:_\s*){3,})$")
 _ATX = re.compile(r"#{1,6}\s")
+# A bullet followed by a no-break (or other) space is written "- " as vankien has always read
+# it (CommonMark and pandoc want a space or a tab). Pandoc writes an empty emphasised paragraph
+# as "*\u00a0*", which so reads "-": kept, so that corpus-extra reads exactly as before.
+_ODD_SPACE_BULLET = re.compile(r"^\s{0,3}[-+*](?=\s*[^\S\t ])\s+(?=\S)")
 _FOOTREF = re.compile(r"\[\^([^\]\s]{1,20})\]")
 _PLACE = "\ue000{}\ue001"  # a private-use placeholder standing for a table cut out of the text
 _PLACED = re.compile("\ue000(\\d+)\ue001")
@@ -75,7 +79,7 @@ def _cut_tables(text: str) -> tuple[str, list[RawBlock | None]]:
             para = [len(out)]
         else:
             para.append(len(out))
-        out.append(line)
+        out.append(_ODD_SPACE_BULLET.sub(r"\\- ", line))
         i += 1
     return "\n".join(out), tables
 
