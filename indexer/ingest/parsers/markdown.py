@@ -28,7 +28,8 @@ _ODD_SPACE_BULLET = re.compile(r"^\s{0,3}[-+*](?=\s*[^\S\t ])\s+(?=\S)")
 _FOOTREF = re.compile(r"\[\^([^\]\s]{1,20})\]")
 _PLACE = "\ue000{}\ue001"  # a private-use placeholder standing for a table cut out of the text
 _PLACED = re.compile("\ue000(\\d+)\ue001")
-_OPEN = re.compile(r"(?<!\\)\[")
+_BRACKET = "\ue002"  # a "[" that opens nothing (see _plain_brackets)
+_OPEN = re.compile(r"(?<!\\)\[")  # a "[" not escaped
 
 
 def inline(text: str) -> list[str | Ref]:
@@ -105,7 +106,7 @@ def _pieces(children: list[Token]) -> list[str | Ref]:
             out.append(t.content)
         elif t.type in ("text", "code_inline"):
             if not (t.type == "text" and t.content and set(t.content) == {"*"}):
-                out += _refs(t.content)
+                out += _refs(t.content.replace(_BRACKET, "["))
         elif t.type == "image":
             out += _pieces(t.children or [])
     return out
@@ -183,14 +184,15 @@ def parse_markdown(text: str) -> RawDocument:
 
 
 def _plain_brackets(text: str) -> str:
-    """Every "[" after the last "]" escaped: it can open no link, footnote or span, and
-    markdown-it would scan the rest of the text from each one ("[[[[…" took seconds).
+    """Every "[" after the last "]" stood in for by a private-use character (read back as "["
+    by `_pieces`): it can open no link, footnote or span, and markdown-it would scan the rest of
+    the text from each one ("[[[[…" took seconds, a 1 MB line minutes).
 
-    >>> _plain_brackets("[a] [[b")
-    '[a] \\\\[\\\\[b'
+    >>> _plain_brackets("[a] [[b") == "[a] " + _BRACKET * 2 + "b"
+    True
     """
     close = text.rfind("]")
-    return text[: close + 1] + _OPEN.sub(r"\\[", text[close + 1 :])
+    return text[: close + 1] + _OPEN.sub(_BRACKET, text[close + 1 :])
 
 
 def _pipe_table(tokens: list[Token], start: int) -> RawBlock | None:
