@@ -23,6 +23,7 @@ from ..embed import Embedder
 from ..errors import (
     CorpusUnknown,
     DocumentNotFound,
+    IndexWriteError,
     NotAnUpload,
     UnreadableFile,
     UploadTooLarge,
@@ -149,7 +150,10 @@ def reindex(
 ) -> BuildReport:
     """Bring the index up to date with its corpus folders (at level `access`) and its uploads."""
     uploads = uploads_folder(index)
-    uploads.mkdir(parents=True, exist_ok=True)
+    try:
+        uploads.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a read-only folder, or a file where the index folder should be
+        raise IndexWriteError(f"cannot write to {index}: {exc.strerror}") from exc
     registry = _read_registry(index)
 
     def info(path: Path) -> FileInfo | None:
