@@ -53,22 +53,20 @@ MILVUS_TESTS = tests/test_search.py tests/test_build.py tests/test_access.py tes
 	tests/test_web.py tests/test_explore.py tests/test_notebook.py tests/test_distributed.py \
 	tests/test_series.py
 
+# Every test, and the docstring examples of every module.
 test: setup browser readers
 	$(BIN)/ruff check indexer app tests
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q
-	$(BIN)/pytest -q --doctest-modules $(PURE_MODULES)
+	$(BIN)/pytest -q --doctest-modules indexer app tests
 	VANKIEN_BACKEND=milvus $(BIN)/pytest -q $(MILVUS_TESTS)
 
-# The quick loop (well under a minute): pure modules, readers, answers, property tests, and
-# the docstring examples of the pure packages; lint-imports checks the layers (pyproject.toml).
-FAST_TESTS = tests/test_numbers.py tests/test_refs.py tests/test_meta.py tests/test_assemble.py \
-	tests/test_parsers.py tests/test_fuzz.py tests/test_answer.py
-PURE_MODULES = indexer/vietnamese indexer/ingest
+# The quick loop (under a minute): the tests not marked slow (no real model, subprocess,
+# service, notebook, bench, load or fuzz campaign; see tests/conftest.py) and the docstring
+# examples of every module; lint-imports checks the layers (pyproject.toml).
 test-fast: setup
 	$(BIN)/ruff check indexer app tests
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q --doctest-modules $(FAST_TESTS) $(PURE_MODULES)
+	$(BIN)/pytest -q -m "not slow" --doctest-modules indexer app tests
 
 # A long property-based campaign with random seeds (tests/conftest.py, profile "fuzz"): what it
 # finds is printed with a reproduction blob and kept in .hypothesis/; add each find to the tests

@@ -189,8 +189,7 @@ def _access(raw) -> int:
 def _write(request: Request, action):
     """Run a change, then serve the version it published; one writer at a time."""
     state = request.app.state
-    settings: Settings = state.settings
-    with manage.writer_lock(settings.index):
+    with state.writer_lock:
         embedder = _embedder(state)
         result = action(embedder)
         _serve_current(state, embedder)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from fastapi import APIRouter, Depends, HTTPException, Path
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
 
+from indexer.errors import DocumentNotFound
 from indexer.present import document_view
 
 from . import schemas
@@ -47,10 +48,7 @@ def search(index: IndexDep, settings: SettingsDep, q: QueryDep, filters: Filters
            k: Count = 10, offset: Offset = 0) -> schemas.SearchResponse:
     """Passages that match the query, best first, each with its citation and a link to it."""
     found = index.search(q, k=k, filters=filters, offset=offset)
-    return schemas.SearchResponse(
-        query=q, total=found.total,
-        results=[schemas.result(h, index.docs, settings.base_url) for h in found.hits],
-    )
+    return schemas.search_response(q, found, index.docs, settings.base_url)
 
 
 @router.get("/api/ask", dependencies=READER, response_model=schemas.AskResponse,
@@ -75,7 +73,8 @@ def document(index: IndexDep, settings: SettingsDep, level: LevelDep,
     """One document: metadata, section outline, passages and footnotes."""
     view = document_view(index, doc_id) if can_see(index, doc_id, level) else None
     if view is None:
-        raise HTTPException(404, f"no document with id {doc_id!r}; see /api/documents for the ids")
+        raise DocumentNotFound(f"no document with id {doc_id!r}; see /api/documents for the ids",
+                               field="doc_id")
     return schemas.document_detail(view, settings.base_url)
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request
 
 from indexer import Filters, Index, Settings
-from indexer.errors import BadQuery
+from indexer.errors import BadQuery, DocumentNotFound
 from indexer.vietnamese import clean
 
 from .auth import Access, ReaderDep
@@ -90,10 +90,12 @@ def check_query(q: str | None, settings: Settings) -> str:
     """
     if q is not None and len(q) > settings.max_query_chars:
         raise BadQuery(f"the query is {len(q)} characters long; at most "
-                       f"{settings.max_query_chars} are allowed")
+                       f"{settings.max_query_chars} are allowed", field="q", code="too_long",
+                       limit=settings.max_query_chars)
     text = clean(q or "")
     if not text:
-        raise BadQuery("the query is empty: give a few words in q, e.g. q=kết nạp đảng viên")
+        raise BadQuery("the query is empty: give a few words in q, e.g. q=kết nạp đảng viên",
+                       field="q", code="empty")
     return text
 
 
@@ -129,18 +131,19 @@ def make_filters(index: Index, doc_type: str | None = None, issuer: str | None =
               "doc_id": doc_id}
     for name, value in values.items():
         if value is not None and len(value) > MAX_FILTER_CHARS:
-            raise BadQuery(f"{name} is too long (at most {MAX_FILTER_CHARS} characters)")
+            raise BadQuery(f"{name} is too long (at most {MAX_FILTER_CHARS} characters)",
+                           field=name, code="too_long", limit=MAX_FILTER_CHARS)
         values[name] = (clean(value) or None) if value is not None else None
     if isinstance(year, str):
         year = year.strip() or None
         if year is not None and not (year.isascii() and year.isdigit()):
-            raise BadQuery("year must be a whole number such as 2024")
+            raise BadQuery("year must be a whole number such as 2024", field="year")
     year = int(year) if year is not None else None
     if year is not None and not 1900 <= year <= 2100:
-        raise BadQuery("year must be between 1900 and 2100")
+        raise BadQuery("year must be between 1900 and 2100", field="year")
     if values["doc_id"] is not None and not can_see(index, values["doc_id"], access):
-        raise HTTPException(404, f"no document with id {values['doc_id']!r}; "
-                                 "see /api/documents for the ids")
+        raise DocumentNotFound(f"no document with id {values['doc_id']!r}; "
+                               "see /api/documents for the ids", field="doc_id")
     return Filters(year=year, access=access, **values)
 
 

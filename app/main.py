@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,16 +17,19 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer import Embedder, Index, Settings, get_settings
-from indexer.build import CorpusUnknown, DocumentNotFound, NotAnUpload, UploadTooLarge
 from indexer.errors import (
     BackendUnavailable,
     BadQuery,
+    CorpusUnknown,
+    DocumentNotFound,
     IndexCorrupt,
     IndexMismatch,
     IndexNotFound,
     IndexWriteError,
+    NotAnUpload,
     UnreadableFile,
     UnsupportedFormat,
+    UploadTooLarge,
     VankienError,
 )
 
@@ -60,6 +64,7 @@ def create_app(settings: Settings | None = None, index: Index | None = None,
     app.state.settings = settings
     app.state.holder = IndexHolder(index)
     app.state.embedder = embedder
+    app.state.writer_lock = threading.RLock()  # uploads, deletes, reindexing: one at a time
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
@@ -106,9 +111,11 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(JSON_PREFIXES)
 
 
-def _error(request: Request, status: int, detail: str) -> JSONResponse | HTMLResponse:
+def _error(request: Request, status: int, detail: str,
+           error: VankienError | None = None) -> JSONResponse | HTMLResponse:
     if _wants_json(request):
-        return JSONResponse({"detail": detail}, status_code=status)
+        body = error.as_dict() if error is not None else {"detail": detail}
+        return JSONResponse(body, status_code=status)
     templates: Jinja2Templates = request.app.state.templates
     context = {"status": status, "title": TITLES.get(status, "Lỗi"),
                "detail": HTML_DETAIL.get(detail, detail)}
@@ -127,7 +134,7 @@ def _validation_detail(exc: RequestValidationError) -> str:
 def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(VankienError)
     async def domain_error(request: Request, exc: VankienError):
-        return _error(request, STATUS_OF.get(type(exc), 400), str(exc))
+        return _error(request, STATUS_OF.get(type(exc), 400), str(exc), exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):

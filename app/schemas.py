@@ -1,32 +1,22 @@
-"""Response models of the JSON API: the field names are a contract outside tools rely on."""
+"""Response models of the JSON API: the field names are a contract outside tools rely on.
+
+The records themselves are built once, in indexer/present/json.py (which `vankien … --json`
+prints); these models validate them and describe them in the OpenAPI schema. A citation is
+`indexer.present.Citation`, a document summary the fields of `indexer.DocInfo` it shows.
+"""
 
 from __future__ import annotations
 
+import typing
+from dataclasses import fields
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
-from indexer import Answer, DocInfo, Hit, Passage
-from indexer.model import Footnote
-from indexer.present import DocumentView, citation, citation_url
-from indexer.present.json import series_dict
-from indexer.query.answer import certainty
-
-
-class Citation(BaseModel):
-    doc_id: str
-    title: str
-    doc_type: str | None
-    number: str | None
-    issuer: str | None
-    date: str | None
-    section: str = Field(description="heading path, outermost first, joined by ' › '")
-    paragraph: int = Field(description="1-based paragraph (block) number in the document")
-    footnote: int | None
-    url: str = Field(description="link to the passage in the document view")
-    page: int | None = Field(None, description="page of a paginated source (PDF)")
-    scanned: bool = Field(False, description="the page is a scan read by OCR ('bản chụp, "
-                          "nhận dạng ký tự'): check its figures against the page image")
+from indexer import Answer, DocInfo, Hit
+from indexer.present import Citation, DocumentView
+from indexer.present import json as records
+from indexer.query import SearchResult
 
 
 class Result(BaseModel):
@@ -89,22 +79,15 @@ class AskResponse(BaseModel):
         default_factory=list, description="the same figure in each periodic report, by time")
 
 
-class DocumentSummary(BaseModel):
-    doc_id: str
-    name: str
-    format: str
-    title: str
-    doc_type: str | None
-    number: str | None
-    issuer: str | None
-    date: str | None
-    place: str | None
-    draft: bool
-    period: str | None
-    year: int | None
-    passages: int
-    footnotes: int
-    scanned: list[int] = Field(default_factory=list, description="pages read by OCR (a scan)")
+def _summary_model() -> type[BaseModel]:
+    """DocumentSummary: the fields of DocInfo the API shows (not the access level)."""
+    hints = typing.get_type_hints(DocInfo)
+    shown = {f.name: (hints[f.name], ...) for f in fields(DocInfo)
+             if f.name in records.SUMMARY_FIELDS}  # fmt: skip
+    return create_model("DocumentSummary", __doc__="A document's metadata and counts.", **shown)
+
+
+DocumentSummary = _summary_model()
 
 
 class Section(BaseModel):
@@ -148,48 +131,28 @@ class Health(BaseModel):
 
 
 class ErrorOut(BaseModel):
-    detail: str
+    detail: str = Field(description="what went wrong and what to do next, for a person")
+    code: str | None = Field(None, description='what went wrong, for programs: "too_long", '
+                             '"empty", "invalid", "document_not_found", "index_not_found", …')
+    field: str | None = Field(None, description="the parameter at fault, when one is")
 
 
 def result(hit: Hit, docs: dict[str, DocInfo], base_url: str) -> Result:
-    p = hit.passage
-    return Result(
-        id=p.id, doc_id=p.doc_id, kind=p.kind, text=p.text, score=hit.score,
-        highlights=[(s, e) for s, e in hit.highlights],
-        citation=Citation(**vars(citation(p, docs.get(p.doc_id), base_url))),
-        context=p.context,
-    )
+    return Result.model_validate(records.hit_record(docs, hit, base_url))
+
+
+def search_response(query: str, found: SearchResult, docs: dict[str, DocInfo],
+                    base_url: str) -> SearchResponse:  # fmt: skip
+    return SearchResponse.model_validate(records.search_record(docs, query, found, base_url))
 
 
 def ask_response(answer: Answer, docs: dict[str, DocInfo], base_url: str) -> AskResponse:
-    return AskResponse(
-        query=answer.query, answer=answer.answer, sentence=answer.sentence,
-        confidence=answer.confidence, certainty=certainty(answer), why=answer.why,
-        citations=[result(h, docs, base_url) for h in answer.citations],
-        series=[SeriesEntry.model_validate(series_dict(docs, p, base_url))
-                for p in answer.series],
-    )
+    return AskResponse.model_validate(records.answer_record(docs, answer, base_url))
 
 
 def summary(doc: DocInfo) -> DocumentSummary:
-    return DocumentSummary(**{k: v for k, v in vars(doc).items() if k != "access"})
-
-
-def passage_out(p: Passage, base_url: str) -> PassageOut:
-    return PassageOut(id=p.id, kind=p.kind, text=p.text, section=p.section, paragraph=p.paragraph,
-                      footnote=p.footnote, context=p.context, url=citation_url(p, base_url))
-
-
-def footnote_out(f: Footnote) -> FootnoteOut:
-    paragraph = None if f.block_index is None else f.block_index + 1
-    return FootnoteOut(number=f.number, text=f.text, paragraph=paragraph, sentence=f.sentence)
+    return DocumentSummary.model_validate(records.document_record(doc))
 
 
 def document_detail(view: DocumentView, base_url: str) -> DocumentDetail:
-    return DocumentDetail(
-        document=summary(view.doc),
-        sections=[Section(level=e.level, title=e.title, paragraph=e.paragraph)
-                  for e in view.outline],
-        passages=[passage_out(p, base_url) for p in view.passages],
-        footnotes=[footnote_out(f) for f in view.footnotes],
-    )
+    return DocumentDetail.model_validate(records.document_detail_record(view, base_url))

@@ -12,6 +12,7 @@ from indexer import Filters, Index, Passage
 from indexer.errors import BadQuery
 from indexer.present import (
     DocumentView,
+    answer_pieces,
     citation_label,
     document_view,
     passage_span,
@@ -65,7 +66,7 @@ def home(request: Request, holder: HolderDep, settings: SettingsDep, q: str | No
         filters = make_filters(index, doc_type, None, number, year, access=level)
         start = _offset(offset)
     except BadQuery as exc:
-        context["error"] = _vietnamese(str(exc), settings.max_query_chars)
+        context["error"] = _vietnamese(exc)
         return _render(request, "index.html", context, 422)
     found = index.search(text, k=PAGE_SIZE, filters=filters, offset=start)
     context["results"] = [_result(index, h, settings.base_url) for h in found.hits]
@@ -174,20 +175,24 @@ def _render(request: Request, name: str, context: dict, status: int = 200) -> HT
     return request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
 
 
-def _vietnamese(message: str, limit: int) -> str:
-    if "characters long" in message:
-        return f"Câu hỏi quá dài: tối đa {limit} ký tự. Hãy rút gọn câu hỏi."
-    if "year" in message:
-        return "Năm không hợp lệ: hãy chọn một năm, ví dụ 2024."
-    if "offset" in message:
-        return "Trang kết quả không hợp lệ."
-    return "Bộ lọc không hợp lệ."
+PAGE_ERRORS = {  # (field, code) → what the page says; None matches any code
+    ("q", "too_long"): "Câu hỏi quá dài: tối đa {limit} ký tự. Hãy rút gọn câu hỏi.",
+    ("q", "empty"): "Câu hỏi trống: hãy nhập vài từ, ví dụ “kết nạp đảng viên”.",
+    ("year", None): "Năm không hợp lệ: hãy chọn một năm, ví dụ 2024.",
+    ("offset", None): "Trang kết quả không hợp lệ.",
+}
+
+
+def _vietnamese(error: BadQuery) -> str:
+    """The page's wording of a bad input, chosen by its field and code."""
+    text = PAGE_ERRORS.get((error.field, error.code)) or PAGE_ERRORS.get((error.field, None))
+    return text.format(**error.details) if text else "Bộ lọc không hợp lệ."
 
 
 def _offset(raw: str | None) -> int:
     raw = (raw or "0").strip()
     if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_OFFSET:
-        raise BadQuery(f"offset must be a whole number from 0 to {MAX_OFFSET}")
+        raise BadQuery(f"offset must be a whole number from 0 to {MAX_OFFSET}", field="offset")
     return int(raw)
 
 
@@ -214,10 +219,7 @@ def _answer(index: Index, answer, base_url: str) -> dict | None:
     reply = schemas.ask_response(answer, index.docs, base_url)
     if not answer.answer or not answer.citations:
         return {"a": reply, "none": True}
-    sentence = reply.sentence or ""
-    at = sentence.find(reply.answer)
-    spans = [(at, at + len(reply.answer))] if at >= 0 else []
-    return {"a": reply, "none": False, "sentence": pieces(sentence, spans),
+    return {"a": reply, "none": False, "sentence": answer_pieces(reply.answer, reply.sentence),
             "certain": answer.confidence >= CERTAIN,
             "cite": reply.citations[0], "label": citation_label(reply.citations[0].citation),
             "series": [_series_row(e) for e in reply.series],

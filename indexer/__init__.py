@@ -12,8 +12,8 @@ from .build import BuildReport, build_index
 from .config import Settings, get_settings
 from .embed import Embedder, load_embedder
 from .errors import VankienError
-from .model import Answer, Filters, Hit, Passage
-from .query import DocInfo, Index, SearchResult
+from .model import Answer, DocInfo, Filters, Hit, Passage
+from .query import Index, SearchResult
 
 __all__ = [
     "Answer",

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import logs
-from .config import get_settings
+from .config import get_settings, process_environment
 from .errors import VankienError
 from .model import Filters
 
@@ -87,6 +87,7 @@ class _Group(click.Group):
 @click.group(cls=_Group)
 def main() -> None:
     """Semantic search and cited answers over Vietnamese party documents."""
+    process_environment()  # before the embedder's OpenMP runtime loads
 
 
 @main.command()
@@ -246,22 +247,18 @@ def _filters(kw) -> Filters:
 @filter_options
 def search(query, index, model, k, as_json, **kw) -> None:
     """Search the index and print the cited passages."""
-    from .present.json import hit_dict
+    from .present.json import search_record
 
     idx = _open(index, model)
     result = idx.search(query, k=k, filters=_filters(kw))
+    payload = search_record(idx.docs, query, result)
     if as_json:
-        payload = {
-            "query": query,
-            "total": result.total,
-            "results": [hit_dict(idx, h) for h in result.hits],
-        }
         out.print_json(json.dumps(payload, ensure_ascii=False))
         return
-    for i, hit in enumerate(result.hits, start=1):
-        cite = hit_dict(idx, hit)["citation"]
+    for i, (hit, record) in enumerate(zip(result.hits, payload["results"], strict=True), 1):
         out.print(
-            f"[bold]{i}.[/bold] {_cite_line(cite)}  [dim]{hit.score:.3f}[/dim]", highlight=False
+            f"[bold]{i}.[/bold] {_cite_line(record['citation'])}  [dim]{hit.score:.3f}[/dim]",
+            highlight=False,
         )
         out.print(f"   {_marked(hit.passage.text, hit.highlights)}", highlight=False)
         if hit.passage.context and hit.passage.kind == "footnote":
@@ -269,24 +266,22 @@ def search(query, index, model, k, as_json, **kw) -> None:
 
 
 def _cite_line(cite: dict) -> str:
-    parts = [
-        cite.get("number") or cite.get("title") or cite["doc_id"],
-        cite.get("section") or "",
-        f"đoạn {cite['paragraph']}",
-    ]
-    if cite.get("footnote") is not None:
-        parts.append(f"chú thích {cite['footnote']}")
-    return " · ".join(p for p in parts if p)
+    """The citation line every surface shows (present.view.citation_label), markup escaped."""
+    from rich.markup import escape
+
+    from .present.view import Citation, citation_label
+
+    return escape(citation_label(Citation(**cite)))
 
 
 def _marked(text: str, spans) -> str:
+    """Highlights as rich markup, cut by the same `pieces` the pages use."""
     from rich.markup import escape
 
-    pieces, cursor = [], 0
-    for start, end in spans:
-        pieces += [escape(text[cursor:start]), f"[reverse]{escape(text[start:end])}[/reverse]"]
-        cursor = end
-    return "".join(pieces) + escape(text[cursor:])
+    from .present.view import pieces
+
+    return "".join(f"[reverse]{escape(p.text)}[/reverse]" if p.marked else escape(p.text)
+                   for p in pieces(text, spans))  # fmt: skip
 
 
 @main.command()
@@ -297,11 +292,11 @@ def _marked(text: str, spans) -> str:
 @filter_options
 def ask(query, index, model, as_json, **kw) -> None:
     """Answer a question with a short verbatim answer and its citations."""
-    from .present.json import answer_dict
+    from .present.json import answer_record
 
     idx = _open(index, model)
     reply = idx.ask(query, filters=_filters(kw))
-    payload = answer_dict(idx, reply)
+    payload = answer_record(idx.docs, reply)
     if as_json:
         out.print_json(json.dumps(payload, ensure_ascii=False))
         return
@@ -383,21 +378,27 @@ def serve(index, model, host, port, build_from) -> None:
 
     from app.main import create_app
 
+    from .embed import load_embedder
+
     settings = _settings(
         index=index, model=model, host=host, port=port, corpus=list(build_from) or None
     )
+    embedder = None  # without a build, the service loads its model when it loads the index
     if build_from:
         from .build.uploads import reindex
 
         try:
+            embedder = load_embedder(settings.model, settings.threads)  # the service's too
             with _progress(disable=False) as update:
-                report = reindex(settings.index, list(build_from), settings, progress=update)
+                report = reindex(settings.index, list(build_from), settings, embedder,
+                                 progress=update)  # fmt: skip
         except VankienError as exc:
             _skipped(getattr(exc, "skipped", ()))
             _fail(exc)
         _skipped(report.skipped)
         err.print(f"index: {report.documents} documents, {report.passages} passages")
-    config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.port)
+    app = create_app(settings, embedder=embedder)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port)
     logs.quiet_console(["uvicorn", "uvicorn.error", "uvicorn.access"])  # after uvicorn's setup
     uvicorn.Server(config).run()
 

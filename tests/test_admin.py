@@ -80,8 +80,10 @@ def _uploads(settings) -> list[str]:
 
 
 def test_upload_is_searchable_listed_and_stored_under_a_hash(client, settings):
+    model = client.app.state.holder.index.embedder
     response = _upload(client, FISH)
     assert response.status_code == 200, response.text
+    assert client.app.state.holder.index.embedder is model  # the service's one model, reused
     body = response.json()
     doc_id = body["doc_id"]
     assert doc_id == "bao-cao-ca-long" and body["added"] == ["Báo cáo cá lồng.txt"]

@@ -146,6 +146,17 @@ def test_bad_input_gets_a_clear_422(web_client, params, words):
         assert words in response.json()["detail"]
 
 
+def test_domain_errors_carry_code_and_field(web_client):
+    too_long = web_client.get("/api/search", params={"q": "x" * 1001}).json()
+    assert (too_long["code"], too_long["field"]) == ("too_long", "q")
+    empty = web_client.get("/api/ask", params={"q": " "}).json()
+    assert (empty["code"], empty["field"]) == ("empty", "q")
+    issuer = web_client.get("/api/search", params={"q": "a", "issuer": "x" * 500}).json()
+    assert (issuer["code"], issuer["field"]) == ("too_long", "issuer")
+    missing = web_client.get("/api/documents/khong-co").json()
+    assert (missing["code"], missing["field"]) == ("document_not_found", "doc_id")
+
+
 def test_unknown_documents_are_404_json(web_client):
     for url in ("/api/documents/khong-co", "/api/search?q=a&doc_id=khong-co",
                 "/api/documents?doc_id=..%2F..%2Fetc"):
@@ -205,3 +216,25 @@ def test_openapi_describes_the_response_models(web_client):
     assert set(result) == fields
     assert "/" not in spec["paths"]  # pages are not API
     assert web_client.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize(("command", "route", "query"), [
+    ("search", "/api/search", "điểm truy cập Internet công cộng"),
+    ("search", "/api/search", "so dang vien duoc ket nap"),
+    ("ask", "/api/ask", "có bao nhiêu đảng viên được kết nạp"),
+    ("ask", "/api/ask", "tình hình chuyển đổi số"),
+])
+def test_cli_json_equals_api_json(web_client, web_settings, command, route, query):
+    """One builder (indexer/present/json.py): `vankien … --json` prints what the API answers."""
+    import json
+
+    from click.testing import CliRunner
+
+    from indexer.cli import main as cli
+
+    printed = CliRunner().invoke(cli, [command, query, "--index", str(web_settings.index),
+                                       "--json"])  # fmt: skip
+    assert printed.exit_code == 0, printed.output
+    answered = web_client.get(route, params={"q": query})
+    assert answered.status_code == 200
+    assert json.loads(printed.output) == answered.json()

@@ -15,6 +15,8 @@ from indexer.bench.embeddings import extend
 from indexer.bench.service import percentiles
 from indexer.config import Settings
 
+pytestmark = pytest.mark.slow  # the benchmark, with a service
+
 DATA = Path(__file__).parent / "data"
 
 

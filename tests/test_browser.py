@@ -16,6 +16,7 @@ KL = "ket-luan-chuyen-doi-so"
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists() or not DRIVER.exists(),
                        reason="needs Debian's chromium and chromium-driver "
                               "(apt-get install -y chromium chromium-driver)"),

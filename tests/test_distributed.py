@@ -15,6 +15,7 @@ from indexer.build import build_index
 from indexer.config import Settings
 from indexer.embed import load_embedder
 from indexer.query.index import Index
+from indexer.storage import catalogue
 from indexer.storage import folder as store
 
 pytest.importorskip("ray", reason="pip install 'vankien[ray]' to test builds on Ray")
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 
 def _passages(index: Path) -> tuple[list[tuple], np.ndarray]:
-    db = store.connect(store.current_version(index) / store.CATALOGUE, readonly=True)
+    db = catalogue.connect(store.current_version(index) / store.CATALOGUE, readonly=True)
     try:
         rows = db.execute(
             "SELECT p.id, p.doc_id, p.kind, p.text, p.section, p.footnote, p.accented, p.folded,"

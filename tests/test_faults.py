@@ -108,6 +108,7 @@ def served_copy(web_index, web_settings, tmp_path) -> Path:
     return folder
 
 
+@pytest.mark.slow  # `vankien serve` in a subprocess
 def test_killed_service_restarts_on_the_last_complete_index(served_copy, web_index, tmp_path):
     # debris of a build killed mid-way: a half-written staging folder and pointer
     staging = served_copy / "versions" / ".staging-999-1"
@@ -155,6 +156,7 @@ def _open(index: Path) -> Index:
     return Index.open(index, Settings(index=index, model="toy"), embedder=ToyEmbedder())
 
 
+@pytest.mark.slow  # subprocesses killed at random moments
 def test_builds_killed_at_random_moments_never_break_the_index(corpus, tmp_path):
     index = tmp_path / "index"
     settings = Settings(index=index, model="toy")
@@ -211,7 +213,7 @@ def _state(index: Path) -> tuple[str, list[str]]:
 def test_disk_full_keeps_the_previous_version(built, where, monkeypatch):
     corpus, settings = built
     before = _state(settings.index)
-    built_at = _open(settings.index).manifest["built_at"]
+    built_at = _open(settings.index).manifest.built_at
     target, name = where.rsplit(".", 1) if "." in where else ("", where)
     owner = {"": store, "os": store.os, "shutil": store.shutil}[target]
     failing = _enospc
@@ -228,7 +230,7 @@ def test_disk_full_keeps_the_previous_version(built, where, monkeypatch):
         return
     assert _state(settings.index) == before  # CURRENT unchanged, no staging or orphan left
     index = _open(settings.index)
-    assert index.manifest["built_at"] == built_at and "moi" not in index.docs
+    assert index.manifest.built_at == built_at and "moi" not in index.docs
     assert index.search("kết nạp đảng viên").hits
     build_index([corpus], settings.index, settings, embedder=ToyEmbedder())  # disk freed
     assert "moi" in _open(settings.index).docs
@@ -238,7 +240,7 @@ def test_disk_full_keeps_the_previous_version(built, where, monkeypatch):
 def test_disk_full_while_writing_vectors_is_an_index_write_error(built, monkeypatch):
     corpus, settings = built
     before = _state(settings.index)
-    monkeypatch.setattr("indexer.build.build.np.save", _enospc)
+    monkeypatch.setattr("indexer.storage.backends.np.save", _enospc)
     try:
         with pytest.raises(IndexWriteError, match="No space left"):
             build_index([corpus], settings.index, settings, embedder=ToyEmbedder())
@@ -337,6 +339,7 @@ def test_damaged_index_is_reported_with_what_to_do(case, served_copy, web_settin
     assert search.status_code == 503 and search.json()["detail"] == health.json()["detail"]
 
 
+@pytest.mark.slow  # `vankien serve` in a subprocess
 def test_service_started_on_a_damaged_index_answers_503(served_copy, tmp_path):
     _damage(served_copy, "garbage manifest")
     with Service(served_copy, tmp_path / "serve.log") as service:

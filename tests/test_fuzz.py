@@ -35,6 +35,8 @@ from indexer.vietnamese import text as vtext
 from indexer.vietnamese.keys import folded_keys, word_keys
 from indexer.vietnamese.segment import sentences
 
+pytestmark = pytest.mark.slow  # property-based campaigns
+
 BUDGET = 10.0  # seconds per example: ~1000x the usual time, so only a real hang trips it
 RUNS: Counter[str] = Counter()
 FUZZ = settings()  # the loaded profile: "ci" (derandomized) or "fuzz" (random, long)

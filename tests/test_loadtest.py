@@ -9,6 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # a service under load
+
 ROOT = Path(__file__).parents[1]
 DATA = Path(__file__).parent / "data"
 

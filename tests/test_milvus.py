@@ -21,9 +21,12 @@ from indexer.config import Settings
 from indexer.errors import BackendUnavailable, IndexCorrupt, IndexMismatch
 from indexer.model import Filters
 from indexer.query.index import Index
+from indexer.storage import catalogue, milvus, milvus_write
 from indexer.storage import folder as store
-from indexer.storage import milvus, milvus_write
+from indexer.storage.manifest import MANIFEST
 from tests.toy import ToyEmbedder
+
+pytestmark = pytest.mark.slow  # Milvus Lite runs a server process
 
 pytest.importorskip("pymilvus", reason="pip install 'vankien[milvus]' to test the Milvus backend")
 
@@ -59,7 +62,7 @@ def lite(tmp_path):
 
 def _stored(settings: Settings, index: Index) -> int:
     conn = milvus.client(milvus.uri(settings, settings.index))
-    return milvus.count(conn, index.manifest["milvus"]["collection"])
+    return milvus.count(conn, index.manifest.milvus["collection"])
 
 
 def _ranked(index: Index, query: str, **filters) -> list[tuple[str, float]]:
@@ -84,7 +87,7 @@ def test_same_ranking_as_the_faiss_backend(corpus, tmp_path, lite, fusion):
     _build([corpus], faiss_settings)
     _build([corpus], lite)
     on_faiss, on_milvus = _open(faiss_settings), _open(lite)
-    assert on_milvus.manifest["backend"] == "milvus" and not (
+    assert on_milvus.manifest.backend == "milvus" and not (
         store.current_version(lite.index) / "vectors.faiss"
     ).exists()
     report = next(d for d in on_faiss.docs.values() if d.period)
@@ -107,7 +110,7 @@ def test_same_ranking_as_the_faiss_backend(corpus, tmp_path, lite, fusion):
 def test_incremental_builds_add_change_and_delete_in_the_same_collection(corpus, lite):
     _build([corpus], lite)
     first = _open(lite)
-    collection = first.manifest["milvus"]["collection"]
+    collection = first.manifest.milvus["collection"]
     (corpus / "moi.md").write_text(
         "# Báo cáo bổ sung\n\nĐảng bộ kết nạp 321 đảng viên mới trong quý.\n", encoding="utf-8"
     )
@@ -115,8 +118,8 @@ def test_incremental_builds_add_change_and_delete_in_the_same_collection(corpus,
     report = _build([corpus], lite)
     assert report.added == ["moi.md"] and report.removed == ["ket-luan.md"]
     second = _open(lite)
-    assert second.manifest["milvus"]["collection"] == collection  # updated, not refilled
-    assert second.manifest["milvus"]["avgdl"] == first.manifest["milvus"]["avgdl"]
+    assert second.manifest.milvus["collection"] == collection  # updated, not refilled
+    assert second.manifest.milvus["avgdl"] == first.manifest.milvus["avgdl"]
     assert "moi" in {h.passage.doc_id for h in second.search("kết nạp 321 đảng viên").hits}
     assert "ket-luan" not in {h.passage.doc_id for q in QUERIES for h in second.search(q).hits}
     # the removed passages were deleted once the new version was published
@@ -149,7 +152,7 @@ def test_document_frequencies_follow_incremental_builds(corpus, lite, tmp_path):
     _build([corpus], fresh)
     try:
         def lexicon(settings):
-            db = store.connect(store.current_version(settings.index) / store.CATALOGUE, True)
+            db = catalogue.connect(store.current_version(settings.index) / store.CATALOGUE, True)
             return sorted(tuple(r) for r in db.execute("SELECT stream, key, df FROM lexicon"))
 
         assert lexicon(lite) == lexicon(fresh) and len(lexicon(fresh)) > 100
@@ -195,8 +198,8 @@ def test_leftovers_of_a_killed_build_are_invisible_then_replaced(corpus, lite):
     _build([corpus], lite)
     index = _open(lite)
     conn = milvus.client(milvus.uri(lite, lite.index))
-    collection = index.manifest["milvus"]["collection"]
-    db = store.connect(index.folder / store.CATALOGUE, readonly=True)
+    collection = index.manifest.milvus["collection"]
+    db = catalogue.connect(index.folder / store.CATALOGUE, readonly=True)
     next_pid = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'passages'").fetchone()[0]
     db.close()
     ghost = conn.query(collection, filter=f"pid == {int(index.pids[0])}", output_fields=["*"])[0]
@@ -219,24 +222,24 @@ def test_a_collection_missing_rows_is_refilled(corpus, lite):
     index = _open(lite)
     expected = _ranked(index, QUERIES[0])
     conn = milvus.client(milvus.uri(lite, lite.index))
-    conn.delete(index.manifest["milvus"]["collection"], ids=[int(index.pids[0])])
+    conn.delete(index.manifest.milvus["collection"], ids=[int(index.pids[0])])
     with pytest.raises(IndexCorrupt, match="rebuild"):
         _open(lite)
     _build([corpus], lite)  # no file changed: the build sees the loss and refills
     after = _open(lite)
-    assert after.manifest["milvus"]["collection"] != index.manifest["milvus"]["collection"]
+    assert after.manifest.milvus["collection"] != index.manifest.milvus["collection"]
     _same(_ranked(after, QUERIES[0]), expected)
 
 
 def test_a_normalisation_change_refills_with_the_new_keys(corpus, lite):
     _build([corpus], lite)
     before = _open(lite)
-    manifest = before.folder / store.MANIFEST
+    manifest = before.folder / MANIFEST
     stale = json.loads(manifest.read_text(encoding="utf-8")) | {"normalisation_version": 1}
     manifest.write_text(json.dumps(stale), encoding="utf-8")
     _build([corpus], lite)
     after = _open(lite)
-    assert after.manifest["milvus"]["collection"] != before.manifest["milvus"]["collection"]
+    assert after.manifest.milvus["collection"] != before.manifest.milvus["collection"]
     _same(_ranked(after, QUERIES[1]), _ranked(before, QUERIES[1]))
 
 
@@ -254,7 +257,7 @@ def test_a_lost_collection_is_reported_and_a_build_refills_it(corpus, lite):
     before = _open(lite)
     expected = _ranked(before, QUERIES[0])
     conn = milvus.client(milvus.uri(lite, lite.index))
-    conn.drop_collection(before.manifest["milvus"]["collection"])
+    conn.drop_collection(before.manifest.milvus["collection"])
     with pytest.raises(IndexCorrupt, match="missing.*rebuild"):
         _open(lite)
     with pytest.raises(BackendUnavailable, match="does not exist"):  # served: a 503
@@ -262,18 +265,18 @@ def test_a_lost_collection_is_reported_and_a_build_refills_it(corpus, lite):
     report = _build([corpus], lite)  # no file changed, yet the search side is refilled
     assert report.version != before.folder.name and report.embedded == 0
     after = _open(lite)
-    assert after.manifest["milvus"]["collection"] != before.manifest["milvus"]["collection"]
+    assert after.manifest.milvus["collection"] != before.manifest.milvus["collection"]
     _same(_ranked(after, QUERIES[0]), expected)
 
 
 def test_a_new_generation_replaces_the_old_one_once_no_version_uses_it(corpus, lite):
     _build([corpus], lite)
     conn = milvus.client(milvus.uri(lite, lite.index))
-    old = _open(lite).manifest["milvus"]["collection"]
+    old = _open(lite).manifest.milvus["collection"]
     hnsw = lite.model_copy(update={"approx_threshold": 1})  # another dense index type
     (corpus / "moi.md").write_text("# Thông báo\n\nHọp chi bộ ngày 5.\n", encoding="utf-8")
     _build([corpus], hnsw)
-    newer = _open(hnsw).manifest["milvus"]
+    newer = _open(hnsw).manifest.milvus
     assert newer["collection"] != old and newer["dense_index"] == "HNSW"
     assert conn.has_collection(old)  # the previous version is kept, and may still be read
     for n in range(store.KEEP_VERSIONS):
@@ -290,7 +293,7 @@ def test_backend_mismatch_and_switching_backends(corpus, lite):
     with pytest.raises(IndexMismatch, match="VANKIEN_BACKEND=milvus"):
         _open(as_faiss)
     report = _build([corpus], as_faiss)  # same files: the vectors are reused, only rewritten
-    assert report.embedded == 0 and _open(as_faiss).manifest["backend"] == "faiss"
+    assert report.embedded == 0 and _open(as_faiss).manifest.backend == "faiss"
 
 
 def test_a_lite_file_held_by_another_process_is_a_clear_error(tmp_path):

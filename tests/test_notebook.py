@@ -9,6 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+pytestmark = pytest.mark.slow  # the notebook in a kernel
+
 ROOT = Path(__file__).parents[1]
 NOTEBOOK = ROOT / "notebooks" / "explore.ipynb"
 

@@ -476,6 +476,7 @@ _GARBAGE = st.lists(
 ).map("".join)  # fmt: skip
 
 
+@pytest.mark.slow  # a property-based campaign
 @settings(max_examples=150, deadline=None)
 @given(_GARBAGE)
 def test_text_readers_never_crash_on_garbage(text: str):

@@ -15,6 +15,8 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+pytestmark = pytest.mark.slow  # a fuzz campaign against the service
+
 MAX_EXAMPLES = 25
 
 

@@ -101,6 +101,7 @@ def test_bad_input_on_the_page_is_explained_in_vietnamese(web_client):
     assert "Câu hỏi quá dài: tối đa 1000 ký tự" in page(web_client, "/", 422, q="đảng " * 300)
     assert "Năm không hợp lệ" in page(web_client, "/", 422, q="đảng viên", year="hai nghìn")
     assert "Trang kết quả không hợp lệ" in page(web_client, "/", 422, q="đảng viên", offset="-5")
+    assert "Câu hỏi trống" in page(web_client, "/", 422, q="\x00\x01")
     missing = page(web_client, "/documents/khong-co-van-ban", 404)
     assert "Không có văn bản mã “khong-co-van-ban”" in missing and 'lang="vi"' in missing
     assert "Không có trang này" in page(web_client, "/khong/co/trang/nay", 404)

@@ -23,7 +23,10 @@ import numpy as np
 
 from ..build import build
 from ..config import Settings
+from ..storage import catalogue
 from ..storage import folder as store
+from ..storage.backends import backend_for
+from ..storage.manifest import Manifest
 
 
 @dataclass(frozen=True)
@@ -38,18 +41,12 @@ def synthesise(source: Path, target: Path, n: int, backend: str, seed: int = 7) 
     """Write an index of `n` passages made from the index at `source`, on `backend`."""
     shutil.rmtree(target, ignore_errors=True)
     origin = store.require_version(source)
-    manifest = store.read_manifest(origin)
+    manifest = Manifest.read(origin)
     staging = store.stage(target, None)
-    db = store.connect(staging / store.CATALOGUE)
-    src = store.connect(origin / store.CATALOGUE, readonly=True)
-    rows = src.execute(
-        "SELECT p.doc_id, p.text, p.accented, p.folded, e.vector FROM passages p"
-        " JOIN embeddings e ON e.hash = p.embed_hash ORDER BY p.pid"
-    ).fetchall()
-    db.executemany(
-        "INSERT INTO documents VALUES (" + ",".join("?" * 16) + ")",
-        [tuple(r) for r in src.execute("SELECT * FROM documents")],
-    )
+    db = catalogue.connect(staging / store.CATALOGUE)
+    src = catalogue.connect(origin / store.CATALOGUE, readonly=True)
+    rows = catalogue.passages_with_vectors(src)
+    catalogue.insert(db, "documents", catalogue.document_rows(src))
     src.close()
     vectors = np.stack([np.frombuffer(r["vector"], dtype=np.float32) for r in rows])
     rng = np.random.default_rng(seed)
@@ -59,31 +56,35 @@ def synthesise(source: Path, target: Path, n: int, backend: str, seed: int = 7) 
         a, b = rng.integers(0, len(rows), count), rng.integers(0, len(rows), count)
         mixed = vectors[a] + vectors[b] + rng.normal(0, 0.05, (count, vectors.shape[1]))
         mixed /= np.linalg.norm(mixed, axis=1, keepdims=True)
-        passages, embeddings = [], []
+        passages = []
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
             k, one, two = start + i, rows[x], rows[y]
             text = f"{one['text']} {two['text']}"
-            passages.append((
-                k + 1, f"{one['doc_id']}:s{k}", one["doc_id"], "paragraph", text, text,
-                f"s{k}", "[]", 0, None, 0, None, None, "[]", text,
-                f"{one['accented']} {two['accented']}", f"{one['folded']} {two['folded']}",
-            ))  # fmt: skip
-            embeddings.append((f"s{k}", mixed[i].astype(np.float32).tobytes()))
-        db.executemany("INSERT INTO passages VALUES (" + ",".join("?" * 17) + ")", passages)
-        db.executemany("INSERT INTO embeddings VALUES (?, ?)", embeddings)
+            passages.append({
+                "pid": k + 1, "id": f"{one['doc_id']}:s{k}", "doc_id": one["doc_id"],
+                "kind": "paragraph", "text": text, "embed_text": text, "embed_hash": f"s{k}",
+                "section": "[]", "paragraph": 0, "footnote": None, "part": 0, "context": None,
+                "page": None, "refs": "[]", "lexical_text": text,
+                "accented": f"{one['accented']} {two['accented']}",
+                "folded": f"{one['folded']} {two['folded']}",
+            })  # fmt: skip
+        catalogue.insert(db, "passages", passages)
+        catalogue.add_vectors(db, [p["embed_hash"] for p in passages], mixed)
     db.commit()
-    settings = Settings(index=target, model=manifest["model"], backend=backend)
+    settings = Settings(index=target, model=manifest.model, backend=backend)
     report = build.BuildReport()
-    model = _Model(manifest["model_name"], manifest["dim"])
+    model = _Model(manifest.model_name, manifest.dim)
+    chosen = backend_for(settings)
     written = time.perf_counter()
-    new_manifest = build._write_indexes(db, staging, model, settings, report, target, None)
+    context = build.BuildContext(settings, model, build.LocalWorkers(model), chosen, report)
+    new_manifest = build._write_indexes(db, staging, target, None, context)
     seconds = time.perf_counter() - written
     db.close()
     store.publish(target, staging, new_manifest)
+    chosen.published(target, new_manifest)
     if backend == "milvus":
-        from ..storage import milvus, milvus_write
+        from ..storage import milvus
 
-        milvus_write.after_publish(target, settings, new_manifest)
         milvus.release(milvus.uri(settings, target))
     return {
         "passages": n,

@@ -1,4 +1,5 @@
-"""Query latency over HTTP: the real service (`vankien serve`) in a child process on loopback."""
+"""Query latency over HTTP: the real service (`vankien serve`) in a child process on loopback,
+requests from client threads, percentiles. Used by the benchmark and by scripts/loadtest.py."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,12 +49,14 @@ def serve_command(index: Path, port: int, model: str | None = None) -> list[str]
 
 
 @contextlib.contextmanager
-def serve(index: Path, model: str, log: Path, timeout: float = 900) -> Iterator[Service]:
-    """`vankien serve` on a free loopback port until /healthz answers 200; stopped on exit."""
+def serve(index: Path, model: str, log: Path, timeout: float = 900,
+          env: dict[str, str] | None = None) -> Iterator[Service]:  # fmt: skip
+    """`vankien serve` on a free loopback port until /healthz answers 200; stopped on exit.
+    `env` replaces the environment it inherits."""
     port = free_port()
     command = serve_command(index, port, model)
     with open(log, "ab") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env)
     service = Service(f"http://{HOST}:{port}", process)
     try:
         _wait_healthy(service, timeout)
@@ -97,32 +101,44 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
 
 
 def load(
-    url: str, route: str, queries: list[str], requests: int, clients: int, budget_s: float
+    url: str, route: str | Sequence[str], queries: list[str], requests: int, clients: int,
+    budget_s: float,
 ) -> dict:
-    """`requests` GETs of `route` spread over `clients` threads; stops early after `budget_s`."""
+    """`requests` GETs spread over `clients` threads; stops early after `budget_s`. Request n
+    asks `queries[n]` of `route`, or of `route[n]` when several are given (a mix, cycled).
+    Any answer but 200, and any failed connection, counts as an error, by status."""
     deadline = time.monotonic() + budget_s
+    routes = [route] if isinstance(route, str) else list(route)
     per_client = [list(range(c, requests, clients)) for c in range(clients)]
 
-    def worker(numbers: list[int]) -> tuple[list[float], int]:
-        latencies, errors = [], 0
-        with httpx.Client(base_url=url, timeout=60) as client:
+    def worker(numbers: list[int]) -> tuple[list[float], Counter[str]]:
+        latencies, statuses = [], Counter()
+        with httpx.Client(base_url=url, timeout=120) as client:
             for n in numbers:
                 if time.monotonic() > deadline:
                     break
                 started = time.perf_counter()
-                reply = client.get(route, params={"q": queries[n % len(queries)]})
+                try:
+                    reply = client.get(routes[n % len(routes)],
+                                       params={"q": queries[n % len(queries)]})  # fmt: skip
+                    status = str(reply.status_code)
+                except httpx.HTTPError as exc:
+                    status = type(exc).__name__
                 latencies.append((time.perf_counter() - started) * 1000)
-                errors += reply.status_code != 200
-        return latencies, errors
+                statuses[status] += 1
+        return latencies, statuses
 
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         results = list(pool.map(worker, per_client))
     wall = time.perf_counter() - started
     samples = [ms for lat, _ in results for ms in lat]
+    statuses = sum((s for _, s in results), Counter())
     return percentiles(samples) | {
         "requests": len(samples),
-        "errors": sum(e for _, e in results),
+        "errors": sum(n for status, n in statuses.items() if status != "200"),
+        "statuses": dict(statuses),
+        "seconds": round(wall, 2),
         "throughput_rps": round(len(samples) / wall, 2) if wall else 0.0,
     }
 

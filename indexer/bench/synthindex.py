@@ -15,38 +15,28 @@ import numpy as np
 
 from ..config import Settings
 from ..storage import bm25 as lexical
+from ..storage import catalogue
 from ..storage import faiss as vectors
 from ..storage import folder as store
+from ..storage.manifest import Manifest
 from ..vietnamese.refs import extract_refs, normalise_ref
-from ..vietnamese.text import NORMALISATION_VERSION
 from .corpus import Pool, Synthetic, passage_text, prefix, source_doc
 
 
-def _documents(pool: Pool, synthetic: Synthetic) -> Iterator[tuple]:
+def _documents(pool: Pool, synthetic: Synthetic) -> Iterator[dict]:
     for d in range(synthetic.docs):
         doc = source_doc(pool, d)
         m = doc.meta
-        yield (
-            f"b{d:05d}-{doc.doc_id}",
-            f"bench/{d}",
-            f"{d}-{doc.source}",
-            doc.format,
-            f"h{d}",
-            m.title,
-            m.doc_type,
-            m.number,
-            m.issuer,
-            m.date,
-            m.place,
-            int(m.draft),
-            m.period,
-            m.year,
-            0,
-            time.time(),
-        )
+        yield {
+            "doc_id": f"b{d:05d}-{doc.doc_id}", "source": f"bench/{d}",
+            "name": f"{d}-{doc.source}", "format": doc.format, "content_hash": f"h{d}",
+            "title": m.title, "doc_type": m.doc_type, "number": m.number, "issuer": m.issuer,
+            "date": m.date, "place": m.place, "draft": int(m.draft), "period": m.period,
+            "year": m.year, "access": 0, "indexed_at": time.time(),
+        }  # fmt: skip
 
 
-def _passages(pool: Pool, synthetic: Synthetic, cited: list[tuple[str, int]]) -> Iterator[tuple]:
+def _passages(pool: Pool, synthetic: Synthetic, cited: list[dict]) -> Iterator[dict]:
     for row, parts in enumerate(synthetic.parts):
         d = int(synthetic.doc_of[row])
         doc_id = f"b{d:05d}-{source_doc(pool, d).doc_id}"
@@ -54,27 +44,15 @@ def _passages(pool: Pool, synthetic: Synthetic, cited: list[tuple[str, int]]) ->
         embed = " | ".join(p for p in (head, text) if p)
         section = pool.sentences[parts[0]].section
         refs = extract_refs(text) if "/" in text else []
-        cited += [(normalise_ref(r), row + 1) for r in dict.fromkeys(refs)]
+        cited += [{"ref": normalise_ref(r), "pid": row + 1} for r in dict.fromkeys(refs)]
         # accented/folded stay empty: only a rebuild reads them, the lexical index is written
-        yield (
-            row + 1,
-            f"{doc_id}:p{row}",
-            doc_id,
-            "paragraph",
-            text,
-            embed,
-            f"e{row}",
-            section,
-            row % 200 + 1,
-            None,
-            0,
-            None,
-            None,
-            _json_list(refs),
-            embed,
-            "",
-            "",
-        )
+        yield {
+            "pid": row + 1, "id": f"{doc_id}:p{row}", "doc_id": doc_id, "kind": "paragraph",
+            "text": text, "embed_text": embed, "embed_hash": f"e{row}", "section": section,
+            "paragraph": row % 200 + 1, "footnote": None, "part": 0, "context": None,
+            "page": None, "refs": _json_list(refs), "lexical_text": embed, "accented": "",
+            "folded": "",
+        }  # fmt: skip
 
 
 def _json_list(items: list[str]) -> str:
@@ -82,20 +60,12 @@ def _json_list(items: list[str]) -> str:
 
 
 def write_catalogue(staging: Path, pool: Pool, synthetic: Synthetic) -> None:
-    db = store.connect(staging / store.CATALOGUE)
-    cited: list[tuple[str, int]] = []
+    db = catalogue.connect(staging / store.CATALOGUE)
+    cited: list[dict] = []
     try:
-        db.executemany(
-            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            _documents(pool, synthetic),
-        )
-        db.executemany(
-            "INSERT INTO passages (pid, id, doc_id, kind, text, embed_text, embed_hash, section,"
-            " paragraph, footnote, part, context, page, refs, lexical_text, accented, folded)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            _passages(pool, synthetic, cited),
-        )
-        db.executemany("INSERT INTO refs VALUES (?, ?)", cited)
+        catalogue.insert(db, "documents", _documents(pool, synthetic))
+        catalogue.insert(db, "passages", _passages(pool, synthetic, cited))
+        catalogue.insert(db, "refs", cited)
         db.commit()
     finally:
         db.close()
@@ -128,16 +98,8 @@ def write_index(
             lex.retrievers |= lexical.Lexical.build({name: streams.pop(name)}).retrievers
         lex.save(staging)
         seconds["lexical"] = time.perf_counter() - started
-        manifest = {
-            "format_version": store.FORMAT_VERSION,
-            "normalisation_version": NORMALISATION_VERSION,
-            "model": settings.model,
-            "model_name": model_name,
-            "dim": int(matrix.shape[1]),
-            "faiss": type(faiss_index).__name__,
-            "counts": {"documents": synthetic.docs, "passages": len(matrix), "footnotes": 0},
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "bench": True,
-        }
+        counts = {"documents": synthetic.docs, "passages": len(matrix), "footnotes": 0}
+        manifest = Manifest.new(settings, model_name, int(matrix.shape[1]), counts,
+                                faiss=type(faiss_index).__name__, extra={"bench": True})
         folder = store.publish(index, staging, manifest)
     return folder, faiss_index, lex, seconds

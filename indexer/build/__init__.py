@@ -2,13 +2,5 @@
 through the service (`uploads`)."""
 
 from .build import BuildReport, build_index
-from .uploads import CorpusUnknown, DocumentNotFound, NotAnUpload, UploadTooLarge
 
-__all__ = [
-    "BuildReport",
-    "CorpusUnknown",
-    "DocumentNotFound",
-    "NotAnUpload",
-    "UploadTooLarge",
-    "build_index",
-]
+__all__ = ["BuildReport", "build_index"]

@@ -12,16 +12,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from ..config import Settings
 from ..embed import Embedder, load_embedder
 from ..errors import IndexCorrupt, IndexWriteError, NothingToIndex, VankienError
 from ..ingest.ocr import OcrCache
-from ..storage import bm25 as lexical
 from ..storage import catalogue
-from ..storage import faiss as vectors
 from ..storage import folder as store
+from ..storage.backends import Backend, backend_for
+from ..storage.manifest import FORMAT_VERSION, Manifest
 from ..vietnamese.text import NORMALISATION_VERSION, fold
 from .ocr import OCR_FOLDER, recognise_pages
 from .workers import LocalWorkers, ParseJob, ParseResult, Workers, keys
@@ -58,22 +56,41 @@ class BuildReport:
         return asdict(self) | {"exit_code": self.exit_code}
 
 
-class _Timer:
-    def __init__(self, report: BuildReport):
-        self.report = report
-
-    def add(self, stage: str, started: float) -> None:
-        self.report.seconds[stage] = (
-            self.report.seconds.get(stage, 0.0) + time.perf_counter() - started
-        )
-
-
 @dataclass(frozen=True)
 class FileInfo:
     """What a caller knows of a file beyond its bytes (an upload's original name, its level)."""
 
     name: str
     access: int = 0
+
+
+@dataclass
+class BuildContext:
+    """What one build works with, handed to each of its steps."""
+
+    settings: Settings
+    embedder: Embedder
+    workers: Workers  # who reads and embeds
+    backend: Backend  # where the search side is written
+    report: BuildReport = field(default_factory=BuildReport)
+    progress: Callable[[str, int, int], None] | None = None
+    info: Callable[[Path], FileInfo | None] | None = None  # a caller's name and level of a file
+    access: int = 0  # the level of the files `info` does not describe
+    ocr_cache: Path | None = None  # recognised pages by content hash (a rebuild never re-OCRs)
+
+    def describe(self, path: Path) -> tuple[FileInfo, bool]:
+        """(name and level of a file, whether the caller stated them)."""
+        given = self.info(path) if self.info else None
+        return (given, True) if given else (FileInfo(path.name, self.access), False)
+
+    def timed(self, stage: str, started: float) -> None:
+        """Add the time since `started` to the report's seconds for `stage`."""
+        seconds = self.report.seconds
+        seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - started
+
+    def tell(self, what: str, done: int, total: int) -> None:
+        if self.progress:
+            self.progress(what, done, total)
 
 
 # A folder's own notes (README.md, LICENSE) describe the folder; they are not văn kiện.
@@ -128,6 +145,7 @@ def build_index(
     folders: list[Path],
     index: Path,
     settings: Settings,
+    *,
     embedder: Embedder | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     access: int = 0,
@@ -142,49 +160,45 @@ def build_index(
     unchanged file whose stated name or level changed is updated without being re-read.
     `workers` reads and embeds (default: in this process; `distributed` for Ray).
     """
-    report = BuildReport()
-    timer = _Timer(report)
     embedder = embedder or load_embedder(settings.model, settings.threads)
-    workers = workers or LocalWorkers(embedder)
+    build = BuildContext(settings, embedder, workers or LocalWorkers(embedder),
+                         backend_for(settings), progress=progress, info=info, access=access,
+                         ocr_cache=settings.ocr_cache or index / OCR_FOLDER)
+    report = build.report
     files = scan(folders, report.notes)
     with store.build_lock(index):
-        previous = _reusable_version(index, settings, report)
+        previous = _reusable_version(index, build)
         stale_keys = previous is not None and _check_previous(previous)
         staging = store.stage(index, previous)
-        db = store.connect(staging / store.CATALOGUE)
+        db = catalogue.connect(staging / store.CATALOGUE)
         try:
-            describe = _describer(info, access)
-            dirty = _sync_documents(
-                db, files, report, timer, settings, progress, describe, workers,
-                settings.ocr_cache or index / OCR_FOLDER,
-            )
+            dirty = _sync_documents(db, files, build)
             if stale_keys:
-                _resegment(db, timer)
-            dirty |= previous is None or stale_keys or not _serving(previous, index, settings)
+                _resegment(db, build)
+            dirty |= previous is None or stale_keys or not _serving(previous, index, build.backend)
             if not dirty:
                 db.close()
                 _discard(staging)
                 report.version = previous.name if previous else None
                 catalogue.count_into(
-                    store.connect(previous / store.CATALOGUE, readonly=True), report
+                    catalogue.connect(previous / store.CATALOGUE, readonly=True), report
                 )
                 report.index_bytes = _size(previous)
                 return report
-            if not db.execute("SELECT 1 FROM passages LIMIT 1").fetchone():
+            if not catalogue.has_passages(db):
                 names = ", ".join(str(f) for f in folders)
                 skipped = "".join(f"; {path} skipped: {why}" for path, why in report.skipped[:5])
                 raise NothingToIndex(
                     f"no readable document under {names}: add .txt, .md, .docx, .pdf, .doc, "
                     f".rtf or .odt files{skipped}", report.skipped,
                 )
-            _embed_missing(db, workers, report, timer, progress)
+            _embed_missing(db, build)
             started = time.perf_counter()
-            manifest = _write_indexes(db, staging, embedder, settings, report, index, previous)
+            manifest = _write_indexes(db, staging, index, previous, build)
             db.close()
             final = store.publish(index, staging, manifest)
-            if settings.backend == "milvus":
-                _settle_milvus(index, settings, manifest)
-            timer.add("write", started)
+            build.backend.published(index, manifest)
+            build.timed("write", started)
         except BaseException:
             db.close()
             _discard(staging)
@@ -194,17 +208,18 @@ def build_index(
     return report
 
 
-def _reusable_version(index: Path, settings: Settings, report: BuildReport) -> Path | None:
+def _reusable_version(index: Path, build: BuildContext) -> Path | None:
     """The active version when this build can start from it; None (a full build) when there is
     none, when it is damaged, or when it holds vectors of another model."""
+    report = build.report
     try:
         folder = store.current_version(index)
-        manifest = store.verify(folder) if folder is not None else None
+        manifest = store.verify(folder, build.backend) if folder is not None else None
     except IndexCorrupt as exc:
         report.rebuilt = f"the previous index was damaged ({exc}); rebuilt from the files"
         return None
-    if manifest is not None and manifest.get("model") != settings.model:
-        report.rebuilt = f"the previous index used model {manifest.get('model')!r}; re-embedded"
+    if manifest is not None and manifest.model != build.settings.model:
+        report.rebuilt = f"the previous index used model {manifest.model!r}; re-embedded"
         return None
     return folder
 
@@ -219,35 +234,25 @@ def _discard(staging: Path) -> None:
 
 def _check_previous(folder: Path) -> bool:
     """Refuse an index of another format; True when its lexical keys need recomputing."""
-    manifest = store.read_manifest(folder)
-    if manifest.get("format_version") != store.FORMAT_VERSION:
+    manifest = Manifest.read(folder)
+    if manifest.format_version != FORMAT_VERSION:
         raise IndexWriteError(
-            f"the index at {folder.parent.parent} has format {manifest.get('format_version')}, "
-            f"this vankien writes {store.FORMAT_VERSION}: build into a new folder"
+            f"the index at {folder.parent.parent} has format {manifest.format_version}, "
+            f"this vankien writes {FORMAT_VERSION}: build into a new folder"
         )
-    return manifest.get("normalisation_version") != NORMALISATION_VERSION
+    return manifest.normalisation_version != NORMALISATION_VERSION
 
 
-def _resegment(db: sqlite3.Connection, timer: _Timer) -> None:
+def _resegment(db: sqlite3.Connection, build: BuildContext) -> None:
     """Recompute every passage's lexical keys after the normalisation rules changed."""
     started = time.perf_counter()
-    rows = db.execute("SELECT pid, lexical_text FROM passages").fetchall()
-    db.executemany(
-        "UPDATE passages SET accented = ?, folded = ? WHERE pid = ?",
+    rows = catalogue.lexical_texts(db)
+    catalogue.set_keys(
+        db,
         [(" ".join(a), " ".join(f), r["pid"]) for r in rows for a, f in [keys(r["lexical_text"])]],
     )
     db.commit()
-    timer.add("segment", started)
-
-
-def _describer(info, access: int) -> Callable[[Path], tuple[FileInfo, bool]]:
-    """(name and level of a file, whether the caller stated them) for `_sync_documents`."""
-
-    def describe(path: Path) -> tuple[FileInfo, bool]:
-        given = info(path) if info else None
-        return (given, True) if given else (FileInfo(path.name, access), False)
-
-    return describe
+    build.timed("segment", started)
 
 
 @dataclass(frozen=True)
@@ -262,14 +267,14 @@ class _Pending:
     doc_id: str
 
 
-def _sync_documents(db, files, report, timer, settings, progress, describe, workers,
-                    ocr_cache: Path) -> bool:  # fmt: skip
+def _sync_documents(db: sqlite3.Connection, files: dict[str, Path], build: BuildContext) -> bool:
     """Parse new/changed files into the catalogue, drop removed ones; True if anything changed.
 
     Document ids are given out before reading, in file order, so they do not depend on which
     worker finishes first.
     """
-    known = {row["source"]: row for row in db.execute("SELECT * FROM documents")}
+    report, settings = build.report, build.settings
+    known = catalogue.documents_by_source(db)
     taken = {row["doc_id"] for row in known.values()}
     dirty = False
     for source in [s for s in known if s not in files]:
@@ -284,13 +289,10 @@ def _sync_documents(db, files, report, timer, settings, progress, describe, work
             report.skipped.append((str(path), f"cannot be read: {exc.strerror}"))
             continue
         old = known.get(source)
-        meta, stated = describe(path)
+        meta, stated = build.describe(path)
         if old is not None and old["content_hash"] == digest:
             if stated and (old["name"], old["access"]) != (meta.name, meta.access):
-                db.execute(
-                    "UPDATE documents SET name = ?, access = ? WHERE doc_id = ?",
-                    (meta.name, meta.access, old["doc_id"]),
-                )
+                catalogue.set_name_and_access(db, old["doc_id"], meta.name, meta.access)
                 report.changed.append(meta.name)
                 dirty = True
             else:
@@ -301,12 +303,13 @@ def _sync_documents(db, files, report, timer, settings, progress, describe, work
         pending.append(_Pending(source, path, digest, old, meta, doc_id))
     started = time.perf_counter()
     report.ocr_pages = recognise_pages(
-        [item.path for item in pending], OcrCache(ocr_cache), settings.threads, progress
+        [item.path for item in pending], OcrCache(build.ocr_cache), settings.threads,
+        build.progress,
     )
     if report.ocr_pages:
-        timer.add("ocr", started)
-    results = workers.parse(
-        _jobs(pending, str(ocr_cache), settings.convert_timeout),
+        build.timed("ocr", started)
+    results = build.workers.parse(
+        _jobs(pending, str(build.ocr_cache), settings.convert_timeout),
         settings.max_passage_chars, settings.overlap_sentences,
     )
     by_key: dict[int, ParseResult] = {}
@@ -314,8 +317,7 @@ def _sync_documents(db, files, report, timer, settings, progress, describe, work
         by_key[result.key] = result
         for stage, seconds in result.seconds.items():
             report.seconds[stage] = report.seconds.get(stage, 0.0) + seconds
-        if progress:
-            progress("files", done, len(pending))
+        build.tell("files", done, len(pending))
     started = time.perf_counter()
     for key, item in enumerate(pending):  # applied in file order, whoever parsed them
         result = by_key[key]
@@ -331,7 +333,7 @@ def _sync_documents(db, files, report, timer, settings, progress, describe, work
         report.new_passages += len(result.keyed)
         dirty = True
     db.commit()
-    timer.add("write", started)
+    build.timed("write", started)
     return dirty
 
 
@@ -345,106 +347,37 @@ def _jobs(pending: list[_Pending], ocr_cache: str, timeout: float) -> Iterator[P
                        ocr_cache, timeout)  # fmt: skip
 
 
-def _embed_missing(db, workers: Workers, report, timer, progress) -> None:
+def _embed_missing(db: sqlite3.Connection, build: BuildContext) -> None:
     """Embed the passages whose text+context has no vector yet for this model."""
-    rows = db.execute(
-        "SELECT DISTINCT embed_hash, embed_text FROM passages"
-        " WHERE embed_hash NOT IN (SELECT hash FROM embeddings)"
-    ).fetchall()
+    rows = catalogue.unembedded(db)
     started = time.perf_counter()
     done = 0
-    window = workers.embed_window
+    window = build.workers.embed_window
     for start in range(0, len(rows), window):
         batch = rows[start : start + window]
-        vecs = workers.embed([r["embed_text"] for r in batch])
-        db.executemany(
-            "INSERT INTO embeddings VALUES (?, ?)",
-            [
-                (r["embed_hash"], v.astype(np.float32).tobytes())
-                for r, v in zip(batch, vecs, strict=True)
-            ],
-        )
+        vecs = build.workers.embed([r["embed_text"] for r in batch])
+        catalogue.add_vectors(db, [r["embed_hash"] for r in batch], vecs)
         done += len(batch)
-        if progress:
-            progress("passages", done, len(rows))
-    db.execute("DELETE FROM embeddings WHERE hash NOT IN (SELECT embed_hash FROM passages)")
+        build.tell("passages", done, len(rows))
+    catalogue.drop_unused_vectors(db)
     db.commit()
-    report.embedded = len(rows)
-    timer.add("embed", started)
+    build.report.embedded = len(rows)
+    build.timed("embed", started)
 
 
-def _serving(version: Path, index: Path, settings: Settings) -> bool:
+def _serving(version: Path, index: Path, backend: Backend) -> bool:
     """Whether the version is served by the configured backend, its search side intact."""
-    manifest = store.read_manifest(version)
-    if manifest.get("backend", "faiss") != settings.backend:
-        return False
-    if settings.backend == "milvus":
-        from ..storage import milvus_write
-
-        return milvus_write.intact(index, settings, manifest)
-    return True  # the version's files were checked by store.verify
+    manifest = Manifest.read(version)
+    return manifest.backend == backend.name and backend.intact(index, manifest)
 
 
-def _settle_milvus(index: Path, settings: Settings, manifest: dict) -> None:
-    """Deletions and dropped generations after a publish; a failure here loses nothing (the
-    published version ignores those rows, the next build redoes the deletions)."""
-    from ..storage import milvus_write
-
-    try:
-        milvus_write.after_publish(index, settings, manifest)
-    except Exception as exc:  # noqa: BLE001 - the version is published whatever happens here
-        log.warning("Milvus clean-up after publishing is left for the next build: %s", exc)
-
-
-def _write_indexes(db, staging, embedder, settings, report, index, previous) -> dict:
-    """The search side of the version (FAISS + bm25s files, or the Milvus collection) and
-    the manifest describing it."""
-    if settings.backend == "milvus":
-        from ..storage import milvus_write  # pymilvus is only needed on this backend
-
-        catalogue.count_into(db, report)
-        return _manifest(settings, embedder, report) | {
-            "backend": "milvus",
-            "milvus": milvus_write.write(db, index, previous, settings, embedder.dim),
-        }
-    rows = db.execute(
-        "SELECT p.pid, p.accented, p.folded, e.vector FROM passages p"
-        " JOIN embeddings e ON e.hash = p.embed_hash ORDER BY p.pid"
-    ).fetchall()
-    pids = np.array([r["pid"] for r in rows], dtype=np.int64)
-    matrix = np.frombuffer(b"".join(r["vector"] for r in rows), dtype=np.float32)
-    matrix = matrix.reshape(len(rows), embedder.dim)
-    faiss_index = vectors.build(matrix, settings.approx_threshold)
-    lex = lexical.Lexical.build(
-        {
-            "accented": [r["accented"].split() for r in rows],
-            "folded": [r["folded"].split() for r in rows],
-        }
-    )
-    try:
-        np.save(staging / "pids.npy", pids)
-        vectors.save(faiss_index, staging)
-        lex.save(staging)
-    except (OSError, RuntimeError) as exc:  # faiss reports a failed write as RuntimeError
-        raise IndexWriteError(f"cannot write the index in {staging.parent.parent}: {exc}") from exc
+def _write_indexes(db: sqlite3.Connection, staging: Path, index: Path, previous: Path | None,
+                   build: BuildContext) -> Manifest:  # fmt: skip
+    """The search side of the version and the manifest describing it."""
+    embedder, report = build.embedder, build.report
+    written = build.backend.write(db, staging, index, previous, embedder.dim)
     catalogue.count_into(db, report)
-    return _manifest(settings, embedder, report) | {
-        "backend": "faiss",
-        "faiss": type(faiss_index).__name__,
-    }
-
-
-def _manifest(settings: Settings, embedder: Embedder, report: BuildReport) -> dict:
-    return {
-        "format_version": store.FORMAT_VERSION,
-        "normalisation_version": NORMALISATION_VERSION,
-        "model": settings.model,
-        "model_name": embedder.name,
-        "dim": embedder.dim,
-        "counts": {
-            "documents": report.documents,
-            "passages": report.passages,
-            "footnotes": report.footnotes,
-        },
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
+    counts = {"documents": report.documents, "passages": report.passages,
+              "footnotes": report.footnotes}  # fmt: skip
+    return Manifest.new(build.settings, embedder.name, embedder.dim, counts,
+                        backend=build.backend.name, **written)  # fmt: skip

@@ -24,6 +24,7 @@ from itertools import islice
 
 import numpy as np
 
+from ..config import process_environment
 from ..errors import VankienError
 from .workers import ParseJob, ParseResult, parse_job
 
@@ -49,9 +50,10 @@ class RayWorkers:
             import indexer
 
             # local workers import indexer from this checkout; a cluster gets it shipped
+            env = process_environment()  # Ray's workers load the embedder too
             runtime_env = (
-                {"py_modules": [indexer]} if address
-                else {"env_vars": {"PYTHONPATH": _project_root()}}
+                {"py_modules": [indexer], "env_vars": env} if address
+                else {"env_vars": env | {"PYTHONPATH": _project_root()}}
             )  # fmt: skip
             try:
                 ray.init(

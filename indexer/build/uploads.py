@@ -3,9 +3,9 @@
     INDEX/uploads/<sha256-prefix>.<ext>   the uploaded bytes; the client's file name is never a path
     INDEX/uploads.json                    stored name → {"name": original name, "access": level}
 
-Used by the service's write endpoints, and callable from the CLI or a notebook. Writers in one
-process run one at a time (`writer_lock`); builds in other processes are refused by the
-index's build lock.
+Used by the service's write endpoints, and callable from the CLI or a notebook. A process that
+writes from several threads runs these one at a time under a lock of its own (the service holds
+`app.state.writer_lock`); builds in other processes are refused by the index's build lock.
 """
 
 from __future__ import annotations
@@ -14,18 +14,25 @@ import hashlib
 import json
 import os
 import re
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 from ..config import Settings
 from ..embed import Embedder
-from ..errors import UnreadableFile, VankienError
+from ..errors import (
+    CorpusUnknown,
+    DocumentNotFound,
+    IndexWriteError,
+    NotAnUpload,
+    UnreadableFile,
+    UploadTooLarge,
+    VankienError,
+)
 from ..ingest.assemble import assemble
 from ..ingest.parsers import read_bytes
 from ..ingest.parsers.sniff import sniff
+from ..storage import catalogue
 from ..storage import folder as store
 from ..vietnamese.text import clean
 from .build import BuildReport, FileInfo, build_index
@@ -35,34 +42,6 @@ from .workers import Workers
 UPLOADS = "uploads"
 REGISTRY = "uploads.json"
 STORED_SUFFIX = {"pdf": ".pdf", "docx": ".docx", "doc": ".doc", "rtf": ".rtf", "odt": ".odt"}
-_locks: dict[Path, threading.RLock] = {}
-_locks_guard = threading.Lock()
-
-
-class UploadTooLarge(VankienError):
-    """An upload above Settings.max_upload_bytes."""
-
-
-class DocumentNotFound(VankienError):
-    """No document with that id in the index."""
-
-
-class NotAnUpload(VankienError):
-    """A document from a corpus folder: it goes away when its file does."""
-
-
-class CorpusUnknown(VankienError):
-    """The folders behind the index are not known, and guessing would drop documents."""
-
-
-@contextmanager
-def writer_lock(index: Path) -> Iterator[None]:
-    """Serialise the writers of one index folder in this process (re-entrant)."""
-    key = Path(index).resolve()
-    with _locks_guard:
-        lock = _locks.setdefault(key, threading.RLock())
-    with lock:
-        yield
 
 
 def uploads_folder(index: Path) -> Path:
@@ -88,7 +67,7 @@ def check_upload(data: bytes, name: str, max_bytes: int, ocr_cache: Path | None 
     if len(data) > max_bytes:
         raise UploadTooLarge(
             f"the file has {len(data):,} bytes; at most {max_bytes:,} are accepted "
-            "(VANKIEN_MAX_UPLOAD_BYTES)"
+            "(VANKIEN_MAX_UPLOAD_BYTES)", field="file", limit=max_bytes,
         )
     kind = sniff(data)
     markdown = Path(display_name(name)).suffix.lower() in (".md", ".markdown")
@@ -110,28 +89,27 @@ def add_document(
 ) -> tuple[str, BuildReport]:
     """Store an upload and reindex; (its doc_id, the build report). Nothing stays on failure."""
     if access < 0:
-        raise VankienError("access must be a whole number ≥ 0")
+        raise VankienError("access must be a whole number ≥ 0", field="access", code="invalid")
     suffix = check_upload(data, name, settings.max_upload_bytes,
                           settings.ocr_cache or index / OCR_FOLDER)  # fmt: skip
     stored = uploads_folder(index) / (hashlib.sha256(data).hexdigest()[:24] + suffix)
-    with writer_lock(index):
-        registry = _read_registry(index)
-        before, existed = registry.get(stored.name), stored.exists()
-        registry[stored.name] = {
-            "name": display_name(name),
-            "access": access,
-            "uploaded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        }
-        _write_registry(index, registry)  # before the file: a stored file always has its level
-        try:
-            _write_file(stored, data)
-            report = reindex(index, corpus, settings, embedder)
-        except BaseException:
-            if not existed:
-                stored.unlink(missing_ok=True)
-            _restore(index, stored.name, before)
-            raise
-        return _doc_of(index, stored), report
+    registry = _read_registry(index)
+    before, existed = registry.get(stored.name), stored.exists()
+    registry[stored.name] = {
+        "name": display_name(name),
+        "access": access,
+        "uploaded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    _write_registry(index, registry)  # before the file: a stored file always has its level
+    try:
+        _write_file(stored, data)
+        report = reindex(index, corpus, settings, embedder)
+    except BaseException:
+        if not existed:
+            stored.unlink(missing_ok=True)
+        _restore(index, stored.name, before)
+        raise
+    return _doc_of(index, stored), report
 
 
 def remove_document(
@@ -142,26 +120,25 @@ def remove_document(
     embedder: Embedder | None = None,
 ) -> BuildReport:
     """Delete an uploaded document's file and reindex; corpus documents are refused."""
-    with writer_lock(index):
-        source = _source_of(index, doc_id)
-        uploads = uploads_folder(index).resolve()
-        if source.parent != uploads:
-            raise NotAnUpload(
-                f"{doc_id!r} comes from {source}, a corpus folder: remove the file there and "
-                "reindex"
-            )
-        parked = source.with_name(f".deleting-{source.name}")  # hidden: builds skip it
-        os.replace(source, parked)
-        try:
-            report = reindex(index, corpus, settings, embedder)
-        except BaseException:
-            os.replace(parked, source)
-            raise
-        parked.unlink(missing_ok=True)
-        registry = _read_registry(index)
-        registry.pop(source.name, None)
-        _write_registry(index, registry)
-        return report
+    source = _source_of(index, doc_id)
+    uploads = uploads_folder(index).resolve()
+    if source.parent != uploads:
+        raise NotAnUpload(
+            f"{doc_id!r} comes from {source}, a corpus folder: remove the file there and "
+            "reindex"
+        )
+    parked = source.with_name(f".deleting-{source.name}")  # hidden: builds skip it
+    os.replace(source, parked)
+    try:
+        report = reindex(index, corpus, settings, embedder)
+    except BaseException:
+        os.replace(parked, source)
+        raise
+    parked.unlink(missing_ok=True)
+    registry = _read_registry(index)
+    registry.pop(source.name, None)
+    _write_registry(index, registry)
+    return report
 
 
 def reindex(
@@ -174,20 +151,22 @@ def reindex(
     workers: Workers | None = None,
 ) -> BuildReport:
     """Bring the index up to date with its corpus folders (at level `access`) and its uploads."""
-    with writer_lock(index):
-        uploads = uploads_folder(index)
+    uploads = uploads_folder(index)
+    try:
         uploads.mkdir(parents=True, exist_ok=True)
-        registry = _read_registry(index)
+    except OSError as exc:  # a read-only folder, or a file where the index folder should be
+        raise IndexWriteError(f"cannot write to {index}: {exc.strerror}") from exc
+    registry = _read_registry(index)
 
-        def info(path: Path) -> FileInfo | None:
-            entry = registry.get(path.name) if path.parent.resolve() == uploads.resolve() else None
-            return FileInfo(entry["name"], int(entry["access"])) if entry else None
+    def info(path: Path) -> FileInfo | None:
+        entry = registry.get(path.name) if path.parent.resolve() == uploads.resolve() else None
+        return FileInfo(entry["name"], int(entry["access"])) if entry else None
 
-        folders = [*(corpus or _indexed_files(index)), uploads]
-        return build_index(
-            folders, index, settings, embedder=embedder, info=info, progress=progress,
-            access=access, workers=workers,
-        )
+    folders = [*(corpus or _indexed_files(index)), uploads]
+    return build_index(
+        folders, index, settings, embedder=embedder, info=info, progress=progress,
+        access=access, workers=workers,
+    )
 
 
 def _indexed_files(index: Path) -> list[Path]:
@@ -195,9 +174,9 @@ def _indexed_files(index: Path) -> list[Path]:
     version = store.current_version(Path(index))
     if version is None:
         return []
-    db = store.connect(version / store.CATALOGUE, readonly=True)
+    db = catalogue.connect(version / store.CATALOGUE, readonly=True)
     try:
-        sources = [Path(r[0]) for r in db.execute("SELECT source FROM documents")]
+        sources = catalogue.sources(db)
     finally:
         db.close()
     uploads = uploads_folder(index).resolve()
@@ -214,28 +193,26 @@ def _indexed_files(index: Path) -> list[Path]:
 
 def _source_of(index: Path, doc_id: str) -> Path:
     version = store.require_version(Path(index))
-    db = store.connect(version / store.CATALOGUE, readonly=True)
+    db = catalogue.connect(version / store.CATALOGUE, readonly=True)
     try:
-        row = db.execute("SELECT source FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        source = catalogue.source_of(db, doc_id)
     finally:
         db.close()
-    if row is None:
-        raise DocumentNotFound(f"no document with id {doc_id!r}")
-    return Path(row[0])
+    if source is None:
+        raise DocumentNotFound(f"no document with id {doc_id!r}", field="doc_id")
+    return source
 
 
 def _doc_of(index: Path, stored: Path) -> str:
     version = store.require_version(Path(index))
-    db = store.connect(version / store.CATALOGUE, readonly=True)
+    db = catalogue.connect(version / store.CATALOGUE, readonly=True)
     try:
-        row = db.execute(
-            "SELECT doc_id FROM documents WHERE source = ?", (str(stored.resolve()),)
-        ).fetchone()
+        doc_id = catalogue.doc_of_source(db, str(stored.resolve()))
     finally:
         db.close()
-    if row is None:  # read by check_upload, so only a changed parser could skip it
+    if doc_id is None:  # read by check_upload, so only a changed parser could skip it
         raise UnreadableFile(f"{stored.name} was stored but not indexed; see the build report")
-    return row[0]
+    return doc_id
 
 
 def _read_registry(index: Path) -> dict[str, dict]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from functools import lru_cache
 
 from indexer.ingest.meta import extract_meta
 from indexer.ingest.structure import SectionTracker, marker_kind, section_marker, split_closing
 from indexer.model import Block, Document, Footnote, RawBlock, RawDocument
+from indexer.vietnamese.segment import sentence_spans
 from indexer.vietnamese.text import fold, nfc
 
 _LEAD = re.compile(r"^[\s*_\\]+")
@@ -180,36 +180,6 @@ def _footnotes(
         )
     # labels cited without a body are ignored: there is nothing to show for them
     return tuple(sorted(notes, key=lambda n: (n.block_index, n.number)))
-
-
-@lru_cache(maxsize=256)
-def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
-    """(start, end) of each sentence of `text`, split by underthesea and located in order."""
-    from ..vietnamese.segment import (
-        sentences as sent_tokenize,  # slow import: only when a footnote needs it
-    )
-
-    found: list[tuple[int, int | None]] = []
-    pos = 0
-    for sentence in sent_tokenize(text):
-        words = sentence.split()
-        if not words:
-            continue
-        start = text.find(sentence.strip(), pos)
-        if start >= 0:
-            found.append((start, start + len(sentence.strip())))
-        else:  # the tokenizer changed the spacing: anchor on its first word, end at the next one
-            start = text.find(words[0], pos)
-            if start < 0:
-                continue
-            found.append((start, None))
-        pos = start + len(words[0])
-    if not found:
-        return ()
-    starts = [s for s, _ in found[1:]] + [len(text)]
-    return tuple(
-        (s, e if e is not None else nxt) for (s, e), nxt in zip(found, starts, strict=True)
-    )
 
 
 def sentence_at(text: str, offset: int) -> str:

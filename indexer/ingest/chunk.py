@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..model import Block, Document, Passage
 from ..vietnamese.refs import extract_refs
-from .assemble import sentence_spans
+from ..vietnamese.segment import sentence_spans
 
 SECTION_SEPARATOR = " › "
 

@@ -1,9 +1,10 @@
 """What users see: citations and the document view, JSON records, exploration and evaluation."""
 
-from .json import answer_dict, hit_dict
+from .json import answer_record, hit_record, search_record
 from .view import (
     Citation,
     DocumentView,
+    answer_pieces,
     citation,
     citation_label,
     citation_url,
@@ -16,13 +17,15 @@ from .view import (
 __all__ = [
     "Citation",
     "DocumentView",
-    "answer_dict",
+    "answer_pieces",
+    "answer_record",
     "citation",
     "citation_label",
     "citation_url",
     "document_view",
-    "hit_dict",
+    "hit_record",
     "passage_span",
     "pieces",
+    "search_record",
     "vietnamese_date",
 ]

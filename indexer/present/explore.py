@@ -3,7 +3,6 @@ document numbers, rendered hits and answers, recall curves and misses of an eval
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,9 +14,10 @@ from ..config import Settings
 from ..embed import Embedder
 from ..model import Answer, Hit
 from ..query.index import Index
+from ..storage import catalogue
 from ..vietnamese.refs import normalise_ref
 from .evaluate import Outcome
-from .view import citation, citation_label, pieces
+from .view import Piece, answer_pieces, citation, citation_label, pieces
 
 UNKNOWN = "(không rõ)"
 
@@ -60,7 +60,7 @@ def corpus_stats(index: Index) -> CorpusStats:
     """Documents by type, issuer and period; passages and footnotes per document; lengths."""
     docs = index.documents()
     lengths: dict[str, list[int]] = defaultdict(list)
-    for kind, length in index.db.execute("SELECT kind, length(text) FROM passages ORDER BY pid"):
+    for kind, length in catalogue.passage_lengths(index.db):
         lengths[kind].append(length)
     return CorpusStats(
         by_type=_count(d.doc_type for d in docs),
@@ -83,8 +83,8 @@ def cited_numbers(index: Index, limit: int = 10) -> list[CitedNumber]:
     spellings: dict[str, Counter] = defaultdict(Counter)
     passages: dict[str, set[int]] = defaultdict(set)
     documents: dict[str, set[str]] = defaultdict(set)
-    for pid, doc_id, refs in index.db.execute("SELECT pid, doc_id, refs FROM passages"):
-        for ref in json.loads(refs):
+    for pid, doc_id, refs in catalogue.cited_refs(index.db):
+        for ref in refs:
             key = normalise_ref(ref)
             spellings[key][ref] += 1
             passages[key].add(pid)
@@ -113,7 +113,7 @@ def hit_html(index: Index, hit: Hit) -> str:
     return (
         f'<div class="hit"><p class="citation"><b>{escape(label)}</b> '
         f"<small>({escape(p.kind)}, {escape(p.id)}, điểm {hit.score:.3f})</small></p>"
-        f"<blockquote>{_marked(p.text, hit.highlights)}</blockquote>{context}</div>"
+        f"<blockquote>{_marked(pieces(p.text, hit.highlights))}</blockquote>{context}</div>"
     )
 
 
@@ -127,22 +127,18 @@ def answer_html(index: Index, reply: Answer) -> str:
     """The short answer with its sentence and source, or why the documents do not answer."""
     if reply.answer is None:
         return f"<p><b>Không có câu trả lời ngắn</b>: {escape(reply.why)}</p>"
-    sentence = reply.sentence or ""
-    at = sentence.find(reply.answer)
-    spans = [(at, at + len(reply.answer))] if at >= 0 else []
     source = hit_html(index, reply.citations[0]) if reply.citations else ""
+    sentence = _marked(answer_pieces(reply.answer, reply.sentence))
     return (
         f"<p><b>Trả lời:</b> <mark>{escape(reply.answer)}</mark> "
         f"<small>(độ tin cậy {reply.confidence:.2f})</small></p>"
-        f"<blockquote>{_marked(sentence, spans)}</blockquote><p>Nguồn:</p>{source}"
+        f"<blockquote>{sentence}</blockquote><p>Nguồn:</p>{source}"
     )
 
 
-def _marked(text: str, spans) -> str:
-    return "".join(
-        f"<mark>{escape(piece.text)}</mark>" if piece.marked else escape(piece.text)
-        for piece in pieces(text, spans)
-    )
+def _marked(cut: list[Piece]) -> str:
+    """Pieces as HTML, the marked ones in <mark>."""
+    return "".join(f"<mark>{escape(p.text)}</mark>" if p.marked else escape(p.text) for p in cut)
 
 
 def recall_curve(outcomes: list[Outcome], ks: Iterable[int] = range(1, 11)) -> dict[int, float]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from pathlib import Path
 
 import pymupdf
 
 from ..query.index import Index
+from ..storage import catalogue
 
 PAGES_FOLDER = "pages"
 DPI = 110  # a page fits a screen column and its figures stay legible
@@ -22,21 +22,20 @@ def page_png(index: Index, doc_id: str, page: int) -> bytes | None:
     doc = index.docs.get(doc_id)
     if doc is None or doc.format != "pdf" or page < 1:
         return None
-    row = index.db.execute(
-        "SELECT source, content_hash FROM documents WHERE doc_id = ?", (doc_id,)
-    ).fetchone()
-    if row is None:
+    found = catalogue.file_of(index.db, doc_id)
+    if found is None:
         return None
-    cached = index.folder.parent.parent / PAGES_FOLDER / f"{row['content_hash'][:32]}-{page}.png"
+    source, digest = found
+    cached = index.folder.parent.parent / PAGES_FOLDER / f"{digest[:32]}-{page}.png"
     try:
         return cached.read_bytes()
     except OSError:
         pass
     try:
-        data = Path(row["source"]).read_bytes()
+        data = source.read_bytes()
     except OSError:
         return None
-    if hashlib.sha256(data).hexdigest() != row["content_hash"]:
+    if hashlib.sha256(data).hexdigest() != digest:
         return None
     try:
         with pymupdf.open(stream=data, filetype="pdf") as pdf:

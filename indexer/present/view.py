@@ -5,18 +5,21 @@ Shared by the web pages, the JSON API and notebooks, so a citation reads the sam
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from ..model import Block, Footnote, Passage
-from ..query.index import DocInfo, Index
+from ..model import Block, DocInfo, Footnote, Passage
+from ..query.index import Index
 from ..query.scanned import SCAN_NOTE
+from ..storage import catalogue
 
 
 @dataclass(frozen=True)
 class Citation:
-    """Where a passage comes from, precisely enough to quote it."""
+    """Where a passage comes from, precisely enough to quote it (also the API's `citation`)."""
+
+    # the attribute docstrings below are the API's field descriptions (OpenAPI)
+    __pydantic_config__ = {"use_attribute_docstrings": True}
 
     doc_id: str
     title: str
@@ -25,11 +28,17 @@ class Citation:
     issuer: str | None
     date: str | None
     section: str
+    """heading path, outermost first, joined by ' › '"""
     paragraph: int
+    """1-based paragraph (block) number in the document"""
     footnote: int | None
     url: str
+    """link to the passage in the document view"""
     page: int | None = None
-    scanned: bool = False  # the page is a scan read by OCR ("bản chụp, nhận dạng ký tự")
+    """page of a paginated source (PDF)"""
+    scanned: bool = False
+    """the page is a scan read by OCR ('bản chụp, nhận dạng ký tự'): check its figures against
+    the page image"""
 
 
 @dataclass(frozen=True)
@@ -131,28 +140,25 @@ def pieces(text: str, spans=(), footnote_refs=()) -> list[Piece]:
     return out
 
 
+def answer_pieces(answer: str | None, sentence: str | None) -> list[Piece]:
+    """The sentence an answer was cut from, the answer marked in it.
+
+    >>> [(p.text, p.marked) for p in answer_pieces("120 đảng viên", "Kết nạp 120 đảng viên.")]
+    [('Kết nạp ', False), ('120 đảng viên', True), ('.', False)]
+    """
+    sentence = sentence or ""
+    at = sentence.find(answer) if answer else -1
+    return pieces(sentence, [(at, at + len(answer))] if at >= 0 else [])
+
+
 def document_view(index: Index, doc_id: str) -> DocumentView | None:
     """Blocks, footnotes, outline and passages of one document, or None for an unknown id."""
     doc = index.docs.get(doc_id)
     if doc is None:
         return None
-    rows = index.db.execute(
-        "SELECT idx, kind, text, section, footnote_refs, rows, page FROM blocks"
-        " WHERE doc_id = ? ORDER BY idx", (doc_id,))
-    blocks = tuple(
-        Block(index=r["idx"], kind=r["kind"], text=r["text"],
-              section=tuple(json.loads(r["section"])),
-              footnote_refs=tuple((int(n), int(o)) for n, o in json.loads(r["footnote_refs"])),
-              rows=tuple(tuple(row) for row in json.loads(r["rows"])), page=r["page"])
-        for r in rows)
-    notes = tuple(
-        Footnote(number=r["number"], text=r["text"], block_index=r["block_idx"],
-                 sentence=r["sentence"] or "")
-        for r in index.db.execute(
-            "SELECT number, text, block_idx, sentence FROM footnotes WHERE doc_id = ?"
-            " ORDER BY number", (doc_id,)))
-    pids = [r[0] for r in index.db.execute(
-        "SELECT pid FROM passages WHERE doc_id = ? ORDER BY pid", (doc_id,))]
+    blocks = catalogue.blocks(index.db, doc_id)
+    notes = catalogue.footnotes(index.db, doc_id)
+    pids = catalogue.document_pids(index.db, doc_id)
     by_pid = index.passages_by_pid(pids)
     passages = tuple(by_pid[p] for p in pids if p in by_pid)
     return DocumentView(doc, blocks, notes, outline(blocks), passages)

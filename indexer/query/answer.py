@@ -20,7 +20,7 @@ from ..vietnamese.clauses import Figure, Structure, structure
 from ..vietnamese.numbers import KNOWN_UNITS
 from ..vietnamese.periods import find_periods
 from ..vietnamese.places import mentions_place
-from ..vietnamese.segment import sentences as sent_tokenize
+from ..vietnamese.segment import sentence_spans
 from ..vietnamese.text import fold, folded_key, syllable_key, syllable_spans
 from .question import Question, analyse, reword_plain
 from .scanned import scan_caveat
@@ -122,15 +122,8 @@ def _syls(text: str) -> tuple[Syl, ...]:
 
 def split_sentences(hit: Hit, rank: int = 0) -> list[Sentence]:
     """Sentences of a passage with their offsets, so every answer is cut from the original."""
-    text, pos, found = hit.passage.text, 0, []
-    for sent in sent_tokenize(text) if text.strip() else []:
-        at = text.find(sent, pos)
-        if at < 0:  # the tokenizer rewrote spacing: keep the rest whole rather than lose it
-            at, sent = pos, text[pos:]
-        found.append((at, sent))
-        pos = at + len(sent)
-        if pos >= len(text):
-            break
+    text = hit.passage.text
+    found = [(at, text[at:end]) for at, end in sentence_spans(text)]
     shared = tuple((credit, _syls(t)) for credit, t in
                    ((0.6, hit.passage.context), (0.5, hit.passage.section)) if t)  # fmt: skip
     structs = [structure(sent) for _, sent in found]

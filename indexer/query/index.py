@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 from dataclasses import dataclass, field, replace
@@ -12,66 +11,31 @@ import numpy as np
 
 from ..config import Settings
 from ..embed import Embedder, load_embedder
-from ..errors import IndexCorrupt, IndexMismatch, VankienError
-from ..model import Answer, DocFacts, Filters, Hit, Passage
+from ..errors import IndexCorrupt, VankienError
+from ..model import Answer, DocFacts, DocInfo, Filters, Hit, Passage
+from ..storage import catalogue
 from ..storage import folder as store
-from ..storage.retrieval import FaissRetriever, Retriever, Scope
+from ..storage.backends import backend_for
+from ..storage.manifest import Manifest
+from ..storage.retrieval import Retriever, Scope
 from ..vietnamese.keys import period_key
 from ..vietnamese.periods import parse_period
 from ..vietnamese.places import mentions_place, places_in
 from ..vietnamese.refs import normalise_ref
-from ..vietnamese.text import NORMALISATION_VERSION, fold
-from . import series
+from ..vietnamese.text import fold
+from . import fusion, series
 from .answer import answer as extract_answer
+from .fusion import DocKeys
 from .question import Question, analyse, query_entity
-from .scanned import load_scanned
 from .search import (
     QueryPlan,
-    convex,
     highlight_spans,
     mentions,
     plan,
     same_text,
 )
 
-DOC_FIELDS = (
-    "doc_id",
-    "name",
-    "format",
-    "title",
-    "doc_type",
-    "number",
-    "issuer",
-    "date",
-    "place",
-    "draft",
-    "period",
-    "year",
-    "access",
-)
-
-
 ENTITY_DEPTH = 30  # candidates checked for naming the question's place: a bonus, not a filter
-
-
-@dataclass(frozen=True)
-class DocInfo:
-    doc_id: str
-    name: str
-    format: str
-    title: str
-    doc_type: str | None
-    number: str | None
-    issuer: str | None
-    date: str | None
-    place: str | None
-    draft: bool
-    period: str | None
-    year: int | None
-    access: int
-    passages: int = 0
-    footnotes: int = 0
-    scanned: tuple[int, ...] = ()  # pages read by OCR ("bản chụp, nhận dạng ký tự")
 
 
 @dataclass(frozen=True)
@@ -88,7 +52,7 @@ class Index:
     def __init__(
         self,
         folder: Path,
-        manifest: dict,
+        manifest: Manifest,
         db: sqlite3.Connection,
         embedder: Embedder,
         retriever: Retriever,
@@ -98,7 +62,7 @@ class Index:
     ):
         self.folder, self.manifest, self.db, self.embedder = folder, manifest, db, embedder
         self.retriever, self.pids, self.row_doc, self.settings = retriever, pids, row_doc, settings
-        self.scans = load_scanned(db)
+        self.scans = catalogue.scanned_pages(db)
         self.docs = self._load_docs()
         self.row_of_pid = {int(p): i for i, p in enumerate(pids)}
         self.doc_rows = _rows_by_doc(self.row_doc)
@@ -110,20 +74,16 @@ class Index:
     def open(cls, path: Path, settings: Settings, embedder: Embedder | None = None) -> Index:
         """Open the active version of the index at `path`, checking it against the settings."""
         folder = store.require_version(Path(path))
-        manifest = store.read_manifest(folder)
-        _check_manifest(manifest, settings, folder)
+        manifest = Manifest.read(folder)
+        manifest.check(settings, folder)
         embedder = embedder or load_embedder(settings.model, settings.threads)
-        if embedder.dim != manifest["dim"]:
-            raise IndexMismatch(
-                f"the model gives {embedder.dim}-d vectors, the index holds "
-                f"{manifest['dim']}-d ones; rebuild the index"
-            )
+        manifest.check_dim(embedder.dim)
         db = _open_catalogue(folder, manifest)
         try:
-            rows = db.execute("SELECT pid, doc_id FROM passages ORDER BY pid").fetchall()
+            rows = catalogue.passage_rows(db)
             pids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             row_doc = np.array([r[1] for r in rows], dtype=object)
-            retriever = _open_retriever(folder, manifest, settings, db, pids)
+            retriever = backend_for(settings).open(folder, manifest, db, pids)
         except BaseException:
             db.close()
             raise
@@ -142,20 +102,7 @@ class Index:
         self.db.close()
 
     def _load_docs(self) -> dict[str, DocInfo]:
-        counts = dict(self.db.execute("SELECT doc_id, count(*) FROM passages GROUP BY doc_id"))
-        notes = dict(self.db.execute("SELECT doc_id, count(*) FROM footnotes GROUP BY doc_id"))
-        docs = {}
-        for row in self.db.execute(
-            f"SELECT {', '.join(DOC_FIELDS)} FROM documents ORDER BY doc_id"
-        ):
-            values = dict(row) | {"draft": bool(row["draft"])}
-            docs[row["doc_id"]] = DocInfo(
-                **values,
-                passages=counts.get(row["doc_id"], 0),
-                footnotes=notes.get(row["doc_id"], 0),
-                scanned=tuple(p.page for p in self.scans.get(row["doc_id"], ())),
-            )
-        return docs
+        return catalogue.documents(self.db)
 
     # --- browsing -------------------------------------------------------------------------
     def documents(self, filters: Filters | None = None) -> list[DocInfo]:
@@ -163,15 +110,10 @@ class Index:
         return [d for d in self.docs.values() if _doc_allowed(d, filters)]
 
     def passages_by_pid(self, pids: list[int]) -> dict[int, Passage]:
-        if not pids:
-            return {}
-        marks = ",".join("?" * len(pids))
-        rows = self.db.execute(f"SELECT * FROM passages WHERE pid IN ({marks})", pids)
-        return {row["pid"]: _passage(row) for row in rows}
+        return catalogue.passages_by_pid(self.db, pids)
 
     def passage(self, passage_id: str) -> Passage | None:
-        row = self.db.execute("SELECT * FROM passages WHERE id = ?", (passage_id,)).fetchone()
-        return _passage(row) if row else None
+        return catalogue.passage_by_id(self.db, passage_id)
 
     # --- retrieval ------------------------------------------------------------------------
     def search(
@@ -289,8 +231,7 @@ class Index:
         ref_rows = self._ref_rows(q.refs, scope.mask) if q.refs else []
         if s.fusion == "rrf":
             fused = r.hybrid_rrf(stream, keys, vector, n, s.rrf_k, scope)
-            for rank, row in enumerate(ref_rows):  # RRF is a sum: the third ranking adds on
-                fused[row] = fused.get(row, 0.0) + 2.0 / (s.rrf_k + rank + 1)
+            fused = fusion.add_ranking(fused, ref_rows, s.reference_rank_weight, s.rrf_k)
         else:
             lex, dense = r.lexical(stream, keys, n, scope), r.dense(vector, n, scope)
             candidates = list(dict.fromkeys([*lex.rows, *dense.rows, *ref_rows]))
@@ -300,7 +241,7 @@ class Index:
             missing = [row for row in candidates if row not in dense_scores]
             dense_scores |= zip(missing, dense.score_of(missing), strict=True)
             weight = s.lexical_weight_unaccented if q.unaccented else s.lexical_weight
-            fused = convex(
+            fused = fusion.convex(
                 lex_scores, dense_scores, weight, bonus={row: s.reference_bonus for row in ref_rows}
             )
         fused = self._boost_entity(q, fused)
@@ -312,31 +253,28 @@ class Index:
         entity = query_entity(q.text)
         if entity is None or not fused:
             return fused
-        best = sorted(fused, key=fused.get, reverse=True)[:ENTITY_DEPTH]
+        best = sorted(fused, key=fused.get, reverse=True)[: self.settings.entity_depth]
         pids = [int(self.pids[r]) for r in best]
         texts = self.passages_by_pid(pids)
-        bonus = self.settings.entity_bonus
-        return fused | {
-            row: fused[row] + bonus
-            for row, pid in zip(best, pids, strict=True)
-            if mentions(texts[pid].text, entity[1])
-        }
+        naming = [row for row, pid in zip(best, pids, strict=True)
+                  if mentions(texts[pid].text, entity[1])]  # fmt: skip
+        return fusion.with_bonus(fused, naming, self.settings.entity_bonus)
 
     def _ref_rows(self, refs: tuple[str, ...], mask: np.ndarray | None) -> list[int]:
-        marks = ",".join("?" * len(refs))
-        pids = [r[0] for r in self.db.execute(f"SELECT pid FROM refs WHERE ref IN ({marks})", refs)]
+        pids = catalogue.citing(self.db, refs)
         rows = [self.row_of_pid[p] for p in pids if p in self.row_of_pid]
+        first = self.settings.reference_doc_passages
         for doc_id, keys in self.doc_keys.items():
             if keys.number and keys.number in refs:  # the document itself was asked for
-                rows += [int(r) for r in self.doc_rows.get(doc_id, ())[:50]]
+                rows += [int(r) for r in self.doc_rows.get(doc_id, ())[:first]]
         return [r for r in dict.fromkeys(rows) if mask is None or mask[r]]
 
     def _boost_documents(self, q: QueryPlan, fused: dict[int, float]) -> dict[int, float]:
-        """Prefer documents the query points at: the reporting period or year it names, the
-        issuing body it names ("Tỉnh ủy Hậu Giang"), the document type it opens with."""
+        """Prefer documents the query points at (fusion.document_factor)."""
         folded = f" {fold(q.text)} "
         docs = {self.row_doc[row] for row in fused}  # only the candidates' documents matter
-        factors = {d: document_factor(q, folded, self.doc_keys[d]) for d in docs}
+        factors = {d: fusion.document_factor(q, folded, self.doc_keys[d], self.settings)
+                   for d in docs}  # fmt: skip
         places = [name for _, name in places_in(q.text)]
         for d in docs if places else ():  # "… Tỉnh Quảng Nam": the resolution on that province
             facts = self.facts[d]
@@ -344,14 +282,12 @@ class Index:
             if all(mentions_place(said, name, facts.year) for name in places):
                 factors[d] *= self.settings.place_factor
         factors = {d: f for d, f in factors.items() if f != 1.0}
-        if not factors:
-            return fused
-        return {row: score * factors.get(self.row_doc[row], 1.0) for row, score in fused.items()}
+        return fusion.scaled(fused, self.row_doc, factors) if factors else fused
 
     def _hits(
         self, q: QueryPlan, ranked: list[int], fused: dict[int, float], limit: int
     ) -> list[Hit]:
-        pids = [int(self.pids[r]) for r in ranked[: limit * 3]]
+        pids = [int(self.pids[r]) for r in ranked[: limit * self.settings.overfetch]]
         passages = self.passages_by_pid(pids)
         top = fused[ranked[0]] if ranked else 1.0
         hits: list[Hit] = []
@@ -376,30 +312,7 @@ def _rows_by_doc(row_doc: np.ndarray) -> dict[str, np.ndarray]:
     return {str(d): rows for d, rows in zip(ids, np.split(order, starts[1:]), strict=True)}
 
 
-def _check_manifest(manifest: dict, settings: Settings, folder: Path) -> None:
-    if manifest.get("format_version") != store.FORMAT_VERSION:
-        raise IndexMismatch(
-            f"{folder} has index format {manifest.get('format_version')}, "
-            f"expected {store.FORMAT_VERSION}; rebuild the index"
-        )
-    if manifest.get("normalisation_version") != NORMALISATION_VERSION:
-        raise IndexMismatch(
-            f"{folder} was built with text normalisation "
-            f"v{manifest.get('normalisation_version')}; rebuild the index"
-        )
-    if manifest.get("model") != settings.model:
-        raise IndexMismatch(
-            f"the index was built with model {manifest.get('model')!r} but the "
-            f"settings ask for {settings.model!r}: set VANKIEN_MODEL="
-            f"{manifest.get('model')} or rebuild the index"
-        )
-    if not isinstance(manifest.get("dim"), int) or not isinstance(manifest.get("counts"), dict):
-        raise IndexCorrupt(
-            f"{folder / store.MANIFEST} lacks the dimension or counts; rebuild the index"
-        )
-
-
-def _open_catalogue(folder: Path, manifest: dict) -> sqlite3.Connection:
+def _open_catalogue(folder: Path, manifest: Manifest) -> sqlite3.Connection:
     """The catalogue, its row counts checked against the manifest.
 
     Cheap at any size (SQLite checks its own file size on the first read), and it makes a
@@ -407,14 +320,11 @@ def _open_catalogue(folder: Path, manifest: dict) -> sqlite3.Connection:
     """
     path = folder / store.CATALOGUE
     try:
-        db = store.connect(path, readonly=True)
-        counts = {
-            table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("documents", "passages")
-        }
+        db = catalogue.connect(path, readonly=True)
+        counts = catalogue.counts(db, ("documents", "passages"))
     except sqlite3.DatabaseError as exc:
         raise IndexCorrupt(f"{path} cannot be read ({exc}); rebuild the index") from exc
-    expected = {t: manifest["counts"].get(t) for t in counts}
+    expected = {t: manifest.counts.get(t) for t in counts}
     if counts != expected:
         db.close()
         raise IndexCorrupt(
@@ -422,23 +332,6 @@ def _open_catalogue(folder: Path, manifest: dict) -> sqlite3.Connection:
             f"{expected}; rebuild the index"
         )
     return db
-
-
-def _open_retriever(
-    folder: Path, manifest: dict, settings: Settings, db: sqlite3.Connection, pids: np.ndarray
-) -> Retriever:
-    backend = manifest.get("backend", "faiss")
-    if backend != settings.backend:
-        raise IndexMismatch(
-            f"the index at {folder.parent.parent} was built for the {backend} backend but "
-            f"VANKIEN_BACKEND is {settings.backend!r}: set VANKIEN_BACKEND={backend} or "
-            "rebuild the index"
-        )
-    if backend == "milvus":
-        from ..storage.milvus import MilvusRetriever  # pymilvus is only needed on this backend
-
-        return MilvusRetriever.open(folder, manifest, settings, db, pids)
-    return FaissRetriever.load(folder, manifest, pids)
 
 
 def _doc_allowed(doc: DocInfo, f: Filters) -> bool:
@@ -454,45 +347,7 @@ def _doc_allowed(doc: DocInfo, f: Filters) -> bool:
     return all(checks)
 
 
-def _passage(row: sqlite3.Row) -> Passage:
-    return Passage(
-        id=row["id"],
-        doc_id=row["doc_id"],
-        kind=row["kind"],
-        text=row["text"],
-        embed_text=row["embed_text"],
-        section=row["section"],
-        paragraph=row["paragraph"],
-        footnote=row["footnote"],
-        part=row["part"],
-        context=row["context"],
-        refs=tuple(json.loads(row["refs"])),
-        page=row["page"],
-    )
-
-
-__all__ = ["DocInfo", "Index", "SearchResult", "VankienError"]
-
-
-@dataclass(frozen=True)
-class DocKeys:
-    """A document's metadata in the forms queries are compared with, computed once at load."""
-
-    period: str | None
-    year: int | None
-    issuer: str | None  # folded, padded with spaces for whole-word tests
-    doc_type: str | None  # folded
-    number: str | None  # normalise_ref key
-
-    @classmethod
-    def of(cls, doc: DocInfo) -> DocKeys:
-        return cls(
-            period=period_key(doc.period),
-            year=doc.year,
-            issuer=f" {fold(doc.issuer)} " if doc.issuer else None,
-            doc_type=fold(doc.doc_type) + " " if doc.doc_type else None,
-            number=normalise_ref(doc.number) if doc.number else None,
-        )
+__all__ = ["Index", "SearchResult", "VankienError"]
 
 
 def doc_facts(doc: DocInfo) -> DocFacts:
@@ -514,21 +369,3 @@ def doc_facts(doc: DocInfo) -> DocFacts:
     if doc.draft:
         parts.append("(dự thảo)")
     return DocFacts(doc.doc_id, " ".join(parts), period, doc.issuer, doc.title, doc.year)
-
-
-def document_factor(q: QueryPlan, folded_query: str, doc: DocKeys) -> float:
-    """How much the query's own words point at this document (1.0 = not at all).
-
-    `folded_query` is the folded query padded with spaces.
-    """
-    factor = 1.0
-    wanted = period_key(q.period)
-    if wanted and doc.period == wanted:
-        factor *= 1.5
-    elif q.years and doc.year in q.years:
-        factor *= 1.2
-    if doc.issuer and doc.issuer in folded_query:
-        factor *= 1.2
-    if doc.doc_type and not q.refs and folded_query.startswith(" " + doc.doc_type):
-        factor *= 1.15
-    return factor

@@ -16,10 +16,10 @@ from ..vietnamese.places import place_mentions
 from ..vietnamese.refs import extract_refs, query_refs
 from ..vietnamese.segment import tagged
 from ..vietnamese.segment import words as word_tokenize
-from ..vietnamese.text import fold, is_unaccented, match_form, nfc, syllable_key
+from ..vietnamese.stopwords import FUNCTION_WORDS, FUNCTION_WORDS_FOLDED
+from ..vietnamese.text import SYLLABLE, fold, is_unaccented, match_form, nfc, syllable_key
 
 KINDS = ("count", "percent", "rank", "money", "date", "entity", "change", "topic")
-_SYLLABLE = re.compile(r"\w+(?:[.,/]\d+)*%?", re.UNICODE)
 
 # Explicit interrogatives: they decide the kind whatever else the query says.
 _STRONG: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -49,26 +49,12 @@ _COMPOUND_SO = {
 }  # fmt: skip
 # Syllable pairs that hold "tăng"/"giảm" without meaning a change ("tăng trưởng", "giảm nghèo").
 _NOT_CHANGE = {("tăng", "trưởng"), ("tăng", "cường"), ("giảm", "nghèo"), ("giảm", "thiểu")}
-_FUNCTION = {
-    "bao nhiêu", "mấy", "số", "số lượng", "tổng số", "tổng", "là", "gì", "nào", "ai", "ở", "đâu",
-    "khi nào", "bao giờ", "của", "các", "những", "và", "với", "cho", "trong", "được", "đã", "có",
-    "bị", "thì", "này", "đó", "về", "theo", "tại", "từ", "đến", "trên", "dưới", "vào", "ra",
-    "hơn", "nhiêu", "bao", "thứ", "hạng", "kết quả", "tình hình", "như thế nào", "thế nào",
-    "là gì", "hỏi", "cho biết", "hãy", "không", "hay", "hoặc", "một", "mỗi", "cả", "đạt", "khi",
-    "vì", "do", "bởi", "để", "nhằm", "gây", "lên", "xuống", "được bao nhiêu", "xếp", "đứng",
-    "xếp hạng", "so", "bằng", "tổng cộng", "còn", "khoảng",
-}
+_FUNCTION = FUNCTION_WORDS
 _FUNCTION_KEYS = {match_form(w) for w in _FUNCTION}
 _PERIOD_KEYS = {match_form(w) for w in "tháng năm đầu cuối quý kỳ cùng nay qua hiện".split()} | {
     "thang", "nam", "dau", "cuoi", "quy", "ky", "cung"}
 # Typed without diacritics, only these are dropped: "dau" may be "đâu" but also "đầu".
-_FUNCTION_FOLDED = {
-    "bao nhieu", "may", "so", "la", "gi", "nao", "cua", "cac", "nhung", "va", "voi", "duoc", "bi",
-    "nay", "theo", "khi nao", "o dau", "ket qua", "tinh hinh", "hay", "hoac", "khong", "so luong",
-    "tong so", "the nao", "nhu the nao", "khi", "ai", "co", "vi", "do", "gay", "de",
-    "nham", "trong", "tai", "tu", "den", "ve", "cho", "dat", "mot", "moi", "xep", "dung", "thu",
-    "nhieu", "tong", "bang",
-}
+_FUNCTION_FOLDED = FUNCTION_WORDS_FOLDED
 _PLACE_TYPES = ("thị trấn", "thị xã", "thành phố", "xã", "phường", "huyện", "quận", "tỉnh")
 _WIDE_TYPES = {"huyện", "quận", "tỉnh", "thành phố", "thị xã"}
 
@@ -91,7 +77,7 @@ class QuestionKind:
 
 def syllables(text: str) -> list[str]:
     """Lower-case syllables and number tokens: "Tỷ lệ 90,56%" → ["tỷ", "lệ", "90,56%"]."""
-    return _SYLLABLE.findall(nfc(text).lower())
+    return SYLLABLE.findall(nfc(text).lower())
 
 
 def same_syllable(typed: str, wanted: str) -> bool:
@@ -192,7 +178,7 @@ def content_words(query: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     typed_plain = is_unaccented(query)
     for word in word_tokenize(nfc(query)):
-        typed = _SYLLABLE.findall(word)
+        typed = SYLLABLE.findall(word)
         syls = [s.lower() for s in typed]
         while len(syls) > 1 and _is_function(syls[-1:], typed_plain) and fold(syls[-1]) != "so":
             syls, typed = syls[:-1], typed[:-1]  # the segmenter glued a question word on
@@ -545,12 +531,12 @@ def _accent_chunks(query: str, texts: list[str]) -> list[tuple[str, bool]]:
     contain, accented as they write them most often, and the syllables between, as typed."""
     grams: dict[tuple[str, ...], Counter[str]] = {}
     for text in texts:
-        words = _SYLLABLE.findall(nfc(text).lower())
+        words = SYLLABLE.findall(nfc(text).lower())
         keys = [fold(w) for w in words]
         for n in range(2, 5):
             for i in range(len(words) - n + 1):
                 grams.setdefault(tuple(keys[i : i + n]), Counter())[" ".join(words[i : i + n])] += 1
-    typed = _SYLLABLE.findall(nfc(query).lower())
+    typed = SYLLABLE.findall(nfc(query).lower())
     out, i = [], 0
     while i < len(typed):
         for n in range(min(4, len(typed) - i), 1, -1):

@@ -4,31 +4,14 @@ of lowers the answer's confidence below "chắc chắn"). Figures are never corr
 
 from __future__ import annotations
 
-import json
 import re
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import replace
 
-from ..model import Answer, DocFacts, ScannedPage
+from ..model import Answer, DocFacts
 
 SCAN_NOTE = "bản chụp, nhận dạng ký tự"
 UNSURE_CONFIDENCE = 0.6  # below CERTAIN (answer.py): the page then says "cần kiểm tra"
-
-
-def load_scanned(db: sqlite3.Connection) -> dict[str, tuple[ScannedPage, ...]]:
-    """Each document's pages read by OCR (none for an index built before they were recorded)."""
-    try:
-        rows = db.execute(
-            "SELECT doc_id, page, confidence, unsure FROM scanned_pages ORDER BY doc_id, page"
-        ).fetchall()
-    except sqlite3.OperationalError:
-        return {}
-    out: dict[str, list[ScannedPage]] = {}
-    for row in rows:
-        page = ScannedPage(row[1], row[2], tuple(json.loads(row[3])))
-        out.setdefault(row[0], []).append(page)
-    return {doc_id: tuple(pages) for doc_id, pages in out.items()}
 
 
 def scan_caveat(reply: Answer, docs: Mapping[str, DocFacts] | None) -> Answer:

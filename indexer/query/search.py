@@ -9,9 +9,9 @@ from functools import lru_cache
 from ..vietnamese.keys import folded_keys, period_key, word_keys
 from ..vietnamese.periods import find_periods
 from ..vietnamese.refs import extract_refs, normalise_ref, query_refs
-from ..vietnamese.text import fold, is_unaccented, nfc, syllable_key
+from ..vietnamese.stopwords import HIGHLIGHT_SKIPPED, HIGHLIGHT_SKIPPED_FOLDED
+from ..vietnamese.text import SYLLABLE, fold, is_unaccented, nfc, syllable_key
 
-_WORD = re.compile(r"\w+(?:[.,/]\d+)*%?", re.UNICODE)
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 
 
@@ -53,33 +53,6 @@ def _period(text: str) -> str | None:
     return period_key(found.label) if found else None
 
 
-def convex(
-    lexical: dict[int, float],
-    dense: dict[int, float],
-    lexical_weight: float,
-    bonus: dict[int, float] | None = None,
-) -> dict[int, float]:
-    """Convex combination of max-normalised BM25 and min-max-normalised cosine scores.
-
-    Unlike rank fusion it keeps how far ahead a passage is: an exact lexical match far above
-    the rest is not levelled with a flat run of near-equal cosines.
-
-    >>> fused = convex({1: 10.0, 2: 5.0}, {1: 0.80, 2: 0.90}, 0.7)
-    >>> round(fused[1], 2), round(fused[2], 2)
-    (0.7, 0.65)
-    """
-    top_lex = max(lexical.values(), default=0.0) or 1.0
-    low, high = min(dense.values(), default=0.0), max(dense.values(), default=1.0)
-    span = (high - low) or 1.0
-    bonus = bonus or {}
-    return {
-        row: lexical_weight * max(lexical.get(row, 0.0), 0.0) / top_lex
-        + (1 - lexical_weight) * (dense.get(row, low) - low) / span
-        + bonus.get(row, 0.0)
-        for row in lexical.keys() | dense.keys()
-    }
-
-
 def highlight_spans(text: str, query: QueryPlan) -> list[tuple[int, int]]:
     """Character spans of `text` whose words match the query, diacritic-insensitive when the
     query was typed without accents; adjacent matches are merged.
@@ -89,7 +62,7 @@ def highlight_spans(text: str, query: QueryPlan) -> list[tuple[int, int]]:
     """
     wanted = _wanted_keys(query.text, query.unaccented)
     spans: list[tuple[int, int]] = []
-    for match in _WORD.finditer(text):
+    for match in SYLLABLE.finditer(text):
         if _word_key(match.group(0), query.unaccented) in wanted:
             if spans and text[spans[-1][1] : match.start()].strip() == "":
                 spans[-1] = (spans[-1][0], match.end())
@@ -114,7 +87,7 @@ def _word_key(word: str, unaccented: bool) -> str:
 
 def _content_words(query: str) -> list[str]:
     """Query words without the question phrase "bao nhiêu" (its "bao" is also "bảo", "bao phủ")."""
-    words = _WORD.findall(query.lower())
+    words = SYLLABLE.findall(query.lower())
     folded = [fold(w) for w in words]
     drop = {
         i + d
@@ -127,8 +100,8 @@ def _content_words(query: str) -> list[str]:
 
 # Particles that should not light up a passage; folded, most collide with content words
 # ("thì"/"thi hành", "có"/"cơ", "mấy"/"máy"), so that list is short.
-_STOP = {syllable_key(w) for w in "mấy là gì nào của và các những có được đã thì".split()}
-_STOP_FOLDED = {fold(w) for w in "gì nào của và các những".split()}
+_STOP = {syllable_key(w) for w in HIGHLIGHT_SKIPPED}
+_STOP_FOLDED = {fold(w) for w in HIGHLIGHT_SKIPPED_FOLDED}
 
 
 def mentions(text: str, name: str) -> bool:

@@ -3,13 +3,10 @@ kept as bm25s files in the version folder."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import bm25s
 import numpy as np
-
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index() at DEBUG
 
 STREAMS = ("accented", "folded")
 

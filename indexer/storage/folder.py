@@ -14,57 +14,23 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import IndexCorrupt, IndexNotFound, IndexWriteError
+from .catalogue import connect, counts
+from .manifest import MANIFEST, Manifest
 
-FORMAT_VERSION = 1
+if TYPE_CHECKING:
+    from .backends import Backend
+
 CATALOGUE = "catalogue.sqlite"
-MANIFEST = "manifest.json"
 KEEP_VERSIONS = 2
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY, source TEXT UNIQUE NOT NULL, name TEXT NOT NULL, format TEXT,
-    content_hash TEXT NOT NULL, title TEXT, doc_type TEXT, number TEXT, issuer TEXT, date TEXT,
-    place TEXT, draft INTEGER, period TEXT, year INTEGER, access INTEGER NOT NULL DEFAULT 0,
-    indexed_at REAL
-);
-CREATE TABLE IF NOT EXISTS blocks (
-    doc_id TEXT NOT NULL, idx INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL,
-    section TEXT NOT NULL, footnote_refs TEXT NOT NULL, rows TEXT NOT NULL, page INTEGER,
-    PRIMARY KEY (doc_id, idx)
-);
-CREATE TABLE IF NOT EXISTS footnotes (
-    doc_id TEXT NOT NULL, number INTEGER NOT NULL, text TEXT NOT NULL, block_idx INTEGER,
-    sentence TEXT, PRIMARY KEY (doc_id, number)
-);
-CREATE TABLE IF NOT EXISTS passages (
-    pid INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL,
-    kind TEXT NOT NULL, text TEXT NOT NULL, embed_text TEXT NOT NULL, embed_hash TEXT NOT NULL,
-    section TEXT NOT NULL, paragraph INTEGER NOT NULL, footnote INTEGER, part INTEGER NOT NULL,
-    context TEXT, page INTEGER, refs TEXT NOT NULL, lexical_text TEXT NOT NULL,
-    accented TEXT NOT NULL, folded TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS passages_doc ON passages (doc_id);
-CREATE TABLE IF NOT EXISTS refs (ref TEXT NOT NULL, pid INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS refs_ref ON refs (ref);
-CREATE TABLE IF NOT EXISTS embeddings (hash TEXT PRIMARY KEY, vector BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS lexicon (
-    stream TEXT NOT NULL, key TEXT NOT NULL, df INTEGER NOT NULL, PRIMARY KEY (stream, key)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS milvus_pending (pid INTEGER PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS scanned_pages (
-    doc_id TEXT NOT NULL, page INTEGER NOT NULL, confidence REAL NOT NULL, unsure TEXT NOT NULL,
-    PRIMARY KEY (doc_id, page)
-);
-"""
 
 
 def current_version(index: Path) -> Path | None:
@@ -87,35 +53,6 @@ def require_version(index: Path) -> Path:
             f"no index at {index}: run `vankien build corpus/ --index {index}` first"
         )
     return folder
-
-
-def read_manifest(folder: Path) -> dict:
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise IndexCorrupt(f"{folder} has no {MANIFEST}; rebuild the index") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise IndexCorrupt(f"{folder / MANIFEST} is damaged ({exc}); rebuild the index") from exc
-    if not isinstance(manifest, dict):
-        raise IndexCorrupt(f"{folder / MANIFEST} is not a JSON object; rebuild the index")
-    return manifest
-
-
-def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
-    if readonly:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-    else:
-        db = sqlite3.connect(path)
-        db.executescript(SCHEMA)
-    db.row_factory = sqlite3.Row
-    return db
-
-
-def select_in(db: sqlite3.Connection, sql: str, values: list, size: int = 900) -> Iterator:
-    """Rows of `sql` ending in "... IN" for every value, in chunks under SQLite's limit."""
-    for start in range(0, len(values), size):
-        chunk = values[start : start + size]
-        yield from db.execute(f"{sql} ({','.join('?' * len(chunk))})", chunk)
 
 
 @contextlib.contextmanager
@@ -160,20 +97,20 @@ def stage(index: Path, base: Path | None) -> Path:
     return staging
 
 
-def verify(folder: Path) -> dict:
-    """Cheap check that a version is whole (files present, sizes and counts consistent);
-    returns its manifest or raises IndexCorrupt. Loading it fully is Index.open's job."""
-    manifest = read_manifest(folder)
+def verify(folder: Path, backend: Backend) -> Manifest:
+    """Cheap check that a version is whole (its manifest, the backend's files, the catalogue's
+    count); returns its manifest or raises IndexCorrupt. Loading it fully is Index.open's job."""
+    manifest = Manifest.read(folder)
     try:
-        count, dim = int(manifest["counts"]["passages"]), int(manifest["dim"])
+        count, _ = int(manifest.counts["passages"]), int(manifest.dim)
     except (KeyError, TypeError, ValueError) as exc:
         raise IndexCorrupt(f"{folder / MANIFEST} lacks counts or dim; rebuild the index") from exc
-    if manifest.get("backend", "faiss") == "faiss":  # Milvus holds the others' vectors
-        _verify_files(folder, count, dim)
+    if manifest.backend == backend.name:  # a version of the other backend is rewritten anyway
+        backend.verify(folder, manifest)
     try:
         db = connect(folder / CATALOGUE, readonly=True)
         try:
-            passages = db.execute("SELECT count(*) FROM passages").fetchone()[0]
+            passages = counts(db, ("passages",))["passages"]
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
@@ -183,26 +120,13 @@ def verify(folder: Path) -> dict:
     return manifest
 
 
-def _verify_files(folder: Path, count: int, dim: int) -> None:
-    needed = {"vectors.faiss": count * dim * 4, "pids.npy": count * 8}
-    for name, size in needed.items():
-        path = folder / name
-        if not path.is_file() or path.stat().st_size < size:
-            raise IndexCorrupt(f"{path} is missing or truncated; rebuild the index")
-    for name in ("bm25-accented", "bm25-folded"):
-        if not (folder / name).is_dir():
-            raise IndexCorrupt(f"{folder / name} is missing; rebuild the index")
-
-
-def publish(index: Path, staging: Path, manifest: dict) -> Path:
+def publish(index: Path, staging: Path, manifest: Manifest) -> Path:
     """Write the manifest, make the version durable, and switch CURRENT to it atomically."""
     name = time.strftime("v%Y%m%dT%H%M%S") + f"-{time.time_ns() % 1_000_000:06d}"
     final = index / "versions" / name
     pointer = index / "CURRENT.tmp"
     try:
-        (staging / MANIFEST).write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
-        )
+        manifest.write(staging)
         _fsync_tree(staging)
         os.rename(staging, final)
         pointer.write_text(name + "\n", encoding="utf-8")

@@ -28,9 +28,9 @@ from ..errors import BackendUnavailable, IndexCorrupt
 from ..vietnamese.keys import period_key
 from ..vietnamese.refs import normalise_ref
 from ..vietnamese.text import fold
+from . import catalogue, sparse
 from . import faiss as vectors
-from . import folder as store
-from . import sparse
+from .manifest import MANIFEST, Manifest
 from .retrieval import Ranking, Scope
 
 log = logging.getLogger(__name__)
@@ -52,11 +52,6 @@ def client(address: str):
         if address not in _clients:
             from pymilvus import MilvusClient
 
-            # Milvus Lite's in-process server logs a traceback for each call it does not
-            # implement (AllocTimestamp, while creating a collection); the call still succeeds
-            logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
-            # pymilvus logs each failed call with a traceback; vankien reports it once
-            logging.getLogger("pymilvus.decorators").setLevel(logging.CRITICAL)
             try:
                 _clients[address] = MilvusClient(address)
             except Exception as exc:  # pymilvus raises several unrelated types here
@@ -140,10 +135,11 @@ class MilvusRetriever:
             self.search_params["params"] = {"ef": vectors.EF_SEARCH}
 
     @classmethod
-    def open(cls, folder: Path, manifest: dict, settings: Settings, db, pids) -> MilvusRetriever:
-        section = manifest.get("milvus")
+    def open(cls, folder: Path, manifest: Manifest, settings: Settings, db, pids
+             ) -> MilvusRetriever:  # fmt: skip
+        section = manifest.milvus
         if not isinstance(section, dict) or "collection" not in section:
-            raise IndexCorrupt(f"{folder / store.MANIFEST} lacks its Milvus section; rebuild")
+            raise IndexCorrupt(f"{folder / MANIFEST} lacks its Milvus section; rebuild")
         address = uri(settings, folder.parent.parent)
         conn, name = client(address), section["collection"]
         stored = stored_rows(conn, address, section)
@@ -215,7 +211,7 @@ class MilvusRetriever:
         weights = self._weights(stream, keys)
         pids = [int(self.pids[r]) for r in rows]
         sql = f"SELECT pid, {stream} FROM passages WHERE pid IN"
-        tokens = dict(store.select_in(self.db, sql, pids))
+        tokens = dict(catalogue.select_in(self.db, sql, pids))
         avgdl = float(self.avgdl[stream])
         return [sparse.score(tokens[p].split(), weights, avgdl) for p in pids]
 
@@ -237,7 +233,7 @@ class MilvusRetriever:
             return []
         pids = [int(self.pids[r]) for r in rows]
         stored = dict(
-            store.select_in(
+            catalogue.select_in(
                 self.db,
                 "SELECT p.pid, e.vector FROM passages p JOIN embeddings e"
                 " ON e.hash = p.embed_hash WHERE p.pid IN",

@@ -28,10 +28,11 @@ import numpy as np
 from ..config import Settings
 from ..errors import IndexCorrupt
 from ..vietnamese.text import NORMALISATION_VERSION
+from . import catalogue, sparse
 from . import faiss as vectors
 from . import folder as store
-from . import sparse
 from .bm25 import STREAMS
+from .manifest import Manifest
 from .milvus import FIELD_KEYS, calls, client, count, stored_rows, uri
 
 RECORD = "milvus-collections.txt"
@@ -64,49 +65,49 @@ def write(
     return section | {"max_pid": int(max_pid), "dense_index": dense_index}
 
 
-def after_publish(index: Path, settings: Settings, manifest: dict) -> None:
+def after_publish(index: Path, settings: Settings, manifest: Manifest) -> None:
     """Delete what the published version removed and drop generations no version names."""
     address = uri(settings, index)
     conn = client(address)
     folder = store.current_version(index)
     if folder is None:
         return
-    db = store.connect(folder / store.CATALOGUE, readonly=True)
+    db = catalogue.connect(folder / store.CATALOGUE, readonly=True)
     try:
         pending = _pending(db)
     finally:
         db.close()
     with calls(address):
-        _delete(conn, manifest["milvus"]["collection"], pending)
+        _delete(conn, manifest.milvus["collection"], pending)
         _drop_unused(conn, index)
 
 
-def intact(index: Path, settings: Settings, manifest: dict) -> bool:
+def intact(index: Path, settings: Settings, manifest: Manifest) -> bool:
     """Whether the collection a version names still holds all of its passages."""
-    section = manifest.get("milvus")
+    section = manifest.milvus
     if not isinstance(section, dict) or "collection" not in section:
         return False
     address = uri(settings, index)
     stored = stored_rows(client(address), address, section)
-    return stored is not None and stored >= int(manifest["counts"]["passages"])
+    return stored is not None and stored >= manifest.passages
 
 
 def _continuable(conn, address, previous: Path | None, settings: Settings, dense_index: str):
     """The previous version's Milvus section when this build can update its collection."""
     if previous is None:
         return None
-    manifest = store.read_manifest(previous)
-    section = manifest.get("milvus")
-    if manifest.get("backend") != "milvus" or not isinstance(section, dict):
+    manifest = Manifest.read(previous)
+    section = manifest.milvus
+    if manifest.backend != "milvus" or not isinstance(section, dict):
         return None
     if (
         section.get("prefix") != settings.milvus_collection
         or section.get("dense_index") != dense_index
-        or manifest.get("normalisation_version") != NORMALISATION_VERSION  # other keys
+        or manifest.normalisation_version != NORMALISATION_VERSION  # other keys
     ):
         return None
     stored = stored_rows(conn, address, section)
-    if stored is None or stored < int(manifest["counts"]["passages"]):
+    if stored is None or stored < manifest.passages:
         return None  # lost, or lost rows: refill rather than patch
     return section
 
@@ -131,7 +132,7 @@ def _fill(conn, db, index: Path, settings: Settings, dim: int, dense_index: str)
 def _update(conn, db, previous: Path, section: dict) -> dict:
     """Add new passages to the previous generation; removals wait for the publish."""
     name, avgdl = section["collection"], section["avgdl"]
-    old = store.connect(previous / store.CATALOGUE, readonly=True)
+    old = catalogue.connect(previous / store.CATALOGUE, readonly=True)
     try:
         _delete(conn, name, _pending(old))  # a killed build's leftovers: redo them
         db.execute("DELETE FROM milvus_pending")
@@ -214,7 +215,7 @@ def _insert(conn, name: str, db, pids: list[int], avgdl: dict, fresh: bool = Fal
     )
     for start in range(0, len(pids), BATCH):
         chunk = pids[start : start + BATCH]
-        write(name, [_entity(r, avgdl) for r in store.select_in(db, sql, chunk)])
+        write(name, [_entity(r, avgdl) for r in catalogue.select_in(db, sql, chunk)])
 
 
 def _entity(row: sqlite3.Row, avgdl: dict) -> dict:
@@ -261,7 +262,7 @@ def _drop_unused(conn, index: Path) -> None:
     used = set()
     for folder in (Path(index) / "versions").glob("v*"):
         with contextlib.suppress(IndexCorrupt):
-            section = store.read_manifest(folder).get("milvus")
+            section = Manifest.read(folder).milvus
             used.add(section.get("collection") if isinstance(section, dict) else None)
     names = remembered(index)
     for name in names:

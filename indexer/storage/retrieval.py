@@ -18,6 +18,7 @@ from ..errors import IndexCorrupt
 from ..model import Filters
 from . import bm25 as lexical
 from . import faiss as vectors
+from .manifest import Manifest
 
 
 def rrf(
@@ -89,7 +90,7 @@ class FaissRetriever:
         self.faiss, self.lex = faiss_index, lex
 
     @classmethod
-    def load(cls, folder: Path, manifest: dict, pids: np.ndarray) -> FaissRetriever:
+    def load(cls, folder: Path, manifest: Manifest, pids: np.ndarray) -> FaissRetriever:
         try:
             stored = np.load(folder / "pids.npy")
             lex = lexical.Lexical.load(folder)
@@ -105,7 +106,7 @@ class FaissRetriever:
                 f"{folder} is inconsistent: BM25 holds {sorted(lexical_rows)} rows, the "
                 f"catalogue {len(pids)} passages; rebuild the index"
             )
-        return cls(vectors.load(folder, manifest["dim"], len(pids)), lex)
+        return cls(vectors.load(folder, manifest.dim, len(pids)), lex)
 
     def lexical(self, stream: str, keys: list[str], n: int, scope: Scope) -> Ranking:
         scores = self.lex.scores(stream, keys, scope.mask)  # every row's, computed once

@@ -21,7 +21,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable
 
-from . import folder as store
+from . import catalogue
 from .bm25 import STREAMS
 
 K1 = 1.5
@@ -92,7 +92,7 @@ def count_terms(db: sqlite3.Connection, stream: str, pids: Iterable[int] | None)
     if pids is None:
         rows = db.execute(f"SELECT {column} FROM passages")
     else:
-        rows = store.select_in(db, f"SELECT {column} FROM passages WHERE pid IN", list(pids))
+        rows = catalogue.select_in(db, f"SELECT {column} FROM passages WHERE pid IN", list(pids))
     for (text,) in rows:
         counts.update(set(text.split() or [""]))
     return counts

@@ -14,9 +14,8 @@ import re
 from dataclasses import dataclass
 
 from .numbers import NumberSpan, find_numbers
-from .text import fold, folded_key, syllable_key, syllable_spans
+from .text import SYLLABLE, fold, folded_key, syllable_key, syllable_spans
 
-_SYL = re.compile(r"\w+(?:[.,/]\d+)*%?", re.UNICODE)
 # "(PCI)", "(SIPAS)", "(tăng 3)": a short parenthesis is part of its item, not a group.
 _SHORT_PAREN = re.compile(r"\([^(),;]{0,14}\)")
 _CHANGE_WORDS = {"tang", "giam", "vuot"}  # folded: what a figure right after them measures
@@ -189,7 +188,7 @@ def _figure(struct: Structure, span: NumberSpan) -> Figure:
     before = fold(struct.text[item.start : span.start])
     after = fold(struct.text[span.end : item.end])
     noun: list[str] = []
-    words = [folded_key(w) for w in _SYL.findall(after.split("/")[0])[:6]]
+    words = [folded_key(w) for w in SYLLABLE.findall(after.split("/")[0])[:6]]
     for i, word in enumerate(words[:5]):
         # a number inside the noun ("sản phẩm 4 sao") belongs to it; one at its end does not
         if word in _NOT_NOUN or (word[0].isdigit() and (i + 1 >= len(words) or not noun)):

@@ -11,9 +11,7 @@ import re
 
 from .periods import parse_period
 from .segment import words as word_tokenize
-from .text import fold, nfc, syllable_key
-
-_SYLLABLE = re.compile(r"\w+(?:[.,/]\d+)*%?", re.UNICODE)
+from .text import SYLLABLE, fold, nfc, syllable_key
 
 
 def word_keys(text: str) -> list[str]:
@@ -27,7 +25,7 @@ def word_keys(text: str) -> list[str]:
     keys: list[str] = []
     previous: str | None = None
     for word in word_tokenize(nfc(text)):
-        syllables = [syllable_key(s) for s in _SYLLABLE.findall(word.lower())]
+        syllables = [syllable_key(s) for s in SYLLABLE.findall(word.lower())]
         if not syllables:
             previous = None
             continue
@@ -52,7 +50,7 @@ def folded_keys(text: str) -> list[str]:
     >>> folded_keys("Đảng viên")
     ['dang', 'vien', 'dang_vien']
     """
-    syllables = _SYLLABLE.findall(fold(text))
+    syllables = SYLLABLE.findall(fold(text))
     return syllables + [f"{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False)]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from indexer.vietnamese.stopwords import NOT_COUNTED
 from indexer.vietnamese.text import nfc
 
 _NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
@@ -35,10 +36,7 @@ KNOWN_UNITS = frozenset(u.strip() for u in _UNITS)  # units and counted nouns re
 _UNIT = re.compile(r"\s(" + "|".join(re.escape(u.strip()) for u in _UNITS) + r")(?!\w)")
 _MONEY_HEADS = ("đồng", "USD", "tỷ đồng", "tỉ đồng", "triệu đồng", "nghìn đồng", "ngàn đồng")
 _WORD = re.compile(r"\s([^\W\d_]{1,12})")
-_STOP = set(
-    "và của so với trong tăng giảm đạt là trên bằng được đã có thì tại theo từ đến "
-    "chiếm còn như các những này đó".split()
-)
+_STOP = NOT_COUNTED
 
 
 @dataclass(frozen=True)

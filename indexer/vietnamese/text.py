@@ -120,7 +120,9 @@ def span_fold_map(text: str) -> tuple[str, list[int]]:
 
 
 # --- syllables ---------------------------------------------------------------------------------
-_TOKEN = re.compile(r"\w+(?:[.,/]\d+)*%?", re.UNICODE)
+# A syllable, or a number with its separators and percent sign ("1.200", "90,56%", "35/2024"):
+# the unit every matching key, clause and highlight is cut into.
+SYLLABLE = re.compile(r"\w+(?:[.,/]\d+)*%?", re.UNICODE)
 _ONSETS = frozenset(
     "b c ch d g gh gi h k kh l m n ng ngh nh p ph q qu r s t th tr v x".split()
 )  # folded, so "đ" is "d"
@@ -140,7 +142,7 @@ def syllable_spans(text: str) -> list[tuple[int, int]]:
     ['của', 'xã', 'Mường', 'Tè', 'thành']
     """
     spans: list[tuple[int, int]] = []
-    for m in _TOKEN.finditer(text):
+    for m in SYLLABLE.finditer(text):
         token = m.group(0)
         if token[0].isdigit() or not token.isalpha() or token.isupper():
             spans.append(m.span())  # numbers, and acronyms ("OCOP") or headings in capitals
