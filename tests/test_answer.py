@@ -6,7 +6,7 @@ import pytest
 
 from indexer.model import Answer, DocFacts, Hit, Passage
 from indexer.query.answer import TOPIC_WHY, answer, is_unanswerable
-from indexer.query.question import classify, content_terms
+from indexer.query.kinds import classify, content_terms
 from indexer.vietnamese.periods import parse_period
 from indexer.vietnamese.text import match_form
 

@@ -29,7 +29,7 @@ from indexer.ingest.chunk import chunk
 from indexer.ingest.parsers import read_bytes
 from indexer.model import Hit, Passage, RawBlock, RawDocument
 from indexer.query.answer import answer
-from indexer.query.question import classify
+from indexer.query.kinds import classify
 from indexer.query.search import highlight_spans, plan
 from indexer.vietnamese import text as vtext
 from indexer.vietnamese.keys import folded_keys, word_keys

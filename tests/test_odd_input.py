@@ -21,7 +21,8 @@ from indexer.cli import main as cli
 from indexer.ingest.assemble import assemble
 from indexer.ingest.chunk import chunk
 from indexer.ingest.parsers import read_bytes
-from indexer.query.question import classify, content_words, query_entity
+from indexer.query.kinds import classify, content_words
+from indexer.query.place_asked import query_entity
 from indexer.query.search import highlight_spans, plan
 from indexer.vietnamese import text as vtext
 from indexer.vietnamese.keys import folded_keys, word_keys

@@ -26,7 +26,8 @@ from ..vietnamese.text import fold
 from . import fusion, series
 from .answer import answer as extract_answer
 from .fusion import DocKeys
-from .question import Question, analyse, query_entity
+from .place_asked import query_entity
+from .question import Question, analyse
 from .search import (
     QueryPlan,
     highlight_spans,

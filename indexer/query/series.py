@@ -15,7 +15,8 @@ from datetime import date
 from ..model import Answer, Period, SeriesCheck, SeriesPoint
 from ..vietnamese.clauses import structure
 from ..vietnamese.text import fold
-from .question import Question, find_cue, syllables
+from .cues import find_cue, syllables
+from .question import Question
 
 # "qua các kỳ", "so sánh … giữa các kỳ", "diễn biến", "theo từng năm": across periods
 CUES = ("qua các kỳ báo cáo", "qua các kỳ", "qua các năm", "qua các thời kỳ", "giữa các kỳ",
