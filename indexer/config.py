@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     doc_type_boost: float = 1.15
     overfetch: int = 3  # passages read per hit wanted, before near-duplicates are merged
     candidates: int = 100
+    query_cache: int = 1024  # query vectors kept by text (0: none)
     approx_threshold: int = 200_000  # exact FAISS search below this many passages
 
     # service

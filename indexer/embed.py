@@ -10,6 +10,7 @@ import glob
 import os
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -48,6 +49,42 @@ def _batched(
         if progress is not None:
             progress(len(batch))
     return np.concatenate(parts)
+
+
+class QueryCache:
+    """The last `size` query vectors by text: an office asks the same questions all day, and a
+    series asks one question of every report. Thread-safe; vectors are returned read-only.
+
+    >>> class Counting:
+    ...     calls = 0
+    ...     def embed_queries(self, texts):
+    ...         Counting.calls += len(texts)
+    ...         return np.ones((len(texts), 2), np.float32)
+    >>> cache = QueryCache(Counting(), size=2)
+    >>> _ = cache.vector("a"), cache.vector("a"), cache.vector("b"), cache.vector("c")
+    >>> Counting.calls, cache.vector("a").flags.writeable, Counting.calls
+    (3, False, 4)
+    """
+
+    def __init__(self, embedder: Embedder, size: int = 1024) -> None:
+        self.embedder, self.size = embedder, size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def vector(self, text: str) -> np.ndarray:
+        with self._lock:
+            found = self._vectors.get(text)
+            if found is not None:
+                self._vectors.move_to_end(text)
+                return found
+        vector = np.array(self.embedder.embed_queries([text])[0], dtype=np.float32)
+        vector.flags.writeable = False
+        if self.size > 0:
+            with self._lock:
+                self._vectors[text] = vector
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        return vector
 
 
 def _omp_setter(package_dir: Path) -> Callable[[int], None] | None:

@@ -9,6 +9,7 @@ import pytest
 
 from indexer.build import build_index
 from indexer.config import Settings
+from indexer.embed import QueryCache
 from indexer.model import Filters
 from indexer.query.index import Index
 from indexer.query.search import highlight_spans, plan
@@ -105,3 +106,26 @@ def test_highlights_are_diacritic_insensitive_for_unaccented_queries():
     text = "Tỷ lệ bao phủ bảo hiểm y tế chiếm 90,56%"
     spans = highlight_spans(text, plan("ty le bao phu bao hiem y te"))
     assert [text[a:b] for a, b in spans] == ["Tỷ lệ bao phủ bảo hiểm y tế"]
+
+
+def test_a_question_asked_again_is_not_embedded_again(two_periods):
+    """The query vectors are cached by text: an office asks the same questions all day, and a
+    series asks one question of every report."""
+    calls = []
+    embedder = two_periods.embedder
+
+    class Counting:
+        def embed_queries(self, texts):
+            calls.extend(texts)
+            return embedder.embed_queries(texts)
+
+    cached = two_periods.query_vectors
+    two_periods.query_vectors = QueryCache(Counting(), size=8)
+    try:
+        first = _top_ids(two_periods, "kết nạp đảng viên mới")
+        again = _top_ids(two_periods, "kết nạp đảng viên mới")
+        other = _top_ids(two_periods, "thu ngân sách")
+    finally:
+        two_periods.query_vectors = cached
+    assert first == again and other
+    assert calls == ["kết nạp đảng viên mới", "thu ngân sách"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Settings
-from ..embed import Embedder, load_embedder
+from ..embed import Embedder, QueryCache, load_embedder
 from ..errors import IndexCorrupt, VankienError
 from ..model import Answer, DocFacts, DocInfo, Filters, Hit, Passage
 from ..storage import catalogue
@@ -63,6 +63,7 @@ class Index:
     ):
         self.folder, self.manifest, self.db, self.embedder = folder, manifest, db, embedder
         self.retriever, self.pids, self.row_doc, self.settings = retriever, pids, row_doc, settings
+        self.query_vectors = QueryCache(embedder, settings.query_cache)
         self.scans = catalogue.scanned_pages(db)
         self.docs = self._load_docs()
         self.row_of_pid = {int(p): i for i, p in enumerate(pids)}
@@ -228,7 +229,7 @@ class Index:
         n, s, r = self.settings.candidates, self.settings, self.retriever
         stream = "folded" if q.unaccented else "accented"
         keys = list(q.folded if q.unaccented else q.accented)
-        vector = self.embedder.embed_queries([q.text])[0]
+        vector = self.query_vectors.vector(q.text)
         ref_rows = self._ref_rows(q.refs, scope.mask) if q.refs else []
         if s.fusion == "rrf":
             fused = r.hybrid_rrf(stream, keys, vector, n, s.rrf_k, scope)
