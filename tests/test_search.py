@@ -129,3 +129,38 @@ def test_a_question_asked_again_is_not_embedded_again(two_periods):
         two_periods.query_vectors = cached
     assert first == again and other
     assert calls == ["kết nạp đảng viên mới", "thu ngân sách"]
+
+
+def test_questions_arriving_together_are_embedded_in_one_batch():
+    """Concurrent callers do not queue for the embedder one by one: the questions waiting while
+    a batch is embedded go together in the next, each caller getting its own vector."""
+    import threading
+    import time
+
+    import numpy as np
+
+    batches = []
+
+    class Slow:
+        def embed_queries(self, texts):
+            batches.append(list(texts))
+            time.sleep(0.05)
+            return np.array([[len(t), 1.0] for t in texts], np.float32)
+
+    cache = QueryCache(Slow(), size=0)
+    texts = [f"câu hỏi {'x' * n}" for n in range(8)]
+    start, got = threading.Barrier(len(texts)), {}
+
+    def ask(text):
+        start.wait()
+        got[text] = cache.vector(text)
+
+    threads = [threading.Thread(target=ask, args=(t,)) for t in texts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    cache.close()
+    assert {t: v[0] for t, v in got.items()} == {t: len(t) for t in texts}
+    assert sorted(x for b in batches for x in b) == sorted(texts)
+    assert len(batches) < len(texts)  # 8 single calls before

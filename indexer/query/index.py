@@ -100,6 +100,7 @@ class Index:
             ) from exc
 
     def close(self) -> None:
+        self.query_vectors.close()
         self.retriever.close()
         self.db.close()
 
