@@ -215,6 +215,20 @@ def search_rows(db: sqlite3.Connection, dim: int) -> tuple[np.ndarray, np.ndarra
     return pids, matrix.reshape(len(rows), dim), streams
 
 
+def row_access(db: sqlite3.Connection) -> np.ndarray:
+    """The access level of each passage's document, pids ascending (the search rows)."""
+    rows = db.execute(
+        "SELECT d.access FROM passages p JOIN documents d ON d.doc_id = p.doc_id ORDER BY p.pid"
+    ).fetchall()
+    return np.array([r[0] for r in rows], dtype=np.int64)
+
+
+def lexical_streams(db: sqlite3.Connection) -> dict[str, list[list[str]]]:
+    """Each passage's lexical keys per stream, pids ascending."""
+    rows = db.execute("SELECT accented, folded FROM passages ORDER BY pid").fetchall()
+    return {"accented": [r[0].split() for r in rows], "folded": [r[1].split() for r in rows]}
+
+
 COUNTED = ("documents", "passages", "footnotes")  # the manifest's counts
 
 
