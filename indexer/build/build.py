@@ -194,7 +194,8 @@ def build_index(
                 )
             _embed_missing(db, build)
             started = time.perf_counter()
-            manifest = _write_indexes(db, staging, index, previous, build)
+            manifest = _write_indexes(db, staging, index, previous, build,
+                                      _corpus_folders(folders, index))
             db.close()
             final = store.publish(index, staging, manifest)
             build.backend.published(index, manifest)
@@ -371,8 +372,16 @@ def _serving(version: Path, index: Path, backend: Backend) -> bool:
     return manifest.backend == backend.name and backend.intact(index, manifest)
 
 
+def _corpus_folders(folders: list[Path], index: Path) -> list[str]:
+    """The folders (and files) built from, absolute, but those inside the index (uploads):
+    what a later reindex scans again, however the service was started."""
+    inside = Path(index).resolve()
+    found = [Path(f).resolve() for f in folders]
+    return [str(f) for f in found if f != inside and inside not in f.parents]
+
+
 def _write_indexes(db: sqlite3.Connection, staging: Path, index: Path, previous: Path | None,
-                   build: BuildContext) -> Manifest:  # fmt: skip
+                   build: BuildContext, corpus: list[str]) -> Manifest:  # fmt: skip
     """The search side of the version and the manifest describing it."""
     embedder, report = build.embedder, build.report
     written = build.backend.write(db, staging, index, previous, embedder.dim)
@@ -380,4 +389,4 @@ def _write_indexes(db: sqlite3.Connection, staging: Path, index: Path, previous:
     counts = {"documents": report.documents, "passages": report.passages,
               "footnotes": report.footnotes}  # fmt: skip
     return Manifest.new(build.settings, embedder.name, embedder.dim, counts,
-                        backend=build.backend.name, **written)  # fmt: skip
+                        backend=build.backend.name, corpus=corpus, **written)  # fmt: skip
