@@ -101,7 +101,7 @@ def test_upload_is_searchable_listed_and_stored_under_a_hash(client, settings):
 
 
 def test_type_is_judged_by_content_and_bad_files_leave_nothing(client, settings):
-    before = client.get("/healthz").json()["index_version"]
+    before = client.get("/healthz", headers=ADMIN).json()["index_version"]
     png = _upload(client, PNG, name="bao-cao.txt")
     assert png.status_code == 415
     assert "PNG" in png.json()["detail"]
@@ -116,7 +116,7 @@ def test_type_is_judged_by_content_and_bad_files_leave_nothing(client, settings)
     assert bad_level.status_code == 422 and "access" in bad_level.json()["detail"]
     assert _uploads(settings) == []
     assert not (settings.index / "uploads.json").exists()
-    assert client.get("/healthz").json()["index_version"] == before
+    assert client.get("/healthz", headers=ADMIN).json()["index_version"] == before
 
 
 def test_too_large_uploads_are_refused(tmp_path, corpus):
@@ -186,9 +186,10 @@ def test_write_endpoints_need_the_admin_token(tmp_path, corpus):
             for token in ("wrong", "reader", "adm-secre"):
                 response = client.request(method, url, headers={"Authorization": f"Bearer {token}"})
                 assert response.status_code == 403, (url, token)
-        version = client.get("/healthz").json()["index_version"]
+        version = client.get("/healthz", headers=ADMIN).json()["index_version"]
         assert client.post("/api/reindex", headers=ADMIN).status_code == 200
-        assert client.get("/healthz").json()["index_version"] == version  # nothing changed
+        after = client.get("/healthz", headers=ADMIN).json()["index_version"]
+        assert after == version  # nothing changed
 
 
 def test_write_endpoints_are_disabled_without_an_admin_token(tmp_path, corpus):

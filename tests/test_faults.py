@@ -321,7 +321,7 @@ def _damage(folder: Path, case: str) -> None:
 @pytest.mark.parametrize("case", _cases(DAMAGE))
 def test_damaged_index_is_reported_with_what_to_do(case, served_copy, web_settings, web_index):
     _damage(served_copy, case)
-    settings = web_settings.model_copy(update={"index": served_copy})
+    settings = web_settings.model_copy(update={"index": served_copy, "admin_token": "adm"})
     _, error, words = DAMAGE[case]
     with pytest.raises(error) as raised:
         Index.open(served_copy, settings, embedder=web_index.embedder)
@@ -333,8 +333,9 @@ def test_damaged_index_is_reported_with_what_to_do(case, served_copy, web_settin
     from app.main import create_app
 
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        health = client.get("/healthz")
+        health = client.get("/healthz", headers={"Authorization": "Bearer adm"})
         search = client.get("/api/search", params={"q": "kết nạp đảng viên"})
+        assert client.get("/healthz").json() == {"status": "unavailable"}  # the admin's only
     assert health.status_code == 503 and "rebuild" in health.json()["detail"]
     assert search.status_code == 503 and search.json()["detail"] == health.json()["detail"]
 
