@@ -9,9 +9,10 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from indexer.config import Settings
+from tests.ids import DATA, doc_id
 
-KL = "ket-luan-chuyen-doi-so"  # tests/data/web/ket-luan-chuyen-doi-so.md
-WE = "word-export"  # tests/data/word_export.txt
+KL = doc_id(DATA / "web" / "ket-luan-chuyen-doi-so.md")
+WE = doc_id(DATA / "word_export.txt")
 
 
 def search(client, **params):

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.ids import DATA, doc_id
+
 CHROMIUM = Path("/usr/bin/chromium")
 DRIVER = Path(shutil.which("chromedriver") or "/usr/bin/chromedriver")
-KL = "ket-luan-chuyen-doi-so"
+KL = doc_id(DATA / "web" / "ket-luan-chuyen-doi-so.md")
 
 pytestmark = [
     pytest.mark.browser,
@@ -145,6 +147,7 @@ def test_series_table_and_chart(periods_server, browser):
     chart = browser.find_element(By.CSS_SELECTOR, "svg.series-chart")
     assert chart.size["width"] > 300
     rows[1].find_element(By.TAG_NAME, "a").click()  # the cited paragraph of năm 2023
-    wait_for(lambda: "/documents/bao-cao-nam-2023" in browser.current_url)
+    year_report = doc_id(DATA.parent / "periods" / "bao-cao-nam-2023.txt")
+    wait_for(lambda: f"/documents/{year_report}" in browser.current_url)
     cited = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, ".block.hl"))
     assert "thi hành kỷ luật 70 đảng viên" in cited[0].text

@@ -28,6 +28,8 @@ from indexer.config import Settings
 from indexer.errors import IndexCorrupt, IndexMismatch, IndexWriteError
 from indexer.query.index import Index
 from indexer.storage import folder as store
+from tests.ids import BAO_CAO, KET_LUAN
+from tests.ids import doc_id as id_of
 from tests.toy import ToyEmbedder
 
 DATA = Path(__file__).parent / "data"
@@ -176,12 +178,13 @@ def test_builds_killed_at_random_moments_never_break_the_index(corpus, tmp_path)
         proc.wait()
         reopened = _open(index)
         docs = set(reopened.docs)
-        assert docs in (old_docs, old_docs | {"big"}), f"seed {seed}, killed after {delay}s"
+        big = id_of(corpus / "big.md")
+        assert docs in (old_docs, old_docs | {big}), f"seed {seed}, killed after {delay}s"
         hits = reopened.search("kết nạp đảng viên").hits
-        assert hits and hits[0].passage.doc_id == "bao-cao", f"seed {seed}, delay {delay}s"
+        assert hits and hits[0].passage.doc_id == BAO_CAO, f"seed {seed}, delay {delay}s"
         reopened.db.close()
     report = build_index([corpus], index, settings, embedder=ToyEmbedder())
-    assert "big" in _open(index).docs and report.exit_code == 0
+    assert id_of(corpus / "big.md") in _open(index).docs and report.exit_code == 0
     assert not [p.name for p in (index / "versions").iterdir() if p.name.startswith(".")]
 
 
@@ -225,15 +228,16 @@ def test_disk_full_keeps_the_previous_version(built, where, monkeypatch):
         build_index([corpus], settings.index, settings, embedder=ToyEmbedder())
     monkeypatch.undo()
     assert str(settings.index) in str(raised.value)
+    moi = id_of(corpus / "moi.md")
     if where == "_fsync_dir":  # CURRENT was already switched: the new version is the live one
-        assert "moi" in _open(settings.index).docs
+        assert moi in _open(settings.index).docs
         return
     assert _state(settings.index) == before  # CURRENT unchanged, no staging or orphan left
     index = _open(settings.index)
-    assert index.manifest.built_at == built_at and "moi" not in index.docs
+    assert index.manifest.built_at == built_at and moi not in index.docs
     assert index.search("kết nạp đảng viên").hits
     build_index([corpus], settings.index, settings, embedder=ToyEmbedder())  # disk freed
-    assert "moi" in _open(settings.index).docs
+    assert moi in _open(settings.index).docs
 
 
 @pytest.mark.faiss_files
@@ -262,7 +266,7 @@ def test_read_only_index_folder_is_a_clear_error(built, monkeypatch):
     with pytest.raises(IndexWriteError, match=f"cannot write to {settings.index}.*Read-only"):
         build_index([corpus], settings.index, settings, embedder=ToyEmbedder())
     monkeypatch.undo()
-    assert "ket-luan" in _open(settings.index).docs
+    assert KET_LUAN in _open(settings.index).docs
 
 
 # --- a damaged or mismatched index folder ------------------------------------------------------

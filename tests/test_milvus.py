@@ -24,6 +24,8 @@ from indexer.query.index import Index
 from indexer.storage import catalogue, milvus, milvus_write
 from indexer.storage import folder as store
 from indexer.storage.manifest import MANIFEST
+from tests.ids import KET_LUAN
+from tests.ids import doc_id as id_of
 from tests.toy import ToyEmbedder
 
 pytestmark = pytest.mark.slow  # Milvus Lite runs a server process
@@ -120,13 +122,15 @@ def test_incremental_builds_add_change_and_delete_in_the_same_collection(corpus,
     second = _open(lite)
     assert second.manifest.milvus["collection"] == collection  # updated, not refilled
     assert second.manifest.milvus["avgdl"] == first.manifest.milvus["avgdl"]
-    assert "moi" in {h.passage.doc_id for h in second.search("kết nạp 321 đảng viên").hits}
-    assert "ket-luan" not in {h.passage.doc_id for q in QUERIES for h in second.search(q).hits}
+    found = second.search("kết nạp 321 đảng viên").hits
+    assert id_of(corpus / "moi.md") in {h.passage.doc_id for h in found}
+    assert KET_LUAN not in {h.passage.doc_id for q in QUERIES for h in second.search(q).hits}
     # the removed passages were deleted once the new version was published
     assert _stored(lite, second) == len(second.pids)
     # the older version, still open, does not see the rows the newer build wrote: Milvus
     # itself filters them out (the catalogue check after it would hide them anyway)
-    assert "moi" not in {h.passage.doc_id for h in first.search("kết nạp 321 đảng viên").hits}
+    found = first.search("kết nạp 321 đảng viên").hits
+    assert id_of(corpus / "moi.md") not in {h.passage.doc_id for h in found}
     conn = milvus.client(milvus.uri(lite, lite.index))
     seen = conn.query(collection, filter=first.retriever._expr(_everything()),
                       output_fields=["pid"], consistency_level="Strong")  # fmt: skip
@@ -214,7 +218,7 @@ def test_leftovers_of_a_killed_build_are_invisible_then_replaced(corpus, lite):
     assert _stored(lite, after) == len(after.pids)
     row = conn.query(collection, filter=f"pid == {next_pid + 1}", output_fields=["doc_id"],
                      consistency_level="Strong")  # fmt: skip
-    assert [r["doc_id"] for r in row] == ["moi"]
+    assert [r["doc_id"] for r in row] == [id_of(corpus / "moi.md")]
 
 
 def test_a_collection_missing_rows_is_refilled(corpus, lite):
@@ -341,7 +345,7 @@ def test_a_milvus_lite_server_on_loopback_serves_the_same_results(corpus, tmp_pa
             _same(_ranked(on_server, query), _ranked(embedded, query))
         (corpus / "ket-luan.md").unlink()
         _build([corpus], remote)
-        assert "ket-luan" not in _open(remote).docs
+        assert KET_LUAN not in _open(remote).docs
         milvus.release(address)
     finally:
         server.kill()
