@@ -33,6 +33,7 @@ WRITE_ERRORS = {
         "model": schemas.ErrorOut,
         "description": "the document is in a corpus folder, or the corpus folders are unknown",
     },
+    422: {"model": schemas.ErrorOut, "description": "a malformed id or form field"},
     503: {"model": schemas.ErrorOut, "description": "another build holds the index folder"},
 }
 UPLOAD_BODY = {
