@@ -5,6 +5,7 @@ and a reindex that sees the corpus folders however the service was started."""
 from __future__ import annotations
 
 import logging
+import shutil
 import re
 from pathlib import Path
 
@@ -215,3 +216,32 @@ def test_reindex_picks_up_new_corpus_files_when_the_service_was_not_started_with
         done = c.post("/api/reindex", headers=ADMIN)
         assert done.status_code == 200, done.text
         assert done.json()["added"] == ["ke-hoach.txt"] and done.json()["removed"] == []
+
+
+@pytest.mark.faiss_files
+def test_a_version_written_before_levels_gets_its_level_statistics_at_load(tmp_path):
+    public, hidden = tmp_path / "public", tmp_path / "hidden"
+    for folder, text in ((public, PUBLIC), (hidden, HIDDEN)):
+        folder.mkdir()
+        (folder / f"{folder.name}.txt").write_text(text, encoding="utf-8")
+    settings = Settings(index=tmp_path / "index", model="toy")
+    build_index([public, hidden], settings.index, settings, embedder=ToyEmbedder(),
+                info=lambda p: FileInfo(p.name, 1 if p.parent == hidden else 0))  # fmt: skip
+    from indexer.model import Filters
+
+    def anonymous() -> list[tuple[str, float]]:
+        index = Index.open(settings.index, settings, embedder=ToyEmbedder())
+        try:
+            found = index.search(QUERY["q"], k=20, filters=Filters(access=0))
+            return [(h.passage.id, h.score) for h in found.hits]
+        finally:
+            index.close()
+
+    written = anonymous()
+    version = next((settings.index / "versions").iterdir())
+    level_files = sorted(version.glob("bm25-level*"))
+    assert [p.name for p in level_files] == [
+        "bm25-level0-accented", "bm25-level0-folded", "bm25-level0-rows.npy"]
+    for path in level_files:
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    assert written and anonymous() == written
