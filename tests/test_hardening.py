@@ -5,8 +5,8 @@ and a reindex that sees the corpus folders however the service was started."""
 from __future__ import annotations
 
 import logging
-import shutil
 import re
+import shutil
 from pathlib import Path
 
 import pytest
