@@ -171,6 +171,7 @@ def test_access_levels_hold_and_follow_a_level_change(corpus, lite, tmp_path):
         "# Báo cáo mật\n\nTỷ lệ bao phủ bảo hiểm y tế đạt 97,1% dân số.\n", encoding="utf-8"
     )
     level = {"mat.md": 2}
+    mat = id_of(secret / "mat.md")
 
     def info(path: Path):
         return FileInfo(path.name, level[path.name]) if path.name in level else None
@@ -178,21 +179,21 @@ def test_access_levels_hold_and_follow_a_level_change(corpus, lite, tmp_path):
     _build([corpus, secret], lite, info=info)
     index = _open(lite)
     query = "tỷ lệ bao phủ bảo hiểm y tế 97,1%"
-    assert "mat" in {h.passage.doc_id for h in index.search(query).hits}
+    assert mat in {h.passage.doc_id for h in index.search(query).hits}
     for access in (0, 1):
-        assert "mat" not in {
+        assert mat not in {
             h.passage.doc_id for h in index.search(query, filters=Filters(access=access)).hits
         }
     level["mat.md"] = 0  # the same file at a lower level: updated without being re-read
     report = _build([corpus, secret], lite, info=info)
     assert report.changed == ["mat.md"] and report.embedded == 0
     index = _open(lite)
-    assert "mat" in {h.passage.doc_id for h in index.search(query, filters=Filters(access=0)).hits}
+    assert mat in {h.passage.doc_id for h in index.search(query, filters=Filters(access=0)).hits}
     level["mat.md"] = 3  # and up again: hidden from level 0 and 2, at once
     _build([corpus, secret], lite, info=info)
     index = _open(lite)
     for access in (0, 2):
-        assert "mat" not in {
+        assert mat not in {
             h.passage.doc_id for h in index.search(query, filters=Filters(access=access)).hits
         }
     assert _stored(lite, index) == len(index.pids)

@@ -1,8 +1,8 @@
 """catalogue.sqlite: documents, blocks, footnotes, passages, cited numbers and vectors by hash.
 
-The SQL that reads and writes it lives here (the Milvus backend's own tables, `lexicon` and
-`milvus_pending`, stay with that backend in milvus_write.py and sparse.py). Rows are written by
-column name, from the records' fields.
+The SQL that reads and writes it lives here (the Milvus backend's own tables, `lexicon`,
+`lexicon_levels` and `milvus_pending`, stay with that backend in milvus_write.py and sparse.py).
+Rows are written by column name, from the records' fields.
 """
 
 from __future__ import annotations
@@ -48,6 +48,10 @@ CREATE INDEX IF NOT EXISTS refs_ref ON refs (ref);
 CREATE TABLE IF NOT EXISTS embeddings (hash TEXT PRIMARY KEY, vector BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS lexicon (
     stream TEXT NOT NULL, key TEXT NOT NULL, df INTEGER NOT NULL, PRIMARY KEY (stream, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lexicon_levels (
+    stream TEXT NOT NULL, key TEXT NOT NULL, level INTEGER NOT NULL, df INTEGER NOT NULL,
+    PRIMARY KEY (stream, key, level)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS milvus_pending (pid INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS scanned_pages (
