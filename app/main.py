@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, index: Index | None = None,
         version=api.app_version(),
         lifespan=_lifespan,
         docs_url=None, redoc_url=None, openapi_url=None,  # apidocs.py: behind the read token
+        redirect_slashes=False,  # Starlette's "/x/" → "/x" redirect is absolute, from the Host
     )
     app.state.settings = settings
     app.state.holder = IndexHolder(index)

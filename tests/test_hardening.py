@@ -158,9 +158,11 @@ def test_pages_and_api_carry_security_headers(served):
 
 
 def test_no_url_is_built_from_the_host_header(served):
-    for url in ("/", "/?q=s%C3%A1p+nh%E1%BA%ADp", "/api/search?q=s%C3%A1p+nh%E1%BA%ADp"):
-        response = served.get(url, headers={"Host": "evil.example"})
+    for url in ("/", "/?q=s%C3%A1p+nh%E1%BA%ADp", "/api/search?q=s%C3%A1p+nh%E1%BA%ADp",
+                "/api/search/?q=s%C3%A1p", "/login/", "/documents/x/"):
+        response = served.get(url, headers={"Host": "evil.example"}, follow_redirects=False)
         assert "evil.example" not in response.text, url
+        assert "evil.example" not in response.headers.get("location", ""), url
 
 
 def test_the_api_docs_load_nothing_from_another_host(served):
