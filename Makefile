@@ -51,7 +51,7 @@ serve: setup readers
 MILVUS_TESTS = tests/test_search.py tests/test_build.py tests/test_access.py tests/test_api.py \
 	tests/test_admin.py tests/test_faults.py tests/test_view.py tests/test_answer.py \
 	tests/test_web.py tests/test_explore.py tests/test_notebook.py tests/test_distributed.py \
-	tests/test_series.py
+	tests/test_series.py tests/test_hardening.py
 
 # Every test, and the docstring examples of every module.
 test: setup browser readers

@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 
 from indexer import BuildReport, Embedder, Index, Settings, load_embedder
 from indexer.build import uploads as manage
+from indexer.errors import BadQuery
 from indexer.storage import folder as store
 
 from . import schemas
@@ -32,6 +33,7 @@ WRITE_ERRORS = {
         "model": schemas.ErrorOut,
         "description": "the document is in a corpus folder, or the corpus folders are unknown",
     },
+    422: {"model": schemas.ErrorOut, "description": "a malformed id or form field"},
     503: {"model": schemas.ErrorOut, "description": "another build holds the index folder"},
 }
 UPLOAD_BODY = {
@@ -129,7 +131,7 @@ async def upload(request: Request, _: AdminDep) -> BuildOut:
             413, f"the upload is larger than {limit:,} bytes (VANKIEN_MAX_UPLOAD_BYTES)"
         )
     async with request.form(max_files=1, max_fields=4) as form:
-        file, access = form.get("file"), _access(form.get("access"))
+        file, access = form.get("file"), _access(form.get("access"), settings.max_access_level)
         if not isinstance(file, UploadFile):
             raise HTTPException(422, "send the document as the multipart form field `file`")
         data = await file.read(limit + 1)  # one byte more tells a file at the limit from a bigger
@@ -177,12 +179,15 @@ async def reindex(request: Request, _: AdminDep) -> BuildOut:
     return build_out(await run_in_threadpool(_write, request, build))
 
 
-def _access(raw) -> int:
+def _access(raw, highest: int) -> int:
     text = raw.strip() if isinstance(raw, str) else ""
     if not text:
         return 0
     if not (text.isascii() and text.isdigit()):
-        raise HTTPException(422, "access must be a whole number ≥ 0 (0 = public)")
+        raise BadQuery("access must be a whole number ≥ 0 (0 = public)", field="access")
+    if len(text) > 20 or int(text) > highest:  # SQLite holds 64-bit integers only
+        raise BadQuery(f"access must be from 0 to {highest} (VANKIEN_MAX_ACCESS_LEVEL)",
+                       field="access", code="out_of_range", limit=highest)
     return int(text)
 
 

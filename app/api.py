@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
 from indexer.errors import DocumentNotFound
 from indexer.present import document_view
 
 from . import schemas
-from .auth import reader
+from .auth import bearer, check_attempts, failed_attempt, reader, token_access
 from .deps import (
     Count,
     FiltersDep,
@@ -78,18 +78,37 @@ def document(index: IndexDep, settings: SettingsDep, level: LevelDep,
     return schemas.document_detail(view, settings.base_url)
 
 
-@router.get("/healthz", response_model=schemas.Health, responses={503: {"model": schemas.Health}},
-            tags=["ops"])
-def healthz(holder: HolderDep):
-    """200 once an index is loaded; 503 with the reason (and the command to build it) otherwise.
+@router.get("/healthz", response_model=schemas.Health, response_model_exclude_none=True,
+            responses={503: {"model": schemas.Health}}, tags=["ops"])
+def healthz(request: Request, holder: HolderDep, settings: SettingsDep):
+    """200 once an index is loaded, 503 otherwise: only that, to anyone but the admin.
 
-    Open to anyone, so its counts are of public (level-0) documents only."""
+    With the admin token (bearer header) it also tells the counts of every document, the
+    versions, and why no index is loaded (with the command to build one): counts and
+    versions move when a restricted document is added, so others do not see them."""
+    details = _is_admin(request, settings)
     index = holder.index
     if index is None:
-        body = schemas.Health(status="unavailable", version=app_version(),
-                              detail=holder.error or "the index is not loaded yet")
-        return JSONResponse(body.model_dump(), status_code=503)
-    public = [d for d in index.docs.values() if d.access == 0]
-    return schemas.Health(status="ok", documents=len(public),
-                          passages=sum(d.passages for d in public),
+        body = schemas.Health(status="unavailable")
+        if details:
+            body = body.model_copy(update={"version": app_version(),
+                                           "detail": holder.error or "the index is not loaded yet"})
+        return JSONResponse(body.model_dump(exclude_none=True), status_code=503)
+    if not details:
+        return schemas.Health(status="ok")
+    docs = index.docs.values()
+    return schemas.Health(status="ok", documents=len(docs), passages=sum(d.passages for d in docs),
                           version=app_version(), index_version=index.folder.name)
+
+
+def _is_admin(request: Request, settings) -> bool:
+    """Whether the bearer token is the admin's (a wrong token counts as a wrong attempt)."""
+    token = bearer(request)
+    if not token:
+        return False
+    check_attempts(request)
+    access = token_access(token, settings)
+    if access is None:
+        failed_attempt(request)
+        return False
+    return access.admin

@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from indexer import Settings
+from indexer.errors import TooManyAttempts
 
 COOKIE = "vankien_token"
 NEEDS_TOKEN = "this service needs a token: send the header `Authorization: Bearer <token>`"
@@ -70,10 +71,38 @@ def resolve(token: str | None, settings: Settings) -> Access:
     raise Unauthorized(NEEDS_TOKEN)
 
 
+def client_of(request: Request) -> str:
+    """The address wrong tokens are counted against (the peer: a proxy's own address when the
+    service sits behind one)."""
+    return request.client.host if request.client else "unknown"
+
+
+def check_attempts(request: Request) -> None:
+    """TooManyAttempts (429) while the caller's address has sent too many wrong tokens."""
+    wait = request.app.state.limiter.wait(client_of(request))
+    if wait is not None:
+        raise TooManyAttempts(
+            f"too many wrong tokens from this address: try again in {wait} s",
+            field="token", retry_after=wait,
+        )
+
+
+def failed_attempt(request: Request) -> None:
+    request.app.state.limiter.fail(client_of(request))
+
+
 def reader(request: Request) -> Access:
     """Access of the caller from its bearer token, else the page cookie."""
     settings: Settings = request.app.state.settings
-    return resolve(bearer(request) or request.cookies.get(COOKIE), settings)
+    token = bearer(request) or request.cookies.get(COOKIE)
+    if token:
+        check_attempts(request)
+    try:
+        return resolve(token, settings)
+    except Unauthorized:
+        if token:
+            failed_attempt(request)
+        raise
 
 
 def admin(request: Request) -> Access:
@@ -88,7 +117,9 @@ def admin(request: Request) -> Access:
     token = bearer(request)
     if token is None:
         raise Unauthorized("send the admin token: `Authorization: Bearer <VANKIEN_ADMIN_TOKEN>`")
+    check_attempts(request)
     if not _same(token, settings.admin_token):
+        failed_attempt(request)
         raise HTTPException(403, "this token may not change documents; use the admin token")
     return Access(None, admin=True)
 

@@ -27,14 +27,16 @@ from indexer.errors import (
     IndexNotFound,
     IndexWriteError,
     NotAnUpload,
+    TooManyAttempts,
     UnreadableFile,
     UnsupportedFormat,
     UploadTooLarge,
     VankienError,
 )
 
-from . import admin, api, web
+from . import admin, api, apidocs, web
 from .deps import IndexHolder, warm_up
+from .security import AttemptLimiter, SecurityHeaders, scrub_access_log
 
 HERE = Path(__file__).parent
 log = logging.getLogger("vankien.app")
@@ -42,9 +44,9 @@ JSON_PREFIXES = ("/api", "/healthz", "/openapi", "/docs", "/redoc")
 STATUS_OF = {BadQuery: 422, IndexNotFound: 503, IndexMismatch: 503, IndexCorrupt: 503,
              UploadTooLarge: 413, UnsupportedFormat: 415, UnreadableFile: 422,
              DocumentNotFound: 404, NotAnUpload: 409, CorpusUnknown: 409, IndexWriteError: 503,
-             BackendUnavailable: 503}
+             BackendUnavailable: 503, TooManyAttempts: 429}
 TITLES = {401: "Cần mã truy cập", 404: "Không tìm thấy", 422: "Yêu cầu không hợp lệ",
-          503: "Chưa có chỉ mục", 500: "Lỗi máy chủ"}
+          429: "Quá nhiều lần thử", 503: "Chưa có chỉ mục", 500: "Lỗi máy chủ"}
 HTML_DETAIL = {  # Starlette's and our English defaults, as a reader of the pages should see them
     "Not Found": "Không có trang này.",
 }
@@ -60,18 +62,24 @@ def create_app(settings: Settings | None = None, index: Index | None = None,
         description="Tìm kiếm ngữ nghĩa và trả lời có trích dẫn trên văn kiện của Đảng.",
         version=api.app_version(),
         lifespan=_lifespan,
+        docs_url=None, redoc_url=None, openapi_url=None,  # apidocs.py: behind the read token
+        redirect_slashes=False,  # Starlette's "/x/" → "/x" redirect is absolute, from the Host
     )
     app.state.settings = settings
     app.state.holder = IndexHolder(index)
     app.state.embedder = embedder
     app.state.writer_lock = threading.RLock()  # uploads, deletes, reindexing: one at a time
+    app.state.limiter = AttemptLimiter(settings.auth_failures, settings.auth_window)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(admin.router)
     app.include_router(web.router)
+    apidocs.install(app)
     _install_handlers(app)
     app.add_middleware(ContainErrors)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, errors included
+    scrub_access_log()
     return app
 
 
@@ -95,6 +103,7 @@ def load_index(settings: Settings, holder: IndexHolder,
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
+    scrub_access_log()  # again: uvicorn may have set its loggers up after create_app
     holder: IndexHolder = app.state.holder
     opened = None
     if holder.index is None:
@@ -134,7 +143,10 @@ def _validation_detail(exc: RequestValidationError) -> str:
 def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(VankienError)
     async def domain_error(request: Request, exc: VankienError):
-        return _error(request, STATUS_OF.get(type(exc), 400), str(exc), exc)
+        response = _error(request, STATUS_OF.get(type(exc), 400), str(exc), exc)
+        if "retry_after" in exc.details:
+            response.headers["Retry-After"] = str(exc.details["retry_after"])
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):

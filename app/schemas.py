@@ -122,9 +122,11 @@ class DocumentDetail(BaseModel):
 
 
 class Health(BaseModel):
+    """Readiness; the other fields only for the admin token."""
+
     status: Literal["ok", "unavailable"]
-    documents: int = 0
-    passages: int = 0
+    documents: int | None = None
+    passages: int | None = None
     version: str | None = Field(None, description="vankien version")
     index_version: str | None = Field(None, description="the index version being served")
     detail: str | None = None

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from indexer import Filters, Index, Passage
-from indexer.errors import BadQuery
+from indexer.errors import BadQuery, TooManyAttempts
 from indexer.present import (
     DocumentView,
     answer_pieces,
@@ -48,7 +48,7 @@ def home(request: Request, holder: HolderDep, settings: SettingsDep, q: str | No
     """The search page: box, filters, short answer, cited results, paging."""
     access = _access(request)
     if not isinstance(access, auth.Access):
-        return access  # the login form, or a redirect that moves ?token= into a cookie
+        return access  # the login form
     index = holder.index
     form = {"q": q or "", "doc_type": doc_type or "", "year": year or "", "number": number or ""}
     context = {"form": form, "index_error": None, "error": None, "results": [], "answer": None}
@@ -124,7 +124,13 @@ def login_page(request: Request, next: str = "/"):
 @router.post("/login")
 def login(request: Request, settings: SettingsDep, token: Annotated[str, Form(max_length=500)],
           next: Annotated[str, Form(max_length=2000)] = "/"):
+    """The only way a token gets into the cookie: checked first, wrong ones counted."""
+    try:
+        auth.check_attempts(request)
+    except TooManyAttempts as exc:
+        return _too_many(request, exc, next)
     if auth.token_access(token.strip(), settings) is None:
+        auth.failed_attempt(request)
         return _login(request, "Mã truy cập không đúng.", next, 401)
     return _remember(request, token.strip(), _local(next))
 
@@ -136,21 +142,28 @@ def logout():
     return response
 
 
-def _access(request: Request) -> auth.Access | HTMLResponse | RedirectResponse:
-    """The reader's access, or the response to send instead (login form, cookie redirect)."""
-    token = request.query_params.get("token")
-    if token:  # keep it out of the address bar, the history and the logs of later requests
-        rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-        url = request.url.path + ("?" + urlencode(rest) if rest else "")
-        return _remember(request, token.strip(), url)
+def _access(request: Request) -> auth.Access | HTMLResponse:
+    """The reader's access, or the login form to send instead. A token comes only from the
+    login form (POST): one in the address would be kept in logs and histories, and a link
+    from anywhere could replace the reader's own."""
     try:
         return auth.reader(request)
+    except TooManyAttempts as exc:
+        return _too_many(request, exc, str(request.url.path))
     except auth.Unauthorized as exc:
         known = request.cookies.get(auth.COOKIE) or auth.bearer(request)
         message = "Mã truy cập không đúng." if known else "Trang này cần mã truy cập."
         response = _login(request, message, str(request.url.path), 401)
         response.headers.update(exc.headers or {})
         return response
+
+
+def _too_many(request: Request, exc: TooManyAttempts, next_url: str) -> HTMLResponse:
+    wait = exc.details["retry_after"]
+    message = f"Đã nhập sai mã truy cập quá nhiều lần; hãy thử lại sau {wait} giây."
+    response = _login(request, message, next_url, 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def _login(request: Request, message: str | None, next_url: str, status: int) -> HTMLResponse:

@@ -94,7 +94,8 @@ def main() -> None:
 @click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
 @index_option
 @model_option
-@click.option("--access", default=0, show_default=True, help="Access level of these documents.")
+@click.option("--access", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Access level of these documents (0 … VANKIEN_MAX_ACCESS_LEVEL).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option(
     "--ray",
@@ -115,6 +116,9 @@ def build(folders, index, model, access, as_json, ray_address) -> None:
     from .build.uploads import reindex
 
     settings = _settings(index=index, model=model)
+    if access > settings.max_access_level:
+        raise click.BadParameter(f"at most {settings.max_access_level} "
+                                 "(VANKIEN_MAX_ACCESS_LEVEL)", param_hint="--access")
     started = time.perf_counter()
     workers = None
     try:

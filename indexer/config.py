@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     read_token: str | None = None  # level-0 token; once set, no anonymous reads
     admin_token: str | None = None  # needed to upload, delete, reindex; sees every document
     read_tokens: dict[str, int] = {}  # token → highest access level it sees, e.g. {"tok-a": 1}
+    max_access_level: int = 1000  # access levels are 0 (public) … this
+    # wrong tokens (login form, bearer header, cookie) one client address may send in
+    # `auth_window` seconds; then 429 with Retry-After until the oldest leaves the window
+    auth_failures: int = 10
+    auth_window: float = 60.0
     base_url: str = ""
     log_file: Path | None = None  # default INDEX/logs/vankien.log (tracebacks go there)
     max_upload_bytes: int = 20 * 1024 * 1024

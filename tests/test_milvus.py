@@ -24,6 +24,8 @@ from indexer.query.index import Index
 from indexer.storage import catalogue, milvus, milvus_write
 from indexer.storage import folder as store
 from indexer.storage.manifest import MANIFEST
+from tests.ids import KET_LUAN
+from tests.ids import doc_id as id_of
 from tests.toy import ToyEmbedder
 
 pytestmark = pytest.mark.slow  # Milvus Lite runs a server process
@@ -120,13 +122,15 @@ def test_incremental_builds_add_change_and_delete_in_the_same_collection(corpus,
     second = _open(lite)
     assert second.manifest.milvus["collection"] == collection  # updated, not refilled
     assert second.manifest.milvus["avgdl"] == first.manifest.milvus["avgdl"]
-    assert "moi" in {h.passage.doc_id for h in second.search("kết nạp 321 đảng viên").hits}
-    assert "ket-luan" not in {h.passage.doc_id for q in QUERIES for h in second.search(q).hits}
+    found = second.search("kết nạp 321 đảng viên").hits
+    assert id_of(corpus / "moi.md") in {h.passage.doc_id for h in found}
+    assert KET_LUAN not in {h.passage.doc_id for q in QUERIES for h in second.search(q).hits}
     # the removed passages were deleted once the new version was published
     assert _stored(lite, second) == len(second.pids)
     # the older version, still open, does not see the rows the newer build wrote: Milvus
     # itself filters them out (the catalogue check after it would hide them anyway)
-    assert "moi" not in {h.passage.doc_id for h in first.search("kết nạp 321 đảng viên").hits}
+    found = first.search("kết nạp 321 đảng viên").hits
+    assert id_of(corpus / "moi.md") not in {h.passage.doc_id for h in found}
     conn = milvus.client(milvus.uri(lite, lite.index))
     seen = conn.query(collection, filter=first.retriever._expr(_everything()),
                       output_fields=["pid"], consistency_level="Strong")  # fmt: skip
@@ -167,6 +171,7 @@ def test_access_levels_hold_and_follow_a_level_change(corpus, lite, tmp_path):
         "# Báo cáo mật\n\nTỷ lệ bao phủ bảo hiểm y tế đạt 97,1% dân số.\n", encoding="utf-8"
     )
     level = {"mat.md": 2}
+    mat = id_of(secret / "mat.md")
 
     def info(path: Path):
         return FileInfo(path.name, level[path.name]) if path.name in level else None
@@ -174,21 +179,21 @@ def test_access_levels_hold_and_follow_a_level_change(corpus, lite, tmp_path):
     _build([corpus, secret], lite, info=info)
     index = _open(lite)
     query = "tỷ lệ bao phủ bảo hiểm y tế 97,1%"
-    assert "mat" in {h.passage.doc_id for h in index.search(query).hits}
+    assert mat in {h.passage.doc_id for h in index.search(query).hits}
     for access in (0, 1):
-        assert "mat" not in {
+        assert mat not in {
             h.passage.doc_id for h in index.search(query, filters=Filters(access=access)).hits
         }
     level["mat.md"] = 0  # the same file at a lower level: updated without being re-read
     report = _build([corpus, secret], lite, info=info)
     assert report.changed == ["mat.md"] and report.embedded == 0
     index = _open(lite)
-    assert "mat" in {h.passage.doc_id for h in index.search(query, filters=Filters(access=0)).hits}
+    assert mat in {h.passage.doc_id for h in index.search(query, filters=Filters(access=0)).hits}
     level["mat.md"] = 3  # and up again: hidden from level 0 and 2, at once
     _build([corpus, secret], lite, info=info)
     index = _open(lite)
     for access in (0, 2):
-        assert "mat" not in {
+        assert mat not in {
             h.passage.doc_id for h in index.search(query, filters=Filters(access=access)).hits
         }
     assert _stored(lite, index) == len(index.pids)
@@ -214,7 +219,7 @@ def test_leftovers_of_a_killed_build_are_invisible_then_replaced(corpus, lite):
     assert _stored(lite, after) == len(after.pids)
     row = conn.query(collection, filter=f"pid == {next_pid + 1}", output_fields=["doc_id"],
                      consistency_level="Strong")  # fmt: skip
-    assert [r["doc_id"] for r in row] == ["moi"]
+    assert [r["doc_id"] for r in row] == [id_of(corpus / "moi.md")]
 
 
 def test_a_collection_missing_rows_is_refilled(corpus, lite):
@@ -341,7 +346,7 @@ def test_a_milvus_lite_server_on_loopback_serves_the_same_results(corpus, tmp_pa
             _same(_ranked(on_server, query), _ranked(embedded, query))
         (corpus / "ket-luan.md").unlink()
         _build([corpus], remote)
-        assert "ket-luan" not in _open(remote).docs
+        assert KET_LUAN not in _open(remote).docs
         milvus.release(address)
     finally:
         server.kill()

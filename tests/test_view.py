@@ -14,8 +14,9 @@ from indexer.present.view import (
     pieces,
     vietnamese_date,
 )
+from tests.ids import DATA, doc_id
 
-KL = "ket-luan-chuyen-doi-so"
+KL = doc_id(DATA / "web" / "ket-luan-chuyen-doi-so.md")
 
 
 def passage(pid: str, kind: str = "paragraph", paragraph: int = 3, footnote: int | None = None,

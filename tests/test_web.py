@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from html import unescape
 
-KL = "ket-luan-chuyen-doi-so"  # tests/data/web/ket-luan-chuyen-doi-so.md
-WE = "word-export"  # tests/data/word_export.txt
+from tests.ids import DATA, doc_id
+
+KL = doc_id(DATA / "web" / "ket-luan-chuyen-doi-so.md")
+WE = doc_id(DATA / "word_export.txt")
 
 
 def page(client, url, status=200, **params):

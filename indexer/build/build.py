@@ -132,12 +132,24 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def make_doc_id(name: str, taken: set[str]) -> str:
-    """URL-safe id from a file name: "60-NQ_TW.md" → "60-nq-tw"."""
-    base = re.sub(r"[^a-z0-9]+", "-", fold(Path(name).stem)).strip("-") or "doc"
-    doc_id, n = base, 2
-    while doc_id in taken:
-        doc_id, n = f"{base}-{n}", n + 1
+def make_doc_id(name: str, digest: str, source: str, taken: set[str]) -> str:
+    """URL-safe id from a file name and its content hash: "60-NQ_TW.md" → "60-nq-tw-3fa2c1".
+
+    Nothing in it comes from other documents, so an id tells nothing of documents a reader
+    may not see (a numbered "-2" told that a hidden namesake existed), and the same file gets
+    the same id in every build. Two files of the same name and content get the second one's
+    suffix from its path instead.
+
+    >>> make_doc_id("Kế hoạch sáp nhập.docx", "3fa2c1d4e5", "/c/a.docx", set())
+    'ke-hoach-sap-nhap-3fa2c1'
+    """
+    base = re.sub(r"[^a-z0-9]+", "-", fold(Path(name).stem)).strip("-")[:80] or "doc"
+    doc_id = f"{base}-{digest[:6]}"
+    if doc_id in taken:
+        doc_id = f"{base}-{hashlib.sha256(source.encode()).hexdigest()[:10]}"
+    n = 2
+    while doc_id in taken:  # the same file under the same path twice: not reachable by scan
+        doc_id, n = f"{base}-{digest[:6]}-{n}", n + 1
     return doc_id
 
 
@@ -194,7 +206,8 @@ def build_index(
                 )
             _embed_missing(db, build)
             started = time.perf_counter()
-            manifest = _write_indexes(db, staging, index, previous, build)
+            manifest = _write_indexes(db, staging, index, previous, build,
+                                      _corpus_folders(folders, index))
             db.close()
             final = store.publish(index, staging, manifest)
             build.backend.published(index, manifest)
@@ -298,7 +311,7 @@ def _sync_documents(db: sqlite3.Connection, files: dict[str, Path], build: Build
             else:
                 report.unchanged += 1
             continue
-        doc_id = old["doc_id"] if old else make_doc_id(meta.name, taken)
+        doc_id = old["doc_id"] if old else make_doc_id(meta.name, digest, source, taken)
         taken.add(doc_id)
         pending.append(_Pending(source, path, digest, old, meta, doc_id))
     started = time.perf_counter()
@@ -371,8 +384,16 @@ def _serving(version: Path, index: Path, backend: Backend) -> bool:
     return manifest.backend == backend.name and backend.intact(index, manifest)
 
 
+def _corpus_folders(folders: list[Path], index: Path) -> list[str]:
+    """The folders (and files) built from, absolute, but those inside the index (uploads):
+    what a later reindex scans again, however the service was started."""
+    inside = Path(index).resolve()
+    found = [Path(f).resolve() for f in folders]
+    return [str(f) for f in found if f != inside and inside not in f.parents]
+
+
 def _write_indexes(db: sqlite3.Connection, staging: Path, index: Path, previous: Path | None,
-                   build: BuildContext) -> Manifest:  # fmt: skip
+                   build: BuildContext, corpus: list[str]) -> Manifest:  # fmt: skip
     """The search side of the version and the manifest describing it."""
     embedder, report = build.embedder, build.report
     written = build.backend.write(db, staging, index, previous, embedder.dim)
@@ -380,4 +401,4 @@ def _write_indexes(db: sqlite3.Connection, staging: Path, index: Path, previous:
     counts = {"documents": report.documents, "passages": report.passages,
               "footnotes": report.footnotes}  # fmt: skip
     return Manifest.new(build.settings, embedder.name, embedder.dim, counts,
-                        backend=build.backend.name, **written)  # fmt: skip
+                        backend=build.backend.name, corpus=corpus, **written)  # fmt: skip

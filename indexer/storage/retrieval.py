@@ -90,10 +90,12 @@ class FaissRetriever:
         self.faiss, self.lex = faiss_index, lex
 
     @classmethod
-    def load(cls, folder: Path, manifest: Manifest, pids: np.ndarray) -> FaissRetriever:
+    def load(cls, folder: Path, manifest: Manifest, pids: np.ndarray,
+             access: np.ndarray | None = None, streams=None) -> FaissRetriever:  # fmt: skip
+        """`access`: each row's access level, for BM25 statistics per level (see bm25.py)."""
         try:
             stored = np.load(folder / "pids.npy")
-            lex = lexical.Lexical.load(folder)
+            lex = lexical.Lexical.load(folder, access, streams)
         except (OSError, ValueError, KeyError) as exc:
             raise IndexCorrupt(f"{folder} is incomplete ({exc}); rebuild the index") from exc
         if not np.array_equal(stored, pids):
@@ -109,7 +111,8 @@ class FaissRetriever:
         return cls(vectors.load(folder, manifest.dim, len(pids)), lex)
 
     def lexical(self, stream: str, keys: list[str], n: int, scope: Scope) -> Ranking:
-        scores = self.lex.scores(stream, keys, scope.mask)  # every row's, computed once
+        # every row's, computed once, with the statistics of what the caller may see
+        scores = self.lex.scores(stream, keys, scope.mask, scope.filters.access)
         rows = top_rows(scores, n)
         return Ranking(
             rows, [float(scores[r]) for r in rows], lambda more: [float(scores[r]) for r in more]

@@ -108,14 +108,50 @@ def adjust_lexicon(db: sqlite3.Connection, stream: str, delta: Counter) -> None:
     db.execute("DELETE FROM lexicon WHERE stream = ? AND df <= 0", (stream,))
 
 
-def query_weights(db: sqlite3.Connection, stream: str, keys: Iterable[str], n: int) -> dict:
-    """{key: idf} of the query keys the corpus knows (unknown keys cannot match anything)."""
+def count_levels(db: sqlite3.Connection) -> None:
+    """Rewrite `lexicon_levels`: each key's document frequency among the passages of the
+    documents at each level above 0 (usually few: it is recounted on every build)."""
+    db.execute("DELETE FROM lexicon_levels")
+    for stream in STREAMS:
+        counts: dict[int, Counter] = {}
+        rows = db.execute(f"SELECT d.access, p.{_column(stream)} FROM passages p JOIN documents d"
+                          " ON d.doc_id = p.doc_id WHERE d.access > 0")  # fmt: skip
+        for level, text in rows:
+            counts.setdefault(int(level), Counter()).update(set(text.split() or [""]))
+        db.executemany(
+            "INSERT INTO lexicon_levels (stream, key, level, df) VALUES (?, ?, ?, ?)",
+            [(stream, key, level, n) for level, c in counts.items() for key, n in c.items()],
+        )
+
+
+def _above(db: sqlite3.Connection, stream: str, keys: list[str], level: int) -> dict[str, int]:
+    """Document frequencies of the keys among passages above `level` ({} for a catalogue
+    written before levels were counted)."""
+    marks = ",".join("?" * len(keys))
+    try:
+        rows = db.execute(
+            "SELECT key, sum(df) FROM lexicon_levels WHERE stream = ? AND level > ?"
+            f" AND key IN ({marks}) GROUP BY key", [stream, level, *keys],
+        )
+        return dict(rows.fetchall())
+    except sqlite3.OperationalError:  # no such table: an older catalogue, opened read-only
+        return {}
+
+
+def query_weights(db: sqlite3.Connection, stream: str, keys: Iterable[str], n: int,
+                  level: int | None = None) -> dict:  # fmt: skip
+    """{key: idf} of the query keys the corpus knows (unknown keys cannot match anything).
+
+    With `level`, the frequencies are those among the passages of documents at or below it
+    (`n` is then their number), so a caller's weights do not depend on what it cannot see."""
     keys = list(dict.fromkeys(keys))
     if not keys:
         return {}
     marks = ",".join("?" * len(keys))
     rows = db.execute(
         f"SELECT key, df FROM lexicon WHERE stream = ? AND key IN ({marks})", [stream, *keys]
-    )
-    return {key: idf(df, n) for key, df in rows}
+    ).fetchall()
+    above = _above(db, stream, keys, level) if level is not None else {}
+    found = {key: df - above.get(key, 0) for key, df in rows}
+    return {key: idf(df, n) for key, df in found.items() if df > 0}
 
