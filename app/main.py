@@ -18,10 +18,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer import Embedder, Index, Settings, get_settings
 from indexer.errors import (
+    AccessConflict,
     BackendUnavailable,
     BadQuery,
     CorpusUnknown,
     DocumentNotFound,
+    DocumentTooLarge,
     IndexCorrupt,
     IndexMismatch,
     IndexNotFound,
@@ -42,7 +44,7 @@ JSON_PREFIXES = ("/api", "/healthz", "/openapi", "/docs", "/redoc")
 STATUS_OF = {BadQuery: 422, IndexNotFound: 503, IndexMismatch: 503, IndexCorrupt: 503,
              UploadTooLarge: 413, UnsupportedFormat: 415, UnreadableFile: 422,
              DocumentNotFound: 404, NotAnUpload: 409, CorpusUnknown: 409, IndexWriteError: 503,
-             BackendUnavailable: 503}
+             BackendUnavailable: 503, DocumentTooLarge: 413, AccessConflict: 409}
 TITLES = {401: "Cần mã truy cập", 404: "Không tìm thấy", 422: "Yêu cầu không hợp lệ",
           503: "Chưa có chỉ mục", 500: "Lỗi máy chủ"}
 HTML_DETAIL = {  # Starlette's and our English defaults, as a reader of the pages should see them

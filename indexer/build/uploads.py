@@ -30,6 +30,8 @@ from ..errors import (
     VankienError,
 )
 from ..ingest.assemble import assemble
+from ..ingest.chunk import chunk
+from ..ingest.limits import DocumentLimits
 from ..ingest.parsers import read_bytes
 from ..ingest.parsers.sniff import sniff
 from ..storage import catalogue
@@ -58,12 +60,14 @@ def display_name(name: str) -> str:
     return clean(last)[:200].strip(". ") or "upload"
 
 
-def check_upload(data: bytes, name: str, max_bytes: int, ocr_cache: Path | None = None) -> str:
+def check_upload(data: bytes, name: str, max_bytes: int, ocr_cache: Path | None = None,
+                 settings: Settings | None = None) -> str:
     """The suffix an upload is stored under, once it was read like a build reads it.
 
-    Raises UploadTooLarge, UnsupportedFormat (by content, whatever the name says) or
-    UnreadableFile with the parser's reason.
+    Raises UploadTooLarge, UnsupportedFormat (by content, whatever the name says),
+    UnreadableFile with the parser's reason, or DocumentTooLarge past a limit of `settings`.
     """
+    settings = settings or Settings()
     if len(data) > max_bytes:
         raise UploadTooLarge(
             f"the file has {len(data):,} bytes; at most {max_bytes:,} are accepted "
@@ -73,8 +77,12 @@ def check_upload(data: bytes, name: str, max_bytes: int, ocr_cache: Path | None 
     markdown = Path(display_name(name)).suffix.lower() in (".md", ".markdown")
     suffix = STORED_SUFFIX.get(kind) or (".md" if markdown else ".txt")
     raw = read_bytes(data, Path("upload" + suffix), ocr_cache)  # a scan's pages stay cached
-    if not assemble(raw, doc_id="upload", source=display_name(name)).blocks:
+    limits = DocumentLimits.of(settings)
+    limits.check_raw(raw)
+    doc = assemble(raw, doc_id="upload", source=display_name(name))
+    if not doc.blocks:
         raise UnreadableFile("no text content found")
+    limits.check_passages(len(chunk(doc, settings.max_passage_chars, settings.overlap_sentences)))
     return suffix
 
 
@@ -91,7 +99,7 @@ def add_document(
     if access < 0:
         raise VankienError("access must be a whole number ≥ 0", field="access", code="invalid")
     suffix = check_upload(data, name, settings.max_upload_bytes,
-                          settings.ocr_cache or index / OCR_FOLDER)  # fmt: skip
+                          settings.ocr_cache or index / OCR_FOLDER, settings)  # fmt: skip
     stored = uploads_folder(index) / (hashlib.sha256(data).hexdigest()[:24] + suffix)
     registry = _read_registry(index)
     before, existed = registry.get(stored.name), stored.exists()

@@ -1,0 +1,58 @@
+"""How much one document may hold: characters, paragraphs and passages, checked as it is read.
+
+An upload's bytes say little of its cost: a 7 KB .docx of `<w:p>a</w:p>` unzips to 62,000
+paragraphs, each a passage to embed, store and show. Builds and uploads check these limits
+after reading (characters, paragraphs) and after chunking (passages), and refuse the file
+with a DocumentTooLarge naming the limit and its setting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from indexer.errors import DocumentTooLarge
+from indexer.model import RawDocument
+
+
+@dataclass(frozen=True)
+class DocumentLimits:
+    """The most one document may hold (Settings.max_doc_chars, …_paragraphs, …_passages)."""
+
+    chars: int = 3_000_000
+    paragraphs: int = 20_000
+    passages: int = 20_000
+
+    @classmethod
+    def of(cls, settings) -> DocumentLimits:
+        return cls(settings.max_doc_chars, settings.max_doc_paragraphs, settings.max_doc_passages)
+
+    def check_raw(self, raw: RawDocument) -> None:
+        """Refuse a document read with too many paragraphs or characters.
+
+        >>> from indexer.model import RawBlock
+        >>> raw = RawDocument((RawBlock("paragraph", "a"),) * 3)
+        >>> try:
+        ...     DocumentLimits(paragraphs=2).check_raw(raw)
+        ... except DocumentTooLarge as exc:
+        ...     print(exc)
+        the document has 3 paragraphs; at most 2 are accepted (VANKIEN_MAX_DOC_PARAGRAPHS)
+        """
+        _check(len(raw.blocks), self.paragraphs, "paragraphs")
+        chars = sum(len(b.text) for b in raw.blocks)  # a table's text holds its cells
+        _check(chars + sum(len(t) for t in raw.footnotes.values()), self.chars, "chars")
+
+    def check_passages(self, count: int) -> None:
+        _check(count, self.passages, "passages")
+
+
+WORDS = {"chars": "characters", "paragraphs": "paragraphs", "passages": "passages"}
+
+
+def _check(count: int, limit: int, what: str) -> None:
+    if count > limit:
+        setting = f"VANKIEN_MAX_DOC_{what.upper()}"
+        raise DocumentTooLarge(
+            f"the document has {count:,} {WORDS[what]}; at most {limit:,} are accepted "
+            f"({setting})", field="file", limit=limit, what=what, count=count, setting=setting,
+        )
+
