@@ -112,6 +112,12 @@ class AccessConflict(VankienError):
     code = "access_level_conflict"
 
 
+class ClientGone(VankienError):
+    """The client sending an upload disconnected before it was indexed: nothing is kept."""
+
+    code = "client_gone"
+
+
 class DocumentNotFound(VankienError):
     """No document with that id in the index."""
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from ..config import Settings
 from ..embed import Embedder
 from ..errors import (
+    AccessConflict,
     CorpusUnknown,
     DocumentNotFound,
     IndexWriteError,
@@ -94,30 +95,65 @@ def add_document(
     settings: Settings,
     access: int = 0,
     embedder: Embedder | None = None,
+    *,
+    change_access: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[str, BuildReport]:
-    """Store an upload and reindex; (its doc_id, the build report). Nothing stays on failure."""
+    """Store an upload and reindex; (its doc_id, the build report). Nothing stays on failure.
+
+    Bytes already indexed at another access level are refused (AccessConflict) unless
+    `change_access`: an upload must not relabel a restricted text as public by accident.
+    `progress` is the build's; an exception it raises (a client gone) aborts the upload."""
     if access < 0:
         raise VankienError("access must be a whole number ≥ 0", field="access", code="invalid")
     suffix = check_upload(data, name, settings.max_upload_bytes,
                           settings.ocr_cache or index / OCR_FOLDER, settings)  # fmt: skip
-    stored = uploads_folder(index) / (hashlib.sha256(data).hexdigest()[:24] + suffix)
+    digest = hashlib.sha256(data).hexdigest()
+    stored = uploads_folder(index) / (digest[:24] + suffix)
+    _drop_unfinished(index)
+    if not change_access:
+        _check_same_level(index, digest, stored.name, access)
     registry = _read_registry(index)
     before, existed = registry.get(stored.name), stored.exists()
     registry[stored.name] = {
         "name": display_name(name),
         "access": access,
         "uploaded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "pending": True,  # until the build holding it is published (see _drop_unfinished)
     }
     _write_registry(index, registry)  # before the file: a stored file always has its level
     try:
         _write_file(stored, data)
-        report = reindex(index, corpus, settings, embedder)
+        report = _reindex(index, corpus, settings, embedder, progress)
     except BaseException:
         if not existed:
             stored.unlink(missing_ok=True)
         _restore(index, stored.name, before)
         raise
+    registry = _read_registry(index)
+    registry[stored.name].pop("pending", None)
+    _write_registry(index, registry)
     return _doc_of(index, stored), report
+
+
+def _check_same_level(index: Path, digest: str, stored: str, access: int) -> None:
+    """AccessConflict when these bytes are indexed (or stored) at another access level."""
+    entry = _read_registry(index).get(stored)
+    levels = {int(entry["access"])} if entry and not entry.get("pending") else set()
+    version = store.current_version(Path(index))
+    if version is not None:
+        db = catalogue.connect(version / store.CATALOGUE, readonly=True)
+        try:
+            levels |= set(catalogue.access_of_content(db, digest))
+        finally:
+            db.close()
+    other = sorted(levels - {access})
+    if other:
+        raise AccessConflict(
+            f"the same file is already indexed at access level {other[0]}, not {access}: "
+            "send change_access=true to change its level (an upload of it is then served at "
+            f"level {access})", field="access", level=other[0],
+        )
 
 
 def remove_document(
@@ -158,7 +194,21 @@ def reindex(
     access: int = 0,
     workers: Workers | None = None,
 ) -> BuildReport:
-    """Bring the index up to date with its corpus folders (at level `access`) and its uploads."""
+    """Bring the index up to date with its corpus folders (at level `access`) and its uploads;
+    uploads that never completed (a service killed while adding one) are dropped first."""
+    _drop_unfinished(index)
+    return _reindex(index, corpus, settings, embedder, progress, access, workers)
+
+
+def _reindex(
+    index: Path,
+    corpus: list[Path],
+    settings: Settings,
+    embedder: Embedder | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    access: int = 0,
+    workers: Workers | None = None,
+) -> BuildReport:
     uploads = uploads_folder(index)
     try:
         uploads.mkdir(parents=True, exist_ok=True)
@@ -175,6 +225,19 @@ def reindex(
         folders, index, settings, embedder=embedder, info=info, progress=progress,
         access=access, workers=workers,
     )
+
+
+def _drop_unfinished(index: Path) -> None:
+    """Remove the uploads still marked pending: their build never finished (the process was
+    killed, the client went away), so they were never accepted. Writes are one at a time, so
+    no other upload is under way."""
+    registry = _read_registry(index)
+    unfinished = [name for name, entry in registry.items() if entry.get("pending")]
+    for name in unfinished:
+        (uploads_folder(index) / name).unlink(missing_ok=True)
+        del registry[name]
+    if unfinished:
+        _write_registry(index, registry)
 
 
 def _indexed_files(index: Path) -> list[Path]:

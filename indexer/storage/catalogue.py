@@ -358,6 +358,12 @@ def scanned_pages(db: sqlite3.Connection) -> dict[str, tuple[ScannedPage, ...]]:
     return {doc_id: tuple(pages) for doc_id, pages in out.items()}
 
 
+def access_of_content(db: sqlite3.Connection, digest: str) -> list[int]:
+    """The access levels of the documents whose file content has this sha256."""
+    rows = db.execute("SELECT DISTINCT access FROM documents WHERE content_hash = ?", (digest,))
+    return [int(r[0]) for r in rows]
+
+
 def file_of(db: sqlite3.Connection, doc_id: str) -> tuple[Path, str] | None:
     """(the indexed file, the hash of its content when indexed) of a document."""
     row = db.execute(
