@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 
 from indexer import BuildReport, Embedder, Index, Settings, load_embedder
 from indexer.build import uploads as manage
+from indexer.embed import build_twin
 from indexer.errors import ClientGone, UploadTooLarge
 from indexer.storage import folder as store
 
@@ -263,14 +264,13 @@ def _write(request: Request, action):
     """Run a change, then serve the version it published; one writer at a time."""
     state = request.app.state
     with state.writer_lock:
-        embedder = _embedder(state)
-        result = action(embedder)
-        _serve_current(state, embedder)
+        result = action(_build_embedder(state))
+        _serve_current(state, _embedder(state))
     return result
 
 
 def _embedder(state) -> Embedder:
-    """The embedder the served index uses, so a build never loads a second model."""
+    """The embedder the served index uses for queries."""
     if state.embedder is None:
         index = state.holder.index
         state.embedder = (
@@ -279,6 +279,14 @@ def _embedder(state) -> Embedder:
             else load_embedder(state.settings.model, state.settings.threads)
         )
     return state.embedder
+
+
+def _build_embedder(state) -> Embedder:
+    """The builds' own instance of the model (VANKIEN_BUILD_THREADS), made once: a search's
+    query never waits behind a build's batch."""
+    if state.build_embedder is None:
+        state.build_embedder = build_twin(_embedder(state), state.settings.build_threads)
+    return state.build_embedder
 
 
 def _serve_current(state, embedder: Embedder) -> None:

@@ -53,9 +53,11 @@ HTML_DETAIL = {  # Starlette's and our English defaults, as a reader of the page
 
 
 def create_app(settings: Settings | None = None, index: Index | None = None,
-               embedder: Embedder | None = None) -> FastAPI:
+               embedder: Embedder | None = None,
+               build_embedder: Embedder | None = None) -> FastAPI:  # fmt: skip
     """The service; `index` serves an already opened index instead of opening settings.index,
-    `embedder` replaces the model named in the settings (for loading and for rebuilds)."""
+    `embedder` replaces the model named in the settings (for loading, and for rebuilds through
+    its twin, see `embed.build_twin`; or `build_embedder`)."""
     settings = settings or get_settings()
     app = FastAPI(
         title="vankien",
@@ -66,6 +68,7 @@ def create_app(settings: Settings | None = None, index: Index | None = None,
     app.state.settings = settings
     app.state.holder = IndexHolder(index)
     app.state.embedder = embedder
+    app.state.build_embedder = build_embedder  # made from the query embedder when first needed
     app.state.writer_lock = threading.RLock()  # uploads, deletes, reindexing: one at a time
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
