@@ -61,9 +61,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 20 * 1024 * 1024
     # one document's cost is bounded by what it holds, not only by its bytes (a 7 KB .docx of
     # empty paragraphs unzips to tens of thousands): a file above any of these is refused
-    max_doc_chars: int = 3_000_000
-    max_doc_paragraphs: int = 20_000
-    max_doc_passages: int = 20_000
+    max_doc_chars: int = 2_000_000
+    max_doc_paragraphs: int = 10_000
+    max_doc_passages: int = 10_000
     doc_page_blocks: int = 300  # blocks per part of a document's page and its JSON
     convert_timeout: float = 120.0  # seconds LibreOffice may take to convert a .doc/.rtf/.odt
     ocr_cache: Path | None = None  # recognised scanned pages; default INDEX/ocr (may be shared)

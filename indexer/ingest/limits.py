@@ -18,9 +18,9 @@ from indexer.model import RawDocument
 class DocumentLimits:
     """The most one document may hold (Settings.max_doc_chars, …_paragraphs, …_passages)."""
 
-    chars: int = 3_000_000
-    paragraphs: int = 20_000
-    passages: int = 20_000
+    chars: int = 2_000_000
+    paragraphs: int = 10_000
+    passages: int = 10_000
 
     @classmethod
     def of(cls, settings) -> DocumentLimits:
