@@ -109,7 +109,7 @@ def add_document(
     suffix = check_upload(data, name, settings.max_upload_bytes,
                           settings.ocr_cache or index / OCR_FOLDER, settings)  # fmt: skip
     digest = hashlib.sha256(data).hexdigest()
-    stored = uploads_folder(index) / (digest[:24] + suffix)
+    stored = _make_uploads_folder(index) / (digest[:24] + suffix)
     _drop_unfinished(index)
     if not change_access:
         _check_same_level(index, digest, stored.name, access)
@@ -196,6 +196,7 @@ def reindex(
 ) -> BuildReport:
     """Bring the index up to date with its corpus folders (at level `access`) and its uploads;
     uploads that never completed (a service killed while adding one) are dropped first."""
+    _make_uploads_folder(index)  # first: an index folder that cannot be made is named as such
     _drop_unfinished(index)
     return _reindex(index, corpus, settings, embedder, progress, access, workers)
 
@@ -209,11 +210,7 @@ def _reindex(
     access: int = 0,
     workers: Workers | None = None,
 ) -> BuildReport:
-    uploads = uploads_folder(index)
-    try:
-        uploads.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:  # a read-only folder, or a file where the index folder should be
-        raise IndexWriteError(f"cannot write to {index}: {exc.strerror}") from exc
+    uploads = _make_uploads_folder(index)
     registry = _read_registry(index)
 
     def info(path: Path) -> FileInfo | None:
@@ -225,6 +222,15 @@ def _reindex(
         folders, index, settings, embedder=embedder, info=info, progress=progress,
         access=access, workers=workers,
     )
+
+
+def _make_uploads_folder(index: Path) -> Path:
+    uploads = uploads_folder(index)
+    try:
+        uploads.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a read-only folder, or a file where the index folder should be
+        raise IndexWriteError(f"cannot write to {index}: {exc.strerror}") from exc
+    return uploads
 
 
 def _drop_unfinished(index: Path) -> None:
