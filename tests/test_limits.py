@@ -5,9 +5,7 @@ linearly with the size of the file."""
 from __future__ import annotations
 
 import gc
-import io
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -19,28 +17,9 @@ from indexer.errors import DocumentTooLarge
 from indexer.ingest.assemble import assemble
 from indexer.ingest.chunk import chunk
 from indexer.ingest.parsers import read_bytes
+from scripts.hostile_upload import hostile_docx
 from tests.test_admin import ADMIN, _client, _settings, _uploads
 from tests.toy import ToyEmbedder
-
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
-    'package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
-    'officedocument.wordprocessingml.document.main+xml"/></Types>'
-)
-
-
-def hostile_docx(paragraphs: int, text: str = "a") -> bytes:
-    """A few KB of .docx that unzips to `paragraphs` tiny paragraphs (the issue's upload)."""
-    body = f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>" * paragraphs
-    xml = f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{W}"><w:body>{body}'
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", CONTENT_TYPES)
-        z.writestr("word/document.xml", xml + "</w:body></w:document>")
-    return buf.getvalue()
-
 
 SHAPES = {  # name → (file name, bytes of a file with n units)
     "docx_paragraphs": ("x.docx", lambda n: hostile_docx(n)),
