@@ -103,3 +103,13 @@ def test_a_corpus_file_over_a_limit_is_skipped_with_the_limit_named(tmp_path):
     assert report.documents == 1
     ((path, why),) = report.skipped
     assert path.endswith("rong.docx") and "VANKIEN_MAX_DOC_PARAGRAPHS" in why
+
+
+def test_a_docx_of_far_too_many_paragraphs_is_refused_before_it_is_read():
+    data = hostile_docx(400_000)  # 40 KB
+    started = time.perf_counter()
+    with pytest.raises(DocumentTooLarge) as caught:
+        check_upload(data, "rong.docx", 10**8, settings=Settings(max_doc_paragraphs=10_000))
+    # counted in its XML, not parsed: reading it whole took 10 s on the 2-core test machine
+    assert time.perf_counter() - started < 4
+    assert "VANKIEN_MAX_DOC_PARAGRAPHS" in str(caught.value)

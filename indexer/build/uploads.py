@@ -77,8 +77,9 @@ def check_upload(data: bytes, name: str, max_bytes: int, ocr_cache: Path | None 
     kind = sniff(data)
     markdown = Path(display_name(name)).suffix.lower() in (".md", ".markdown")
     suffix = STORED_SUFFIX.get(kind) or (".md" if markdown else ".txt")
-    raw = read_bytes(data, Path("upload" + suffix), ocr_cache)  # a scan's pages stay cached
     limits = DocumentLimits.of(settings)
+    limits.check_package(data)
+    raw = read_bytes(data, Path("upload" + suffix), ocr_cache)  # a scan's pages stay cached
     limits.check_raw(raw)
     doc = assemble(raw, doc_id="upload", source=display_name(name))
     if not doc.blocks:

@@ -75,6 +75,7 @@ def parse_job(job: ParseJob, max_chars: int, overlap: int) -> ParseResult:
                 f"not a document type ({suffix or 'no extension'}); vankien reads "
                 + " ".join(sorted(DOCUMENT_SUFFIXES))
             )
+        job.limits.check_package(job.data or b"")
         raw = read_bytes(job.data or b"", Path(job.path),
                          Path(job.ocr_cache) if job.ocr_cache else None, job.convert_timeout)
         job.limits.check_raw(raw)

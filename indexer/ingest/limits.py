@@ -8,6 +8,8 @@ with a DocumentTooLarge naming the limit and its setting.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from dataclasses import dataclass
 
 from indexer.errors import DocumentTooLarge
@@ -41,6 +43,30 @@ class DocumentLimits:
         chars = sum(len(b.text) for b in raw.blocks)  # a table's text holds its cells
         _check(chars + sum(len(t) for t in raw.footnotes.values()), self.chars, "chars")
 
+    def check_package(self, data: bytes) -> None:
+        """Refuse a .docx whose body holds far more paragraphs than the limit before reading it:
+        counting `<w:p>` in its unzipped XML, as a stream, costs a fraction of parsing it (an
+        80 KB file of 800,000 empty paragraphs took 19 s to read). Table cells and empty
+        paragraphs count here too, so the bound is four times the limit."""
+        if not data.startswith(b"PK"):
+            return
+        try:
+            package = zipfile.ZipFile(io.BytesIO(data))
+            part = package.open("word/document.xml")
+        except (KeyError, zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+            return  # not a .docx, or a damaged one: the reader says so
+        most, count, tail = 4 * self.paragraphs, 0, b""
+        try:
+            with part:
+                while chunk := part.read(1 << 20):
+                    window = tail + chunk
+                    count += _paragraph_tags(window) - _paragraph_tags(tail)
+                    tail = window[-5:]
+                    if count > most:
+                        _check(count, most, "paragraphs", "more than ")
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+            return
+
     def check_passages(self, count: int) -> None:
         _check(count, self.passages, "passages")
 
@@ -48,11 +74,20 @@ class DocumentLimits:
 WORDS = {"chars": "characters", "paragraphs": "paragraphs", "passages": "passages"}
 
 
-def _check(count: int, limit: int, what: str) -> None:
+def _check(count: int, limit: int, what: str, about: str = "") -> None:
     if count > limit:
         setting = f"VANKIEN_MAX_DOC_{what.upper()}"
         raise DocumentTooLarge(
-            f"the document has {count:,} {WORDS[what]}; at most {limit:,} are accepted "
+            f"the document has {about}{count:,} {WORDS[what]}; at most {limit:,} are accepted "
             f"({setting})", field="file", limit=limit, what=what, count=count, setting=setting,
         )
+
+
+def _paragraph_tags(xml: bytes) -> int:
+    """`<w:p>`, `<w:p …>` and `<w:p/>` in a piece of WordprocessingML.
+
+    >>> _paragraph_tags(b'<w:p><w:pPr/></w:p><w:p w:rsidR="1"/><w:p/>')
+    3
+    """
+    return xml.count(b"<w:p>") + xml.count(b"<w:p ") + xml.count(b"<w:p/>")
 
