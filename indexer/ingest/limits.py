@@ -63,7 +63,7 @@ class DocumentLimits:
                     count += _paragraph_tags(window) - _paragraph_tags(tail)
                     tail = window[-5:]
                     if count > most:
-                        _check(count, most, "paragraphs", "more than ")
+                        _check(count, self.paragraphs, "paragraphs", "at least ")
         except (zipfile.BadZipFile, OSError, EOFError, ValueError):
             return
 
