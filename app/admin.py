@@ -7,6 +7,10 @@ finish on the index they started with (its SQLite connection closes when the las
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, HTTPException, Path, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -14,7 +18,8 @@ from starlette.datastructures import UploadFile
 
 from indexer import BuildReport, Embedder, Index, Settings, load_embedder
 from indexer.build import uploads as manage
-from indexer.errors import BadQuery
+from indexer.embed import build_twin
+from indexer.errors import BadQuery, ClientGone, UploadTooLarge
 from indexer.storage import folder as store
 
 from . import schemas
@@ -31,7 +36,8 @@ WRITE_ERRORS = {
     },
     409: {
         "model": schemas.ErrorOut,
-        "description": "the document is in a corpus folder, or the corpus folders are unknown",
+        "description": "the document is in a corpus folder, the corpus folders are unknown, "
+        "or (upload) the same bytes are indexed at another access level",
     },
     422: {"model": schemas.ErrorOut, "description": "a malformed id or form field"},
     503: {"model": schemas.ErrorOut, "description": "another build holds the index folder"},
@@ -56,6 +62,12 @@ UPLOAD_BODY = {
                             "minimum": 0,
                             "default": 0,
                             "description": "access level; 0 = public",
+                        },
+                        "change_access": {
+                            "type": "boolean",
+                            "default": False,
+                            "description": "the same bytes are indexed at another level: "
+                            "serve this upload at `access` all the same (else 409)",
                         },
                     },
                 }
@@ -109,7 +121,11 @@ def build_out(report: BuildReport, doc_id: str | None = None) -> BuildOut:
     response_model=BuildOut,
     responses=WRITE_ERRORS
     | {
-        413: {"model": schemas.ErrorOut, "description": "above VANKIEN_MAX_UPLOAD_BYTES"},
+        413: {
+            "model": schemas.ErrorOut,
+            "description": "above VANKIEN_MAX_UPLOAD_BYTES, or the document holds more than "
+            "VANKIEN_MAX_DOC_CHARS, _PARAGRAPHS or _PASSAGES",
+        },
         415: {"model": schemas.ErrorOut, "description": "not a document vankien reads"},
         422: {
             "model": schemas.ErrorOut,
@@ -123,27 +139,75 @@ async def upload(request: Request, _: AdminDep) -> BuildOut:
 
     Synchronous: answers 200 once the new index, holding the document, is served. The type is
     decided by content and the document parsed before anything is stored. The file is kept as
-    INDEX/uploads/<sha256>.<ext>; its name is only shown."""
+    INDEX/uploads/<sha256>.<ext>; its name is only shown. The same bytes at another access
+    level are refused (409) unless `change_access=true`. A client gone before the answer
+    leaves nothing behind."""
     settings: Settings = request.app.state.settings
     limit = settings.max_upload_bytes
     if int(request.headers.get("content-length") or 0) > limit + FORM_OVERHEAD:
-        raise HTTPException(
-            413, f"the upload is larger than {limit:,} bytes (VANKIEN_MAX_UPLOAD_BYTES)"
-        )
-    async with request.form(max_files=1, max_fields=4) as form:
+        raise _too_large(limit)
+    body = Request(request.scope, _counted(request.receive, limit + FORM_OVERHEAD))
+    async with body.form(max_files=1, max_fields=4) as form:
         file, access = form.get("file"), _access(form.get("access"), settings.max_access_level)
+        change_access = _flag(form.get("change_access"))
         if not isinstance(file, UploadFile):
             raise HTTPException(422, "send the document as the multipart form field `file`")
         data = await file.read(limit + 1)  # one byte more tells a file at the limit from a bigger
         name = file.filename or "upload"
+    gone = threading.Event()
 
     def add(embedder: Embedder) -> tuple[str, BuildReport]:
+        def progress(*_) -> None:
+            if gone.is_set():
+                raise ClientGone("the client went away before the upload was indexed")
+
+        progress()
         return manage.add_document(
-            settings.index, settings.corpus, data, name, settings, access, embedder
+            settings.index, settings.corpus, data, name, settings, access, embedder,
+            change_access=change_access, progress=progress,
         )
 
-    doc_id, report = await run_in_threadpool(_write, request, add)
+    async with _watch_disconnect(body, gone):
+        doc_id, report = await run_in_threadpool(_write, request, add)
     return build_out(report, doc_id)
+
+
+def _too_large(limit: int) -> UploadTooLarge:
+    return UploadTooLarge(f"the upload is larger than {limit:,} bytes (VANKIEN_MAX_UPLOAD_BYTES)",
+                          field="file", limit=limit)  # fmt: skip
+
+
+def _counted(receive, most: int):
+    """`receive`, stopping the request with a 413 as soon as its body passes `most` bytes: a
+    chunked body (no Content-Length) is never read further than the limit."""
+    seen = 0
+
+    async def counted():
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > most:
+                raise _too_large(most - FORM_OVERHEAD)
+        return message
+
+    return counted
+
+
+@asynccontextmanager
+async def _watch_disconnect(request: Request, gone: threading.Event):
+    """Set `gone` when the client disconnects while the block runs (the build checks it)."""
+
+    async def watch() -> None:
+        while not await request.is_disconnected():
+            await asyncio.sleep(0.2)
+        gone.set()
+
+    task = asyncio.create_task(watch())
+    try:
+        yield
+    finally:
+        task.cancel()
 
 
 @router.delete(
@@ -179,6 +243,15 @@ async def reindex(request: Request, _: AdminDep) -> BuildOut:
     return build_out(await run_in_threadpool(_write, request, build))
 
 
+def _flag(raw) -> bool:
+    text = raw.strip().lower() if isinstance(raw, str) else ""
+    if text in ("", "0", "false", "no"):
+        return False
+    if text in ("1", "true", "yes"):
+        return True
+    raise HTTPException(422, "change_access must be true or false")
+
+
 def _access(raw, highest: int) -> int:
     text = raw.strip() if isinstance(raw, str) else ""
     if not text:
@@ -195,14 +268,13 @@ def _write(request: Request, action):
     """Run a change, then serve the version it published; one writer at a time."""
     state = request.app.state
     with state.writer_lock:
-        embedder = _embedder(state)
-        result = action(embedder)
-        _serve_current(state, embedder)
+        result = action(_build_embedder(state))
+        _serve_current(state, _embedder(state))
     return result
 
 
 def _embedder(state) -> Embedder:
-    """The embedder the served index uses, so a build never loads a second model."""
+    """The embedder the served index uses for queries."""
     if state.embedder is None:
         index = state.holder.index
         state.embedder = (
@@ -211,6 +283,14 @@ def _embedder(state) -> Embedder:
             else load_embedder(state.settings.model, state.settings.threads)
         )
     return state.embedder
+
+
+def _build_embedder(state) -> Embedder:
+    """The builds' own instance of the model (VANKIEN_BUILD_THREADS), made once: a search's
+    query never waits behind a build's batch."""
+    if state.build_embedder is None:
+        state.build_embedder = build_twin(_embedder(state), state.settings.build_threads)
+    return state.build_embedder
 
 
 def _serve_current(state, embedder: Embedder) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from indexer.errors import DocumentNotFound
-from indexer.present import document_view
+from indexer.present.parts import document_part
 
 from . import schemas
 from .auth import bearer, check_attempts, failed_attempt, reader, token_access
@@ -68,14 +69,21 @@ def documents(index: IndexDep, filters: FiltersDep) -> list[schemas.DocumentSumm
 
 @router.get("/api/documents/{doc_id}", dependencies=READER,
             response_model=schemas.DocumentDetail, responses=ERRORS, tags=["api"])
-def document(index: IndexDep, settings: SettingsDep, level: LevelDep,
-             doc_id: str = DOC_ID) -> schemas.DocumentDetail:
-    """One document: metadata, section outline, passages and footnotes."""
-    view = document_view(index, doc_id) if can_see(index, doc_id, level) else None
-    if view is None:
+def document(index: IndexDep, settings: SettingsDep, level: LevelDep, doc_id: str = DOC_ID,
+             part: Annotated[int, Query(ge=1, le=1_000_000, description="the part to show: "
+                                        "VANKIEN_DOC_PAGE_BLOCKS paragraphs each")] = 1,
+             ) -> schemas.DocumentDetail:  # fmt: skip
+    """One document, in parts: metadata, and the section outline, passages and footnotes of
+    the part's paragraphs, with links to the previous and next parts."""
+    visible = can_see(index, doc_id, level)
+    shown = document_part(index, doc_id, part, settings.doc_page_blocks) if visible else None
+    if shown is None and visible:
+        raise DocumentNotFound(f"document {doc_id!r} has no part {part}; its first is part=1",
+                               field="part")  # fmt: skip
+    if shown is None:
         raise DocumentNotFound(f"no document with id {doc_id!r}; see /api/documents for the ids",
                                field="doc_id")
-    return schemas.document_detail(view, settings.base_url)
+    return schemas.document_part(shown, settings.base_url)
 
 
 @router.get("/healthz", response_model=schemas.Health, response_model_exclude_none=True,

@@ -18,10 +18,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer import Embedder, Index, Settings, get_settings
 from indexer.errors import (
+    AccessConflict,
     BackendUnavailable,
     BadQuery,
     CorpusUnknown,
     DocumentNotFound,
+    DocumentTooLarge,
     IndexCorrupt,
     IndexMismatch,
     IndexNotFound,
@@ -44,7 +46,8 @@ JSON_PREFIXES = ("/api", "/healthz", "/openapi", "/docs", "/redoc")
 STATUS_OF = {BadQuery: 422, IndexNotFound: 503, IndexMismatch: 503, IndexCorrupt: 503,
              UploadTooLarge: 413, UnsupportedFormat: 415, UnreadableFile: 422,
              DocumentNotFound: 404, NotAnUpload: 409, CorpusUnknown: 409, IndexWriteError: 503,
-             BackendUnavailable: 503, TooManyAttempts: 429}
+             BackendUnavailable: 503, TooManyAttempts: 429, DocumentTooLarge: 413,
+             AccessConflict: 409}
 TITLES = {401: "Cần mã truy cập", 404: "Không tìm thấy", 422: "Yêu cầu không hợp lệ",
           429: "Quá nhiều lần thử", 503: "Chưa có chỉ mục", 500: "Lỗi máy chủ"}
 HTML_DETAIL = {  # Starlette's and our English defaults, as a reader of the pages should see them
@@ -53,9 +56,11 @@ HTML_DETAIL = {  # Starlette's and our English defaults, as a reader of the page
 
 
 def create_app(settings: Settings | None = None, index: Index | None = None,
-               embedder: Embedder | None = None) -> FastAPI:
+               embedder: Embedder | None = None,
+               build_embedder: Embedder | None = None) -> FastAPI:  # fmt: skip
     """The service; `index` serves an already opened index instead of opening settings.index,
-    `embedder` replaces the model named in the settings (for loading and for rebuilds)."""
+    `embedder` replaces the model named in the settings (for loading, and for rebuilds through
+    its twin, see `embed.build_twin`; or `build_embedder`)."""
     settings = settings or get_settings()
     app = FastAPI(
         title="vankien",
@@ -68,6 +73,7 @@ def create_app(settings: Settings | None = None, index: Index | None = None,
     app.state.settings = settings
     app.state.holder = IndexHolder(index)
     app.state.embedder = embedder
+    app.state.build_embedder = build_embedder  # made from the query embedder when first needed
     app.state.writer_lock = threading.RLock()  # uploads, deletes, reindexing: one at a time
     app.state.limiter = AttemptLimiter(settings.auth_failures, settings.auth_window)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, create_model
 from indexer import Answer, DocInfo, Hit
 from indexer.present import Citation, DocumentView
 from indexer.present import json as records
+from indexer.present.parts import DocumentPart, part_record
 from indexer.query import SearchResult
 
 
@@ -114,11 +115,23 @@ class FootnoteOut(BaseModel):
     sentence: str = Field(description="sentence of that paragraph holding the marker")
 
 
+class ParagraphRange(BaseModel):
+    first: int
+    last: int
+
+
 class DocumentDetail(BaseModel):
     document: DocumentSummary
     sections: list[Section]
     passages: list[PassageOut]
     footnotes: list[FootnoteOut]
+    part: int = Field(1, description="the part shown (1-based); a long document comes in parts "
+                      "of `blocks_per_part` paragraphs, each with its passages and footnotes")
+    parts: int = Field(1, description="how many parts the document has")
+    blocks_per_part: int | None = None
+    paragraphs: ParagraphRange | None = Field(None, description="paragraphs of this part")
+    previous: str | None = Field(None, description="link to the previous part")
+    next: str | None = Field(None, description="link to the next part")
 
 
 class Health(BaseModel):
@@ -158,3 +171,8 @@ def summary(doc: DocInfo) -> DocumentSummary:
 
 def document_detail(view: DocumentView, base_url: str) -> DocumentDetail:
     return DocumentDetail.model_validate(records.document_detail_record(view, base_url))
+
+
+def document_part(shown: DocumentPart, base_url: str) -> DocumentDetail:
+    record = records.document_detail_record(shown.view, base_url)
+    return DocumentDetail.model_validate(record | part_record(shown, base_url))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,13 +14,13 @@ from indexer.present import (
     DocumentView,
     answer_pieces,
     citation_label,
-    document_view,
     passage_span,
     pieces,
     vietnamese_date,
 )
 from indexer.present.chart import series_svg
 from indexer.present.pages import page_png
+from indexer.present.parts import document_part, part_of, part_url
 from indexer.query.answer import CERTAIN, TOPIC_WHY
 from indexer.query.series import number_text
 
@@ -78,25 +78,54 @@ def home(request: Request, holder: HolderDep, settings: SettingsDep, q: str | No
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
 def document_page(request: Request, holder: HolderDep, settings: SettingsDep, doc_id: str,
-                  hl: str | None = None):
-    """A document as its readers know it, with the cited passage highlighted."""
+                  hl: str | None = None, part: str | None = None):
+    """A document as its readers know it, in parts, with the cited passage highlighted (on
+    its own part unless `part` says otherwise)."""
     access = _access(request)
     if not isinstance(access, auth.Access):
         return access
     index = holder.index
     if index is None:
         raise HTTPException(503, holder.error or "the index is not loaded yet")
-    visible = can_see(index, doc_id, visible_level(index, access))
-    view = document_view(index, doc_id) if visible else None
-    if view is None:
+    if not can_see(index, doc_id, visible_level(index, access)):
         raise HTTPException(404, f"Không có văn bản mã “{doc_id[:200]}”.")
     target = index.passage(hl) if hl and len(hl) <= 300 else None
     if target is not None and target.doc_id != doc_id:
         target = None
+    size = settings.doc_page_blocks
+    number = _part(part) if part else part_of(target.paragraph, size) if target else 1
+    shown = document_part(index, doc_id, number, size)
+    if shown is None:
+        raise HTTPException(404, f"Văn bản mã “{doc_id[:200]}” không có phần {number}.")
+    if target is not None and target.paragraph not in shown.paragraphs:
+        target = None
+    view = shown.view
     context = {"view": view, "doc": view.doc, "date": vietnamese_date(view.doc.date),
                "blocks": _blocks(view, target), "footnotes": _footnotes(view, target),
-               "target": target}
+               "target": target, "paging": _part_links(shown, hl)}
     return _render(request, "document.html", context)
+
+
+def _part(raw: str) -> int:
+    raw = raw.strip()
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 1_000_000:
+        raise HTTPException(422, "Phần văn bản không hợp lệ: hãy dùng part=1, 2, …")
+    return int(raw)
+
+
+def _part_links(shown, hl: str | None) -> dict | None:
+    """Where this part is, and the links to the parts beside it (None for a one-part text)."""
+    if shown.parts == 1:
+        return None
+    keep = f"&hl={quote(hl, safe=':')}" if hl and len(hl) <= 300 else ""
+    doc_id = shown.view.doc.doc_id
+
+    def link(n: int | None) -> str | None:
+        return None if n is None else part_url(doc_id, n) + keep
+
+    return {"part": shown.part, "parts": shown.parts, "first": shown.paragraphs.start,
+            "last": shown.paragraphs.stop - 1, "prev_url": link(shown.previous),
+            "next_url": link(shown.next)}
 
 
 @router.get("/documents/{doc_id}/pages/{page}.png")

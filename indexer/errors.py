@@ -98,6 +98,26 @@ class UploadTooLarge(VankienError):
     code = "upload_too_large"
 
 
+class DocumentTooLarge(VankienError):
+    """A document holding more characters, paragraphs or passages than Settings allow; `details`
+    name the `limit`, what it counts (`what`) and the `setting`."""
+
+    code = "document_too_large"
+
+
+class AccessConflict(VankienError):
+    """An upload whose bytes are those of a document at another access level, without the
+    admin saying that the level changes (`change_access=true`)."""
+
+    code = "access_level_conflict"
+
+
+class ClientGone(VankienError):
+    """The client sending an upload disconnected before it was indexed: nothing is kept."""
+
+    code = "client_gone"
+
+
 class DocumentNotFound(VankienError):
     """No document with that id in the index."""
 

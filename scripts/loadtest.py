@@ -1,5 +1,6 @@
 """Load test: a real `vankien serve` on loopback, mixed search/ask traffic at several concurrency
-levels while an admin reindex runs, then a JSON report (throughput, p50/p95/p99, errors).
+levels while an admin reindex runs, then a JSON report (throughput, p50/p95/p99, errors), and
+search p95 at 8 clients idle against during reindexes that embed (`reindex_impact`).
 
     .venv/bin/python scripts/loadtest.py                 # builds a small index from tests/data
     .venv/bin/python scripts/loadtest.py --quick         # a few seconds per level
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import httpx
 
-from indexer.bench.service import load, serve
+from indexer.bench.service import load, serve, warm
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -61,11 +62,19 @@ def build_default_index(folder: Path) -> tuple[Path, list[Path]]:
     return folder, corpus
 
 
+def note_text(run: int, paragraphs: int = 1) -> str:
+    """A corpus note new at each run, so the reindex has `paragraphs` passages to embed."""
+    body = "\n\n".join(f"Đảng ủy họp lần thứ {run}, phiên {k}, về công tác kết nạp đảng viên "
+                         f"và xây dựng chi bộ số {run * 1000 + k}." for k in range(paragraphs))
+    return f"# Ghi chú {run}\n\n{body}\n"
+
+
 @contextmanager
-def reindexing(url: str, token: str, note: Path | None):
+def reindexing(url: str, token: str, note: Path | None, paragraphs: int = 1):
     """Reindex one after another until the block ends; each run first edits a note in the
     corpus so that it has something to embed, publish and swap in. Yields its summary."""
-    summary: dict = {"runs": 0, "statuses": Counter(), "versions": set(), "seconds": []}
+    summary: dict = {"runs": 0, "statuses": Counter(), "versions": set(), "seconds": [],
+                     "embedded": 0}  # fmt: skip
     done = threading.Event()
 
     def loop() -> None:
@@ -74,15 +83,14 @@ def reindexing(url: str, token: str, note: Path | None):
             while not done.is_set():
                 summary["runs"] += 1
                 if note is not None:
-                    note.write_text(f"# Ghi chú {summary['runs']}\n\nĐảng ủy họp lần thứ "
-                                    f"{summary['runs']} về công tác kết nạp đảng viên.\n",
-                                    encoding="utf-8")  # fmt: skip
+                    note.write_text(note_text(summary["runs"], paragraphs), encoding="utf-8")
                 started = time.perf_counter()
                 try:
                     reply = client.post("/api/reindex", headers=headers)
                     status = str(reply.status_code)
                     if reply.status_code == 200:
                         summary["versions"].add(reply.json().get("version"))
+                        summary["embedded"] += reply.json().get("embedded", 0)
                 except httpx.HTTPError as exc:
                     status = type(exc).__name__
                 summary["seconds"].append(round(time.perf_counter() - started, 2))
@@ -130,6 +138,8 @@ def run(args: argparse.Namespace, work: Path) -> dict:
                 level = load(service.url, MIX, QUERIES, args.requests, concurrency, args.seconds)
             levels.append({"concurrency": concurrency} | level | (
                 {"reindex": writer} if reindex else {}))
+        impact = (reindex_impact(service.url, token, note, args) if reindex and note
+                  else None)  # fmt: skip
         final = httpx.get(f"{service.url}/healthz", timeout=30, headers=admin).json()
     return {
         "mode": "quick" if args.quick else "full",
@@ -145,7 +155,35 @@ def run(args: argparse.Namespace, work: Path) -> dict:
         else ("--no-reindex" if args.no_reindex else "the service has no POST /api/reindex"),
         "query_mix": {route: n / len(MIX) for route, n in Counter(MIX).items()},
         "levels": levels,
-        "errors": sum(lv["errors"] + lv.get("reindex", {}).get("errors", 0) for lv in levels),
+        "reindex_impact": impact,
+        "errors": sum(lv["errors"] + lv.get("reindex", {}).get("errors", 0) for lv in levels)
+        + (impact["errors"] if impact else 0),
+    }
+
+
+def reindex_impact(url: str, token: str, note: Path, args: argparse.Namespace) -> dict:
+    """Search latency at `args.impact_clients` clients, idle and while reindexes embed a note of
+    `args.impact_paragraphs` new passages each, one after another: p95 during ÷ p95 idle.
+    A build that made queries wait for its batches shows here as a ratio far above 1."""
+    print(f"search p95 idle and during reindex, {args.impact_clients} clients …",
+          file=sys.stderr)  # fmt: skip
+    requests, seconds = args.requests, args.seconds
+    warm(url, QUERIES, 2)
+    idle = load(url, "/api/search", QUERIES, requests, args.impact_clients, seconds)
+    with reindexing(url, token, note, args.impact_paragraphs) as writer:
+        time.sleep(1.0)  # the first build reads its files, then embeds: measure from there
+        during = load(url, "/api/search", QUERIES, requests, args.impact_clients, seconds)
+    ratio = during["p95"] / idle["p95"] if idle["p95"] else None
+    return {
+        "clients": args.impact_clients,
+        "paragraphs_per_reindex": args.impact_paragraphs,
+        "idle": idle,
+        "during_reindex": during,
+        "reindex": writer,
+        "p95_ratio": round(ratio, 2) if ratio is not None else None,
+        "target_ratio": 1.5,
+        "within_target": ratio is not None and ratio <= 1.5,
+        "errors": idle["errors"] + during["errors"] + writer["errors"],
     }
 
 
@@ -166,9 +204,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a few seconds per level")
     parser.add_argument("--no-reindex", action="store_true", help="traffic only")
     parser.add_argument("--out", type=Path, help="also write the JSON report here")
+    parser.add_argument("--impact-clients", type=int, default=8,
+                        help="clients for the search p95 idle vs during reindex scenario")
+    parser.add_argument("--impact-paragraphs", type=int,
+                        help="new passages each reindex embeds in that scenario")
     args = parser.parse_args(argv)
     args.requests = args.requests or (60 if args.quick else 2000)
     args.seconds = min(args.seconds or (4.0 if args.quick else 30.0), OVERALL_LIMIT / 4)
+    args.impact_paragraphs = args.impact_paragraphs or (60 if args.quick else 300)
     with tempfile.TemporaryDirectory(prefix="vankien-load-") as work:
         report = run(args, Path(work))
     text = json.dumps(report, ensure_ascii=False, indent=2)

@@ -227,13 +227,14 @@ def test_an_upload_keeps_its_level(built, tmp_path):
         for headers, sees in (({}, False), (_bearer("tok-1"), False), (_bearer("tok-2"), True)):
             found = c.get("/api/search", params=params, headers=headers).json()
             assert (swan in {r["doc_id"] for r in found["results"]}) == sees
-        # the same file again at level 0 makes it public without being parsed again
-        again = c.post(
-            "/api/documents",
-            headers=_bearer("adm"),
-            data={"access": "0"},
-            files={"file": ("Thiên Nga.txt", text.encode())},
-        )
+        # the same file again at level 0 is refused unless the change is said; then it is
+        # public without being parsed again
+        def again_at_0(**form):
+            return c.post("/api/documents", headers=_bearer("adm"), data={"access": "0"} | form,
+                          files={"file": ("Thiên Nga.txt", text.encode())})  # fmt: skip
+
+        assert again_at_0().json()["code"] == "access_level_conflict"
+        again = again_at_0(change_access="true")
         assert again.json()["changed"] == ["Thiên Nga.txt"] and again.json()["embedded"] == 0
         found = c.get("/api/search", params=params).json()
         assert swan in {r["doc_id"] for r in found["results"]}

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..config import Settings
 from ..embed import Embedder, load_embedder
 from ..errors import IndexCorrupt, IndexWriteError, NothingToIndex, VankienError
+from ..ingest.limits import DocumentLimits
 from ..ingest.ocr import OcrCache
 from ..storage import catalogue
 from ..storage import folder as store
@@ -322,7 +323,8 @@ def _sync_documents(db: sqlite3.Connection, files: dict[str, Path], build: Build
     if report.ocr_pages:
         build.timed("ocr", started)
     results = build.workers.parse(
-        _jobs(pending, str(build.ocr_cache), settings.convert_timeout),
+        _jobs(pending, str(build.ocr_cache), settings.convert_timeout,
+              DocumentLimits.of(settings)),
         settings.max_passage_chars, settings.overlap_sentences,
     )
     by_key: dict[int, ParseResult] = {}
@@ -350,14 +352,15 @@ def _sync_documents(db: sqlite3.Connection, files: dict[str, Path], build: Build
     return dirty
 
 
-def _jobs(pending: list[_Pending], ocr_cache: str, timeout: float) -> Iterator[ParseJob]:
+def _jobs(pending: list[_Pending], ocr_cache: str, timeout: float,
+          limits: DocumentLimits) -> Iterator[ParseJob]:
     for key, item in enumerate(pending):
         try:
             data, error = item.path.read_bytes(), None
         except OSError as exc:
             data, error = None, f"cannot be read: {exc.strerror}"
         yield ParseJob(key, str(item.path), data, item.doc_id, item.meta.name, error,
-                       ocr_cache, timeout)  # fmt: skip
+                       ocr_cache, timeout, limits)  # fmt: skip
 
 
 def _embed_missing(db: sqlite3.Connection, build: BuildContext) -> None:

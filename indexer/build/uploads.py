@@ -21,6 +21,7 @@ from pathlib import Path
 from ..config import Settings
 from ..embed import Embedder
 from ..errors import (
+    AccessConflict,
     CorpusUnknown,
     DocumentNotFound,
     IndexWriteError,
@@ -30,6 +31,8 @@ from ..errors import (
     VankienError,
 )
 from ..ingest.assemble import assemble
+from ..ingest.chunk import chunk
+from ..ingest.limits import DocumentLimits
 from ..ingest.parsers import read_bytes
 from ..ingest.parsers.sniff import sniff
 from ..storage import catalogue
@@ -59,12 +62,14 @@ def display_name(name: str) -> str:
     return clean(last)[:200].strip(". ") or "upload"
 
 
-def check_upload(data: bytes, name: str, max_bytes: int, ocr_cache: Path | None = None) -> str:
+def check_upload(data: bytes, name: str, max_bytes: int, ocr_cache: Path | None = None,
+                 settings: Settings | None = None) -> str:
     """The suffix an upload is stored under, once it was read like a build reads it.
 
-    Raises UploadTooLarge, UnsupportedFormat (by content, whatever the name says) or
-    UnreadableFile with the parser's reason.
+    Raises UploadTooLarge, UnsupportedFormat (by content, whatever the name says),
+    UnreadableFile with the parser's reason, or DocumentTooLarge past a limit of `settings`.
     """
+    settings = settings or Settings()
     if len(data) > max_bytes:
         raise UploadTooLarge(
             f"the file has {len(data):,} bytes; at most {max_bytes:,} are accepted "
@@ -73,9 +78,14 @@ def check_upload(data: bytes, name: str, max_bytes: int, ocr_cache: Path | None 
     kind = sniff(data)
     markdown = Path(display_name(name)).suffix.lower() in (".md", ".markdown")
     suffix = STORED_SUFFIX.get(kind) or (".md" if markdown else ".txt")
+    limits = DocumentLimits.of(settings)
+    limits.check_package(data)
     raw = read_bytes(data, Path("upload" + suffix), ocr_cache)  # a scan's pages stay cached
-    if not assemble(raw, doc_id="upload", source=display_name(name)).blocks:
+    limits.check_raw(raw)
+    doc = assemble(raw, doc_id="upload", source=display_name(name))
+    if not doc.blocks:
         raise UnreadableFile("no text content found")
+    limits.check_passages(len(chunk(doc, settings.max_passage_chars, settings.overlap_sentences)))
     return suffix
 
 
@@ -87,30 +97,65 @@ def add_document(
     settings: Settings,
     access: int = 0,
     embedder: Embedder | None = None,
+    *,
+    change_access: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[str, BuildReport]:
-    """Store an upload and reindex; (its doc_id, the build report). Nothing stays on failure."""
+    """Store an upload and reindex; (its doc_id, the build report). Nothing stays on failure.
+
+    Bytes already indexed at another access level are refused (AccessConflict) unless
+    `change_access`: an upload must not relabel a restricted text as public by accident.
+    `progress` is the build's; an exception it raises (a client gone) aborts the upload."""
     if access < 0:
         raise VankienError("access must be a whole number ≥ 0", field="access", code="invalid")
     suffix = check_upload(data, name, settings.max_upload_bytes,
-                          settings.ocr_cache or index / OCR_FOLDER)  # fmt: skip
-    stored = uploads_folder(index) / (hashlib.sha256(data).hexdigest()[:24] + suffix)
+                          settings.ocr_cache or index / OCR_FOLDER, settings)  # fmt: skip
+    digest = hashlib.sha256(data).hexdigest()
+    stored = _make_uploads_folder(index) / (digest[:24] + suffix)
+    _drop_unfinished(index)
+    if not change_access:
+        _check_same_level(index, digest, stored.name, access)
     registry = _read_registry(index)
     before, existed = registry.get(stored.name), stored.exists()
     registry[stored.name] = {
         "name": display_name(name),
         "access": access,
         "uploaded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "pending": True,  # until the build holding it is published (see _drop_unfinished)
     }
     _write_registry(index, registry)  # before the file: a stored file always has its level
     try:
         _write_file(stored, data)
-        report = reindex(index, corpus, settings, embedder)
+        report = _reindex(index, corpus, settings, embedder, progress)
     except BaseException:
         if not existed:
             stored.unlink(missing_ok=True)
         _restore(index, stored.name, before)
         raise
+    registry = _read_registry(index)
+    registry[stored.name].pop("pending", None)
+    _write_registry(index, registry)
     return _doc_of(index, stored), report
+
+
+def _check_same_level(index: Path, digest: str, stored: str, access: int) -> None:
+    """AccessConflict when these bytes are indexed (or stored) at another access level."""
+    entry = _read_registry(index).get(stored)
+    levels = {int(entry["access"])} if entry and not entry.get("pending") else set()
+    version = store.current_version(Path(index))
+    if version is not None:
+        db = catalogue.connect(version / store.CATALOGUE, readonly=True)
+        try:
+            levels |= set(catalogue.access_of_content(db, digest))
+        finally:
+            db.close()
+    other = sorted(levels - {access})
+    if other:
+        raise AccessConflict(
+            f"the same file is already indexed at access level {other[0]}, not {access}: "
+            "send change_access=true to change its level (an upload of it is then served at "
+            f"level {access})", field="access", level=other[0],
+        )
 
 
 def remove_document(
@@ -151,12 +196,23 @@ def reindex(
     access: int = 0,
     workers: Workers | None = None,
 ) -> BuildReport:
-    """Bring the index up to date with its corpus folders (at level `access`) and its uploads."""
-    uploads = uploads_folder(index)
-    try:
-        uploads.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:  # a read-only folder, or a file where the index folder should be
-        raise IndexWriteError(f"cannot write to {index}: {exc.strerror}") from exc
+    """Bring the index up to date with its corpus folders (at level `access`) and its uploads;
+    uploads that never completed (a service killed while adding one) are dropped first."""
+    _make_uploads_folder(index)  # first: an index folder that cannot be made is named as such
+    _drop_unfinished(index)
+    return _reindex(index, corpus, settings, embedder, progress, access, workers)
+
+
+def _reindex(
+    index: Path,
+    corpus: list[Path],
+    settings: Settings,
+    embedder: Embedder | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    access: int = 0,
+    workers: Workers | None = None,
+) -> BuildReport:
+    uploads = _make_uploads_folder(index)
     registry = _read_registry(index)
 
     def info(path: Path) -> FileInfo | None:
@@ -183,6 +239,28 @@ def _recorded_folders(index: Path) -> list[Path]:
             "`vankien serve --build FOLDER` or set VANKIEN_CORPUS to the folders to index"
         )
     return folders
+
+
+def _make_uploads_folder(index: Path) -> Path:
+    uploads = uploads_folder(index)
+    try:
+        uploads.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a read-only folder, or a file where the index folder should be
+        raise IndexWriteError(f"cannot write to {index}: {exc.strerror}") from exc
+    return uploads
+
+
+def _drop_unfinished(index: Path) -> None:
+    """Remove the uploads still marked pending: their build never finished (the process was
+    killed, the client went away), so they were never accepted. Writes are one at a time, so
+    no other upload is under way."""
+    registry = _read_registry(index)
+    unfinished = [name for name, entry in registry.items() if entry.get("pending")]
+    for name in unfinished:
+        (uploads_folder(index) / name).unlink(missing_ok=True)
+        del registry[name]
+    if unfinished:
+        _write_registry(index, registry)
 
 
 def _indexed_files(index: Path) -> list[Path]:

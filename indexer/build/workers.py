@@ -22,6 +22,7 @@ from ..embed import Embedder
 from ..errors import VankienError
 from ..ingest.assemble import assemble
 from ..ingest.chunk import chunk
+from ..ingest.limits import DocumentLimits
 from ..ingest.parsers import read_bytes
 from ..model import Document, Passage
 from ..vietnamese import keys as lexical
@@ -45,6 +46,7 @@ class ParseJob:
     error: str | None = None
     ocr_cache: str | None = None  # folder of recognised scanned pages (INDEX/ocr)
     convert_timeout: float = 120.0  # seconds LibreOffice may take over a .doc/.rtf/.odt
+    limits: DocumentLimits = DocumentLimits()  # what one document may hold
 
 
 @dataclass
@@ -73,12 +75,15 @@ def parse_job(job: ParseJob, max_chars: int, overlap: int) -> ParseResult:
                 f"not a document type ({suffix or 'no extension'}); vankien reads "
                 + " ".join(sorted(DOCUMENT_SUFFIXES))
             )
+        job.limits.check_package(job.data or b"")
         raw = read_bytes(job.data or b"", Path(job.path),
                          Path(job.ocr_cache) if job.ocr_cache else None, job.convert_timeout)
+        job.limits.check_raw(raw)
         doc = assemble(raw, doc_id=job.doc_id, source=job.name)
         if not doc.blocks:
             raise VankienError("no text content found")
         passages = chunk(doc, max_chars, overlap)
+        job.limits.check_passages(len(passages))
     except VankienError as exc:
         return ParseResult(job.key, error=str(exc))
     except Exception as exc:  # noqa: BLE001 - a reader's bug must not stop a whole build

@@ -310,10 +310,16 @@ def citing(db: sqlite3.Connection, refs: tuple[str, ...]) -> list[int]:
     return [r[0] for r in db.execute(f"SELECT pid FROM refs WHERE ref IN ({marks})", refs)]
 
 
-def blocks(db: sqlite3.Connection, doc_id: str) -> tuple[Block, ...]:
+def block_count(db: sqlite3.Connection, doc_id: str) -> int:
+    return db.execute("SELECT count(*) FROM blocks WHERE doc_id = ?", (doc_id,)).fetchone()[0]
+
+
+def blocks(db: sqlite3.Connection, doc_id: str, start: int = 0, limit: int = -1
+           ) -> tuple[Block, ...]:  # fmt: skip
+    """The document's blocks in order; `limit` of them from the `start`-th (0-based)."""
     rows = db.execute(
         "SELECT idx, kind, text, section, footnote_refs, rows, page FROM blocks"
-        " WHERE doc_id = ? ORDER BY idx", (doc_id,))  # fmt: skip
+        " WHERE doc_id = ? ORDER BY idx LIMIT ? OFFSET ?", (doc_id, limit, start))  # fmt: skip
     return tuple(
         Block(index=r["idx"], kind=r["kind"], text=r["text"],
               section=tuple(json.loads(r["section"])),
@@ -322,18 +328,32 @@ def blocks(db: sqlite3.Connection, doc_id: str) -> tuple[Block, ...]:
         for r in rows)  # fmt: skip
 
 
-def footnotes(db: sqlite3.Connection, doc_id: str) -> tuple[Footnote, ...]:
+def footnotes(db: sqlite3.Connection, doc_id: str, blocks: range | None = None,
+              unattached: bool = True) -> tuple[Footnote, ...]:  # fmt: skip
+    """The document's footnotes; with `blocks`, those cited by the blocks of that (0-based)
+    range, and those cited by no block when `unattached`."""
+    where, args = "", [doc_id]
+    if blocks is not None:
+        where = " AND (block_idx BETWEEN ? AND ?" + (" OR block_idx IS NULL)" if unattached
+                                                      else ")")  # fmt: skip
+        args += [blocks.start, blocks.stop - 1]
     return tuple(
         Footnote(number=r["number"], text=r["text"], block_index=r["block_idx"],
                  sentence=r["sentence"] or "")
         for r in db.execute(
             "SELECT number, text, block_idx, sentence FROM footnotes WHERE doc_id = ?"
-            " ORDER BY number", (doc_id,)))  # fmt: skip
+            f"{where} ORDER BY number", args))  # fmt: skip
 
 
-def document_pids(db: sqlite3.Connection, doc_id: str) -> list[int]:
+def document_pids(db: sqlite3.Connection, doc_id: str, paragraphs: range | None = None
+                  ) -> list[int]:  # fmt: skip
+    """Pids of the document's passages; with `paragraphs`, of those in that (1-based) range."""
+    where, args = "", [doc_id]
+    if paragraphs is not None:
+        where, args = " AND paragraph BETWEEN ? AND ?", [doc_id, paragraphs.start,
+                                                         paragraphs.stop - 1]  # fmt: skip
     return [r[0] for r in db.execute(
-        "SELECT pid FROM passages WHERE doc_id = ? ORDER BY pid", (doc_id,))]  # fmt: skip
+        f"SELECT pid FROM passages WHERE doc_id = ?{where} ORDER BY pid", args)]  # fmt: skip
 
 
 def passage_lengths(db: sqlite3.Connection) -> Iterator[tuple[str, int]]:
@@ -374,6 +394,12 @@ def scanned_pages(db: sqlite3.Connection) -> dict[str, tuple[ScannedPage, ...]]:
     for row in rows:
         out.setdefault(row[0], []).append(ScannedPage(row[1], row[2], tuple(json.loads(row[3]))))
     return {doc_id: tuple(pages) for doc_id, pages in out.items()}
+
+
+def access_of_content(db: sqlite3.Connection, digest: str) -> list[int]:
+    """The access levels of the documents whose file content has this sha256."""
+    rows = db.execute("SELECT DISTINCT access FROM documents WHERE content_hash = ?", (digest,))
+    return [int(r[0]) for r in rows]
 
 
 def file_of(db: sqlite3.Connection, doc_id: str) -> tuple[Path, str] | None:

@@ -62,7 +62,9 @@ def _cut_tables(text: str) -> tuple[str, list[RawBlock | None]]:
         footnote = footnote and not line.strip()
         if not line.strip() or _HR.fullmatch(line) or _ATX.match(line):
             para = []
-        elif found := table_at(lines, i, [out[k] for k in para], inline):
+        # table_at only tells a one-line paragraph from a longer one: two lines say it, and
+        # copying the whole paragraph at each of its lines made a long one quadratic
+        elif found := table_at(lines, i, [out[k] for k in para[:2]], inline):
             rows, stop, took_header = found
             if took_header:
                 out[para[0]] = ""
