@@ -14,10 +14,13 @@ from pathlib import Path
 import pytest
 
 from indexer.build.uploads import reindex
+from tests.ids import doc_id
 from tests.test_admin import ADMIN, FISH, _client, _settings, _upload, _uploads
 from tests.toy import ToyEmbedder
 
 ROOT = Path(__file__).parents[1]
+PUBLIC = "# Báo cáo\n\nKết nạp 12 đảng viên.\n"
+A_ID = doc_id("a.md", PUBLIC)
 SECRET = (
     "BÁO CÁO\nTình hình tổ chức đảng mật năm 2024\n\n"
     "Chi bộ mật A kết nạp 7 đảng viên trong năm 2024.\n"
@@ -28,7 +31,7 @@ SECRET = (
 def corpus(tmp_path) -> Path:
     folder = tmp_path / "corpus"
     folder.mkdir()
-    (folder / "a.md").write_text("# Báo cáo\n\nKết nạp 12 đảng viên.\n", encoding="utf-8")
+    (folder / "a.md").write_text(PUBLIC, encoding="utf-8")
     return folder
 
 
@@ -50,7 +53,7 @@ def test_same_bytes_at_a_lower_level_are_refused_unless_the_change_is_said(tmp_p
         assert "change_access" in body["detail"]
         anonymous = client.get("/api/documents/" + secret_id)
         assert anonymous.status_code == 404  # still restricted
-        assert _public_ids(client, "chi bộ mật kết nạp") <= {"a"}
+        assert _public_ids(client, "chi bộ mật kết nạp") <= {A_ID}
         assert len(_uploads(settings)) == 1
         registry = json.loads((settings.index / "uploads.json").read_text())
         assert [e["access"] for e in registry.values()] == [2]
