@@ -71,7 +71,7 @@ def home(request: Request, holder: HolderDep, settings: SettingsDep, q: str | No
     found = index.search(text, k=PAGE_SIZE, filters=filters, offset=start)
     context["results"] = [_result(index, h, settings.base_url) for h in found.hits]
     context |= _paging(form, start, found.total)
-    if start == 0:
+    if start == 0 and found.total:  # nothing matches: "không tìm thấy", no answer from elsewhere
         context["answer"] = _answer(index, index.ask(text, filters=filters), settings.base_url)
     return _render(request, "index.html", context)
 

