@@ -266,12 +266,11 @@ def search(query, index, model, k, as_json, **kw) -> None:
 
 
 def _cite_line(cite: dict) -> str:
-    """The citation line every surface shows (present.view.citation_label), markup escaped."""
+    """The citation line every surface shows (its `label`, built by
+    present.view.citation_label), markup escaped."""
     from rich.markup import escape
 
-    from .present.view import Citation, citation_label
-
-    return escape(citation_label(Citation(**cite)))
+    return escape(cite["label"])
 
 
 def _marked(text: str, spans) -> str:
@@ -331,10 +330,7 @@ def _series_table(entries: list[dict]) -> None:
             delta = e["change"]["delta"]
             change = f"{'+' if delta > 0 else ''}{delta:g} so với {e['change']['from']}"
         value = e["value"] + (f"\n[dim]{e['check']['text']}[/dim]" if e["check"] else "")
-        cite = e["citation"]
-        where = f"đoạn {cite['paragraph']}" + (
-            f", chú thích {cite['footnote']}" if cite.get("footnote") is not None else "")
-        table.add_row(e["period"], value, change, where)  # the row's period names the report
+        table.add_row(e["period"], value, change, _cite_line(e["citation"]))
     out.print(table)
 
 
