@@ -102,7 +102,7 @@ def test_search_then_follow_the_citation_to_the_passage(server, browser):
     browser.save_screenshot("/tmp/vankien-search.png")
 
     link = cited[0].find_element(By.CSS_SELECTOR, "a.citation")
-    assert link.text.endswith("› đoạn 2")
+    assert link.text.endswith(", mục I, đoạn 2")
     link.click()
     wait_for(lambda: "/documents/" in browser.current_url)
     assert browser.current_url == f"{server}/documents/{KL}?hl={KL}:p2#p-2"
