@@ -51,7 +51,7 @@ def test_citation_label_is_ready_to_paste_into_a_report():
                                     "(dự thảo), mục II.6, đoạn 33, chú thích 20")
     unnumbered = replace(cite, number=None, date="2024-06", draft=False, footnote=None)
     assert citation_label(unnumbered) == (
-        "Báo cáo tháng 6/2024 của Tỉnh ủy Hậu Giang về kết quả 6 tháng đầu năm 2024, mục II.6, "
+        "Báo cáo ngày …/6/2024 của Tỉnh ủy Hậu Giang về kết quả 6 tháng đầu năm 2024, mục II.6, "
         "đoạn 33")
     law = replace(cite, doc_type="Nghị quyết", number="1654/NQ-UBTVQH15", draft=False,
                   issuer="Ủy ban Thường vụ Quốc hội", date="2025-06-16",

@@ -137,7 +137,7 @@ def document_name(c: Citation) -> str:
 
     >>> document_name(Citation("bc", "Kết quả công tác 6 tháng", "Báo cáo", None,
     ...     "Tỉnh ủy Hậu Giang", "2024-06", "", 1, None, "", draft=True))
-    'Báo cáo tháng 6/2024 của Tỉnh ủy Hậu Giang về kết quả công tác 6 tháng (dự thảo)'
+    'Báo cáo ngày …/6/2024 của Tỉnh ủy Hậu Giang về kết quả công tác 6 tháng (dự thảo)'
     >>> document_name(Citation("bc", "BÁO CÁO SƠ KẾT", "Báo cáo", None, None, None, "", 1,
     ...     None, ""))
     'Báo cáo sơ kết'
@@ -156,16 +156,19 @@ def document_name(c: Citation) -> str:
 
 
 def short_date(iso: str | None) -> str:
-    """An ISO date, possibly partial, as a citation writes it.
+    """An ISO date, possibly partial, as a citation writes it; a day left blank (a draft's
+    "ngày    tháng 6 năm 2024") stays a blank to fill in.
 
     >>> short_date("2024-06-28"), short_date("2024-06"), short_date("2024"), short_date(None)
-    ('ngày 28/6/2024', 'tháng 6/2024', 'năm 2024', '')
+    ('ngày 28/6/2024', 'ngày …/6/2024', 'năm 2024', '')
     """
     parts = (iso or "").split("-")
     if not iso or not all(p.isdigit() for p in parts):
         return ""
-    numbers = [str(int(p)) for p in reversed(parts)]
-    return ("năm", "tháng", "ngày")[len(parts) - 1] + " " + "/".join(numbers)
+    if len(parts) == 1:
+        return f"năm {int(parts[0])}"
+    day = str(int(parts[2])) if len(parts) > 2 else "…"
+    return f"ngày {day}/{int(parts[1])}/{int(parts[0])}"
 
 
 _NAMED = re.compile(r"^(Phần|Chương|Mục|Điều|Khoản)\s+([IVXLC]+|\d+)\b", re.IGNORECASE)
