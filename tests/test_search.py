@@ -166,6 +166,8 @@ def test_scores_are_on_one_scale_across_queries_and_never_rise(web_index):
         ("so dang vien bi ky luat",
          "Bí thư chi bộ nhiệm kỳ 2020-2025 ở cơ sở; thi hành kỷ luật 5 đảng viên",
          ["kỷ luật", "đảng viên"]),
+        ("so dang vien bi ky luat", "theo Điều lệ Đảng, thi hành kỷ luật 5 đảng viên",
+         ["kỷ luật", "đảng viên"]),  # "Đảng" alone is not the "dang" of "dang vien"
         ("bí thư", "Đồng chí Bí thư Tỉnh ủy; bí mật", ["Bí thư"]),
         ("Nghị quyết 35-NQ/TW", "Thực hiện Nghị quyết 35-NQ/TW và Nghị quyết 24-NQ/TW",
          ["Nghị quyết 35-NQ/TW", "Nghị quyết"]),

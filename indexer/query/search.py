@@ -78,9 +78,11 @@ def highlight_spans(text: str, query: QueryPlan) -> list[tuple[int, int]]:
     asked = {(a, b) for a, b, ref in ref_spans(text) if normalise_ref(ref) in query.refs}
     found = [(a, b, ref) for a, b, ref in located_words(text)
              if not any(s <= a < e for s, e in cited)]  # a number's parts are not words
+    free = _uncovered(query, [_word_key(w, True) for _, _, w in found]) if query.unaccented \
+        else frozenset()  # fmt: skip
     spans: list[tuple[int, int]] = []
     for start, end, word in sorted(found + [(a, b, "") for a, b in asked]):
-        if not word or _lights(_word_key(word, query.unaccented), query):
+        if not word or _lights(_word_key(word, query.unaccented), query, free):
             if spans and text[spans[-1][1] : start].strip() == "":
                 spans[-1] = (spans[-1][0], end)
             else:
@@ -95,17 +97,36 @@ def _part_of_refs(key: str, refs: list[str]) -> bool:
     return bool(refs) and all(fold(s) in parts for s in key.split("_"))
 
 
-def _lights(key: str, query: QueryPlan) -> bool:
+def _lights(key: str, query: QueryPlan, free: frozenset[str] = frozenset()) -> bool:
     """Whether a passage word (as its key) is a query word. Typed without accents, the query's
     words are unknown (segmentation needs the accents), so a passage word lights up when its
-    syllables run in the query in the same order: "bí thư" is not in "so dang vien bi ky luat"."""
+    syllables run in the query in the same order: "bí thư" is not in "so dang vien bi ky luat";
+    a one-syllable word only where the passage's longer words leave that syllable `free`
+    ("Đảng" alone is not the "dang" of "dang vien" when the passage has "đảng viên")."""
     if not key:
         return False
     if not query.unaccented:
         return key in query.words and key not in _STOP
-    if key in _STOP_FOLDED:
+    if key in _STOP_FOLDED or not _runs_in(key, query.words):
         return False
-    return f"_{key}_" in f"_{'_'.join(query.words)}_"
+    return "_" in key or key in free
+
+
+def _runs_in(key: str, words: tuple[str, ...]) -> bool:
+    return f"_{key}_" in f"_{'_'.join(words)}_"
+
+
+def _uncovered(query: QueryPlan, keys: list[str]) -> frozenset[str]:
+    """The query's syllables (unaccented) that no word of several syllables of the passage,
+    running in the query, covers."""
+    words = query.words
+    covered = [False] * len(words)
+    for key in {k for k in keys if "_" in k and _runs_in(k, words)}:
+        parts = key.split("_")
+        for i in range(len(words) - len(parts) + 1):
+            if list(words[i : i + len(parts)]) == parts:
+                covered[i : i + len(parts)] = [True] * len(parts)
+    return frozenset(w for w, c in zip(words, covered, strict=True) if not c)
 
 
 @lru_cache(maxsize=4096)
