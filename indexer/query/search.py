@@ -106,8 +106,10 @@ def _lights(key: str, query: QueryPlan, free: frozenset[str] = frozenset()) -> b
     if not key:
         return False
     if not query.unaccented:
-        return key in query.words and key not in _STOP
-    if key in _STOP_FOLDED or not _runs_in(key, query.words):
+        return key in query.words and key not in _STOP and not (query.required and key in _FUNCTION)
+    if key in _STOP_FOLDED or (query.required and key in _FUNCTION_FOLDED):
+        return False
+    if not _runs_in(key, query.words):
         return False
     return "_" in key or key in free
 
@@ -129,17 +131,20 @@ def _uncovered(query: QueryPlan, keys: list[str]) -> frozenset[str]:
     return frozenset(w for w, c in zip(words, covered, strict=True) if not c)
 
 
+HIGHLIGHT_CHARS = 20_000  # passages are cut far shorter; a runaway line is not segmented whole
+
+
 @lru_cache(maxsize=4096)
 def located_words(text: str) -> tuple[tuple[int, int, str], ...]:
-    """(start, end, word) of each underthesea word of `text` found in it, in order; cached
-    because the same passages come back query after query.
+    """(start, end, word) of each underthesea word of `text` (its first HIGHLIGHT_CHARS) found
+    in it, in order; cached because the same passages come back query after query.
 
     >>> located_words("Tổng kết công tác")
     ((0, 8, 'Tổng kết'), (9, 17, 'công tác'))
     """
     found = []
     pos = 0
-    for word in segment_words(text):
+    for word in segment_words(text[:HIGHLIGHT_CHARS]):
         at = text.find(word, pos)
         if at < 0:  # the tokenizer changed the spacing inside the word: keep it unmatched
             continue
@@ -210,6 +215,10 @@ def _content_words(query: str) -> list[str]:
 # ("thì"/"thi hành", "có"/"cơ", "mấy"/"máy"), so that list is short.
 _STOP = {syllable_key(w) for w in HIGHLIGHT_SKIPPED}
 _STOP_FOLDED = {fold(w) for w in HIGHLIGHT_SKIPPED_FOLDED}
+# A query that has content words lights up only those: the "số" of "số đảng viên" is not the
+# "số" of "Kế hoạch số 222-KH/TU"; "kết quả" alone still lights up.
+_FUNCTION = {_word_key(w, False) for w in FUNCTION_WORDS}
+_FUNCTION_FOLDED = {w for w in FUNCTION_WORDS_FOLDED if " " not in w}
 
 
 def mentions(text: str, name: str) -> bool:
