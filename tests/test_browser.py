@@ -148,3 +148,27 @@ def test_series_table_and_chart(periods_server, browser):
     wait_for(lambda: "/documents/bao-cao-nam-2023" in browser.current_url)
     cited = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, ".block.hl"))
     assert "thi hành kỷ luật 70 đảng viên" in cited[0].text
+
+
+def test_copy_button_copies_the_citation_line(server, browser):
+    """With JavaScript the hidden "Sao chép" buttons appear; a click puts the citation line on
+    the clipboard (read back through a textarea paste) and says so."""
+    from urllib.parse import quote
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(f"{server}/?q={quote('điểm truy cập Internet công cộng')}")
+    result = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "li.result"))[0]
+    button = result.find_element(By.CSS_SELECTOR, "button.copy")
+    wait_for(button.is_displayed)
+    label = result.find_element(By.CSS_SELECTOR, "a.citation").text
+    assert button.get_attribute("data-copy") == label
+    button.click()
+    wait_for(lambda: button.text in ("Đã sao chép", "Không sao chép được"))
+    assert button.text == "Đã sao chép"
+    pasted = browser.execute_script(
+        "const t = document.createElement('textarea'); document.body.appendChild(t); return t;")
+    pasted.click()
+    pasted.send_keys(Keys.CONTROL, "v")
+    assert pasted.get_attribute("value") == label
