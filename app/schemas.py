@@ -25,7 +25,13 @@ class Result(BaseModel):
     doc_id: str
     kind: Literal["paragraph", "footnote", "table", "heading"]
     text: str = Field(description="the passage, verbatim")
-    score: float
+    score: float = Field(description=(
+        "how well the passage matches, 0–1, on one scale for every query (not scaled to the "
+        "best result): the lexical weight (0.7; 0.85 for a query typed without accents) times "
+        "the share of the query's content words the passage holds (1 when it cites the "
+        "document number asked for), plus the rest times its cosine similarity to the query. "
+        "Results are in rank order and the score never rises down the list, so a client may "
+        "stop at a score: from 0.7 a passage holds every word of the query"))
     highlights: list[tuple[int, int]] = Field(description="[start, end) spans of matches in text")
     citation: Citation
     context: str | None = Field(
@@ -34,7 +40,10 @@ class Result(BaseModel):
 
 class SearchResponse(BaseModel):
     query: str
-    total: int
+    total: int = Field(description=(
+        "passages that match the query: they hold all its content words, cite the document "
+        "number it names, or are close in meaning (cosine similarity at least 0.85); 0 when "
+        "nothing matches (not found), and then `results` is empty"))
     results: list[Result]
 
 

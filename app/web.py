@@ -13,7 +13,8 @@ from indexer.errors import BadQuery, TooManyAttempts
 from indexer.present import (
     DocumentView,
     answer_pieces,
-    citation_label,
+    figure_marks,
+    figure_url,
     passage_span,
     pieces,
     vietnamese_date,
@@ -71,16 +72,17 @@ def home(request: Request, holder: HolderDep, settings: SettingsDep, q: str | No
     found = index.search(text, k=PAGE_SIZE, filters=filters, offset=start)
     context["results"] = [_result(index, h, settings.base_url) for h in found.hits]
     context |= _paging(form, start, found.total)
-    if start == 0:
+    if start == 0 and found.total:  # nothing matches: "không tìm thấy", no answer from elsewhere
         context["answer"] = _answer(index, index.ask(text, filters=filters), settings.base_url)
     return _render(request, "index.html", context)
 
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
 def document_page(request: Request, holder: HolderDep, settings: SettingsDep, doc_id: str,
-                  hl: str | None = None, part: str | None = None):
+                  hl: str | None = None, part: str | None = None, fig: str | None = None):
     """A document as its readers know it, in parts, with the cited passage highlighted (on
-    its own part unless `part` says otherwise)."""
+    its own part unless `part` says otherwise); opened from an answer (`fig`, the answer's
+    figure), that figure and its sentence instead."""
     access = _access(request)
     if not isinstance(access, auth.Access):
         return access
@@ -100,8 +102,9 @@ def document_page(request: Request, holder: HolderDep, settings: SettingsDep, do
     if target is not None and target.paragraph not in shown.paragraphs:
         target = None
     view = shown.view
+    fig = fig if fig and len(fig) <= 300 else None
     context = {"view": view, "doc": view.doc, "date": vietnamese_date(view.doc.date),
-               "blocks": _blocks(view, target), "footnotes": _footnotes(view, target),
+               "blocks": _blocks(view, target, fig), "footnotes": _footnotes(view, target, fig),
                "target": target, "paging": _part_links(shown, hl)}
     return _render(request, "document.html", context)
 
@@ -250,7 +253,7 @@ def _options(index: Index, level: int | None) -> dict:
 def _result(index: Index, hit, base_url: str) -> dict:
     r = schemas.result(hit, index.docs, base_url)
     return {"r": r, "pieces": pieces(r.text, r.highlights), "kind": KIND_LABELS.get(r.kind, ""),
-            "label": citation_label(r.citation)}
+            "label": r.citation.label}
 
 
 def _answer(index: Index, answer, base_url: str) -> dict | None:
@@ -263,7 +266,8 @@ def _answer(index: Index, answer, base_url: str) -> dict | None:
         return {"a": reply, "none": True}
     return {"a": reply, "none": False, "sentence": answer_pieces(reply.answer, reply.sentence),
             "certain": answer.confidence >= CERTAIN,
-            "cite": reply.citations[0], "label": citation_label(reply.citations[0].citation),
+            "url": figure_url(reply.citations[0].citation.url, reply.answer),
+            "cite": reply.citations[0], "label": reply.citations[0].citation.label,
             "series": [_series_row(e) for e in reply.series],
             "chart": series_svg(list(answer.series), reply.query)}
 
@@ -277,7 +281,7 @@ def _series_row(entry) -> dict:
         word = "tăng" if delta > 0 else "giảm" if delta < 0 else "không đổi"
         amount = number_text(abs(delta)) if delta else ""
         change = f"{word} {amount} so với {entry.change.from_}".replace("  ", " ")
-    return {"e": entry, "change": change, "label": citation_label(entry.citation)}
+    return {"e": entry, "change": change, "label": entry.citation.label}
 
 
 def _paging(form: dict, start: int, total: int) -> dict:
@@ -292,7 +296,7 @@ def _paging(form: dict, start: int, total: int) -> dict:
             "next_url": link(start + PAGE_SIZE) if has_next else None}
 
 
-def _blocks(view: DocumentView, target: Passage | None) -> list[dict]:
+def _blocks(view: DocumentView, target: Passage | None, fig: str | None = None) -> list[dict]:
     levels = {e.paragraph: e.level for e in view.outline}
     hit_block = target.paragraph if target is not None and target.kind != "footnote" else None
     seen: set[int] = set()
@@ -302,10 +306,12 @@ def _blocks(view: DocumentView, target: Passage | None) -> list[dict]:
         n = b.index + 1
         is_target = n == hit_block
         span = passage_span(b, target) if is_target and b.kind != "table" else None
-        cut = pieces(b.text, [span] if span else [], b.footnote_refs)
+        figure, sentence = figure_marks(b.text, fig, span) if is_target else ([], [])
+        cut = pieces(b.text, figure or ([span] if span else []), b.footnote_refs, sentence)
         runs = []
         for p in cut:
             runs.append({"text": p.text, "marked": p.marked, "fn": p.footnote,
+                         "quoted": p.quoted,
                          "first": p.footnote is not None and p.footnote not in seen})
             if p.footnote is not None:
                 seen.add(p.footnote)
@@ -319,8 +325,13 @@ def _blocks(view: DocumentView, target: Passage | None) -> list[dict]:
     return out
 
 
-def _footnotes(view: DocumentView, target: Passage | None) -> list[dict]:
+def _footnotes(view: DocumentView, target: Passage | None, fig: str | None = None) -> list[dict]:
     wanted = target.footnote if target is not None and target.kind == "footnote" else None
-    return [{"n": f.number, "text": f.text, "target": f.number == wanted,
-             "paragraph": None if f.block_index is None else f.block_index + 1}
-            for f in view.footnotes]
+    out = []
+    for f in view.footnotes:
+        figure, sentence = figure_marks(f.text, fig) if f.number == wanted else ([], [])
+        runs = [{"text": p.text, "marked": p.marked, "quoted": p.quoted, "fn": None}
+                for p in pieces(f.text, figure, (), sentence)] if figure else None  # fmt: skip
+        out.append({"n": f.number, "text": f.text, "target": f.number == wanted, "runs": runs,
+                    "paragraph": None if f.block_index is None else f.block_index + 1})
+    return out

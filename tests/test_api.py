@@ -37,7 +37,8 @@ def test_search_cites_the_passage_verbatim_with_a_link_to_it(web_client):
         "doc_type": "Kết luận", "number": "15-KL/ĐU", "issuer": "Đảng ủy xã Mẫu Thượng",
         "date": "2023-03-20", "section": "I. Tình hình chuyển đổi số năm 2022", "paragraph": 2,
         "footnote": None, "url": f"/documents/{KL}?hl={KL}:p2#p-2", "page": None,
-        "scanned": False,
+        "scanned": False, "draft": False,
+        "label": "Kết luận số 15-KL/ĐU ngày 20/3/2023 của Đảng ủy xã Mẫu Thượng, mục I, đoạn 2",
     }
     assert para["context"] is None
     row = by_id[f"{KL}:t4.r1"]
@@ -245,3 +246,25 @@ def test_cli_json_equals_api_json(web_client, web_settings, command, route, quer
     answered = web_client.get(route, params={"q": query})
     assert answered.status_code == 200
     assert json.loads(printed.output) == answered.json()
+
+
+def test_nothing_matching_is_not_found_with_a_total_of_zero(web_client):
+    for q in ("xyzqwv", "công thức nấu phở bò"):
+        assert search(web_client, q=q) == {"query": q, "total": 0, "results": []}
+    cited = search(web_client, q="Nghị quyết 35-NQ/TW", k=20)
+    assert cited["total"] == len(cited["results"]) == 2
+
+
+def test_score_and_total_are_documented_for_clients_that_cut_off(web_client):
+    schemas = web_client.get("/openapi.json").json()["components"]["schemas"]
+    score = schemas["Result"]["properties"]["score"]["description"]
+    assert "one scale for every query" in score and "cosine" in score
+    assert "not found" in schemas["SearchResponse"]["properties"]["total"]["description"]
+    assert "ready to paste" in schemas["Citation"]["properties"]["label"]["description"]
+
+
+def test_answers_cite_with_the_same_label_as_results(web_client):
+    reply = web_client.get("/api/ask", params={"q": "có bao nhiêu cán bộ được tập huấn kỹ năng số"})
+    cite = reply.json()["citations"][0]["citation"]
+    assert cite["label"].startswith("Kết luận số 15-KL/ĐU ngày 20/3/2023 của Đảng ủy xã Mẫu")
+    assert cite["label"].endswith("đoạn 7")

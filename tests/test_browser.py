@@ -104,7 +104,7 @@ def test_search_then_follow_the_citation_to_the_passage(server, browser):
     browser.save_screenshot("/tmp/vankien-search.png")
 
     link = cited[0].find_element(By.CSS_SELECTOR, "a.citation")
-    assert link.text.endswith("› đoạn 2")
+    assert link.text.endswith(", mục I, đoạn 2")
     link.click()
     wait_for(lambda: "/documents/" in browser.current_url)
     assert browser.current_url == f"{server}/documents/{KL}?hl={KL}:p2#p-2"
@@ -167,3 +167,27 @@ def test_the_api_docs_render_under_the_content_security_policy(server, browser):
                                 if "vankien" in h.text])  # fmt: skip
     assert heading
     assert wait_for(lambda: "/api/search" in browser.find_element(By.TAG_NAME, "body").text)
+
+
+def test_copy_button_copies_the_citation_line(server, browser):
+    """With JavaScript the hidden "Sao chép" buttons appear; a click puts the citation line on
+    the clipboard (read back through a textarea paste) and says so."""
+    from urllib.parse import quote
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(f"{server}/?q={quote('điểm truy cập Internet công cộng')}")
+    result = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "li.result"))[0]
+    button = result.find_element(By.CSS_SELECTOR, "button.copy")
+    wait_for(button.is_displayed)
+    label = result.find_element(By.CSS_SELECTOR, "a.citation").text
+    assert button.get_attribute("data-copy") == label
+    button.click()
+    wait_for(lambda: button.text in ("Đã sao chép", "Không sao chép được"))
+    assert button.text == "Đã sao chép"
+    pasted = browser.execute_script(
+        "const t = document.createElement('textarea'); document.body.appendChild(t); return t;")
+    pasted.click()
+    pasted.send_keys(Keys.CONTROL, "v")
+    assert pasted.get_attribute("value") == label

@@ -51,7 +51,8 @@ def public_corpus(tmp_path) -> Path:
 
 @pytest.fixture
 def served(tmp_path, public_corpus):
-    settings = _settings(tmp_path, public_corpus)
+    # the toy embedder's cosines mean nothing: every passage matches, so scores are compared
+    settings = _settings(tmp_path, public_corpus, dense_match=-1.0)
     embedder = ToyEmbedder()
     build_index([public_corpus], settings.index, settings, embedder=embedder)
     with TestClient(create_app(settings, embedder=embedder), raise_server_exceptions=False) as c:
@@ -226,7 +227,8 @@ def test_a_version_written_before_levels_gets_its_level_statistics_at_load(tmp_p
     for folder, text in ((public, PUBLIC), (hidden, HIDDEN)):
         folder.mkdir()
         (folder / f"{folder.name}.txt").write_text(text, encoding="utf-8")
-    settings = Settings(index=tmp_path / "index", model="toy")
+    settings = Settings(index=tmp_path / "index", model="toy",
+                        dense_match=-1.0)  # toy cosines mean nothing: every passage matches
     build_index([public, hidden], settings.index, settings, embedder=ToyEmbedder(),
                 info=lambda p: FileInfo(p.name, 1 if p.parent == hidden else 0))  # fmt: skip
     from indexer.model import Filters

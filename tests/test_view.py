@@ -3,10 +3,13 @@ document view."""
 
 from __future__ import annotations
 
-from indexer.model import Block, Passage
+from dataclasses import replace
+
+from indexer.model import Block, DocInfo, Passage
 from indexer.present.view import (
     Citation,
     Piece,
+    citation,
     citation_label,
     citation_url,
     document_view,
@@ -34,9 +37,38 @@ def test_citation_urls_point_at_the_paragraph_or_the_footnote():
 
 def test_citation_label_reads_like_a_reference():
     draft = Citation("bc", "Báo cáo sơ kết", "Báo cáo", None, None, None, "", 4, None, "")
-    assert citation_label(draft) == "Báo cáo — Báo cáo sơ kết › đoạn 4"
+    assert citation_label(draft) == "Báo cáo sơ kết, đoạn 4"
     bare = Citation("bc", "", None, None, None, None, "I. Kết quả", 4, None, "")
-    assert citation_label(bare) == "bc › I. Kết quả › đoạn 4"
+    assert citation_label(bare) == "bc, mục I, đoạn 4"
+
+
+def test_citation_label_is_ready_to_paste_into_a_report():
+    """Issuer, number, date and draft flag, in the form party documents cite each other."""
+    cite = Citation("bc", "Kết quả 6 tháng đầu năm 2024", "Báo cáo", "125-BC/TU",
+                    "Tỉnh ủy Hậu Giang", "2024-06-28",
+                    "II. CÔNG TÁC XÂY DỰNG ĐẢNG › 6. Công tác kiểm tra, giám sát", 33, 20, "",
+                    draft=True)  # fmt: skip
+    assert citation_label(cite) == ("Báo cáo số 125-BC/TU ngày 28/6/2024 của Tỉnh ủy Hậu Giang "
+                                    "(dự thảo), mục II.6, đoạn 33, chú thích 20")
+    unnumbered = replace(cite, number=None, date="2024-06", draft=False, footnote=None)
+    assert citation_label(unnumbered) == (
+        "Báo cáo ngày …/6/2024 của Tỉnh ủy Hậu Giang về kết quả 6 tháng đầu năm 2024, mục II.6, "
+        "đoạn 33")
+    law = replace(cite, doc_type="Nghị quyết", number="1654/NQ-UBTVQH15", draft=False,
+                  issuer="Ủy ban Thường vụ Quốc hội", date="2025-06-16",
+                  section="Điều 1. Sắp xếp các đơn vị hành chính", footnote=None)
+    assert citation_label(law) == ("Nghị quyết số 1654/NQ-UBTVQH15 ngày 16/6/2025 của Ủy ban "
+                                   "Thường vụ Quốc hội, Điều 1, đoạn 33")
+    scan = replace(cite, footnote=None, page=4, scanned=True)
+    assert citation_label(scan).endswith(", đoạn 33, trang 4 (bản chụp, nhận dạng ký tự)")
+
+
+def test_citation_record_carries_its_label_and_the_draft_flag():
+    doc = DocInfo("bc", "bc.txt", "txt", "Kết quả", "Báo cáo", "12-BC/TU", "Tỉnh ủy Mẫu Sơn",
+                  "2024-06-30", None, True, None, 2024, 0)
+    cite = citation(passage("bc:p3"), doc)
+    assert cite.draft and cite.label == citation_label(cite)
+    assert cite.label.startswith("Báo cáo số 12-BC/TU ngày 30/6/2024 của Tỉnh ủy Mẫu Sơn (dự thảo)")
 
 
 def test_pieces_put_markers_after_the_word_and_marks_around_matches():

@@ -22,12 +22,21 @@ def text_of(html: str) -> str:
     return unescape(re.sub(r"<[^>]+>", "", html))
 
 
+def assert_no_inline_script(html: str) -> None:
+    """Scripts only from files (a Content-Security-Policy without inline scripts allows them),
+    and none the page needs: the copy buttons start hidden."""
+    assert re.findall(r"<script\b[^>]*>(.*?)</script>", html, re.S) == [""]
+    scripts = re.findall(r"<script\b([^>]*)>", html)
+    assert scripts == [' src="http://testserver/static/copy.js" defer']
+    assert not re.search(r"\son[a-z]+=", html)  # no inline event handlers either
+
+
 def test_search_page_is_vietnamese_responsive_and_needs_no_script(web_client):
     html = page(web_client, "/")
     assert '<html lang="vi">' in html
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert '<form class="search" action="/" method="get"' in html and 'name="q"' in html
-    assert "<script" not in html
+    assert_no_inline_script(html)
     assert '<option value="Kết luận" >Kết luận</option>' in html
     assert '<option value="2023" >2023</option>' in html
     assert '<option value="15-KL/ĐU" >15-KL/ĐU</option>' in html
@@ -38,14 +47,13 @@ def test_search_page_is_vietnamese_responsive_and_needs_no_script(web_client):
 
 def test_results_show_marked_matches_and_a_citation_linking_to_the_passage(web_client):
     html = page(web_client, "/", q="điểm truy cập Internet công cộng")
-    assert "Kết quả 1–10 trong 33 đoạn phù hợp" in html
+    assert "Kết quả 1–3 trong 3 đoạn phù hợp" in html
     assert ("Năm 2022, toàn xã lắp đặt 14 <mark>điểm truy cập Internet công cộng</mark>; "
             "tỷ lệ hộ gia đình") in html
     link = re.search(r'<a class="citation" href="([^"]+#p-2)">([^<]+)</a>', html)
     assert link and link.group(1) == f"/documents/{KL}?hl={KL}:p2#p-2"
     assert unescape(link.group(2)) == (
-        "Kết luận số 15-KL/ĐU — Về đẩy mạnh chuyển đổi số ở xã Mẫu Thượng (dữ liệu mẫu, hư cấu)"
-        " › I. Tình hình chuyển đổi số năm 2022 › đoạn 2")
+        "Kết luận số 15-KL/ĐU ngày 20/3/2023 của Đảng ủy xã Mẫu Thượng, mục I, đoạn 2")
     assert "Tiêu đề bảng: “Chỉ tiêu | Năm 2022 | Năm 2023”" in text_of(html)
 
 
@@ -53,7 +61,7 @@ def test_footnote_result_names_the_footnote_and_its_citing_sentence(web_client):
     html = page(web_client, "/", q="huy hiệu 30 năm tuổi Đảng")
     first = html.split('<li class="result"')[1]
     assert f'href="/documents/{WE}?hl={WE}:fn4#fn-4"' in first
-    assert "› đoạn 7 › chú thích 4</a>" in first
+    assert ", đoạn 7, chú thích 4</a>" in first
     assert "<mark>Huy hiệu 30 năm tuổi Đảng</mark> 120 đồng chí" in first
     assert "Chú thích cho câu: “Toàn Đảng bộ kết nạp 321 đảng viên mới" in text_of(first)
 
@@ -64,7 +72,8 @@ def test_short_answer_on_top_with_its_sentence_and_source(web_client):
     assert html.index('<section class="answer"') < html.index('<ol class="results"')
     assert "<strong>250 cán bộ</strong>" in answer
     assert "Tập huấn kỹ năng số cho <mark>250 cán bộ</mark>, đảng viên" in answer
-    assert f'href="/documents/{KL}?hl={KL}:p7#p-7"' in answer and "đoạn 7" in answer
+    assert f'href="/documents/{KL}?hl={KL}:p7&amp;fig=250%20c%C3%A1n%20b%E1%BB%99#p-7"' in answer
+    assert "đoạn 7" in answer
     assert re.search(r'class="certainty"[^>]*>(chắc chắn|cần kiểm tra)<', answer)
 
 
@@ -95,7 +104,7 @@ def test_filters_and_paging_keep_the_query(web_client):
     next_url = unescape(re.search(r'<a rel="next" href="([^"]+)"', html).group(1))
     assert next_url == "/?q=%C4%91%E1%BA%A3ng+vi%C3%AAn&offset=10"
     second = page(web_client, next_url)
-    assert "Kết quả 11–20 trong 33 đoạn phù hợp" in second and 'rel="prev" href="/?q=' in second
+    assert "Kết quả 11–12 trong 12 đoạn phù hợp" in second and 'rel="prev" href="/?q=' in second
     assert '<section class="answer"' not in second
 
 
@@ -125,7 +134,7 @@ def test_document_view_reads_like_the_document(web_client):
     assert '<a class="back" href="#fnref-4"' in note
     assert "<th>Chỉ tiêu</th><th>Kế hoạch năm</th><th>Thực hiện 6 tháng</th>" in html
     assert '<a href="#p-6">b) Công tác tổ chức, cán bộ và đảng viên</a>' in html  # outline
-    assert "<script" not in html
+    assert_no_inline_script(html)
 
 
 def test_document_view_highlights_the_cited_passage(web_client):
@@ -141,3 +150,34 @@ def test_document_view_highlights_the_cited_passage(web_client):
     # a passage of another document, or garbage, highlights nothing
     for hl in (f"{WE}:p7", "'; DROP TABLE x", "x" * 5000):
         assert " hl" not in page(web_client, f"/documents/{KL}", hl=hl).split("<main>")[1]
+
+
+def test_nothing_matching_is_said_plainly_with_no_results_or_answer(web_client):
+    html = page(web_client, "/", q="xyzqwv")
+    assert "Không tìm thấy đoạn nào phù hợp với “xyzqwv”" in text_of(html)
+    assert '<ol class="results"' not in html and '<section class="answer' not in html
+
+
+def test_each_citation_has_a_copy_button_with_the_same_line(web_client):
+    html = page(web_client, "/", q="có bao nhiêu cán bộ được tập huấn kỹ năng số")
+    results = html.split('<ol class="results"')[1]
+    links = re.findall(r'<a class="citation" href="[^"]+">([^<]+)</a>\s*<button type="button" '
+                       r'class="copy" data-copy="([^"]+)"[^>]*hidden>Sao chép</button>', results)
+    assert links and len(links) == results.count('<li class="result"')
+    assert all(label == copied for label, copied in links)
+    answer = html.split('<section class="answer"')[1].split("</section>")[0]
+    assert 'data-copy="Kết luận số 15-KL/ĐU ngày 20/3/2023 của Đảng ủy xã Mẫu Thượng' in answer
+    script = web_client.get("/static/copy.js")
+    assert script.status_code == 200 and "navigator.clipboard" in script.text
+
+
+def test_document_opened_from_an_answer_marks_its_sentence_and_figure(web_client):
+    html = page(web_client, "/", q="có bao nhiêu cán bộ được tập huấn kỹ năng số")
+    url = unescape(re.search(r'<a class="source" href="([^"]+)"', html).group(1))
+    view = page(web_client, url.split("#")[0])
+    para = re.search(r'<p id="p-7" class="block hl">(.*?)</p>', view, re.S).group(1)
+    assert '<mark class="figure">250 cán bộ</mark>' in para
+    quoted = "".join(re.findall(r'<span class="quoted">(.*?)</span>', para))
+    assert text_of(quoted).startswith("Tập huấn kỹ năng số cho 250 cán bộ")
+    assert text_of(para) != text_of(quoted)  # the sentence, not the whole paragraph
+    assert para.count("<mark") == 1

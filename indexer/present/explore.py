@@ -17,7 +17,7 @@ from ..query.index import Index
 from ..storage import catalogue
 from ..vietnamese.refs import normalise_ref
 from .evaluate import Outcome
-from .view import Piece, answer_pieces, citation, citation_label, pieces
+from .view import Piece, answer_pieces, citation, pieces
 
 UNKNOWN = "(không rõ)"
 
@@ -105,7 +105,7 @@ def cites(hit: Hit, number: str) -> bool:
 def hit_html(index: Index, hit: Hit) -> str:
     """A hit as the search page shows it: citation line, highlighted text, footnote context."""
     p = hit.passage
-    label = citation_label(citation(p, index.docs.get(p.doc_id), index.settings.base_url))
+    label = citation(p, index.docs.get(p.doc_id), index.settings.base_url).label
     context = ""
     if p.context:
         lead = "Chú thích cho câu" if p.kind == "footnote" else "Tiêu đề bảng"
@@ -188,7 +188,7 @@ def series_rows(index: Index, reply: Answer) -> list[dict]:
             "số liệu (nguyên văn)": p.answer.answer, "giá trị": p.number, "đơn vị": p.unit,
             "thay đổi (tính)": p.change, "so với kỳ": p.change_from,
             "kiểm tra": p.check.text if p.check else None,
-            "nguồn": citation_label(citation(source, index.docs.get(source.doc_id))),
+            "nguồn": citation(source, index.docs.get(source.doc_id)).label,
         })  # fmt: skip
     return rows
 

@@ -5,13 +5,16 @@ Shared by the web pages, the JSON API and notebooks, so a citation reads the sam
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from urllib.parse import quote
 
 from ..model import Block, DocInfo, Footnote, Passage
 from ..query.index import Index
 from ..query.scanned import SCAN_NOTE
 from ..storage import catalogue
+from ..vietnamese.segment import sentence_spans
+from ..vietnamese.text import fold
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,12 @@ class Citation:
     scanned: bool = False
     """the page is a scan read by OCR ('bản chụp, nhận dạng ký tự'): check its figures against
     the page image"""
+    draft: bool = False
+    """the document is a draft (dự thảo)"""
+    label: str = ""
+    """the citation ready to paste into a report, as party documents cite: 'Báo cáo số
+    12-BC/TU ngày 28/6/2024 của Tỉnh ủy Hậu Giang (dự thảo), mục II.6, đoạn 33, chú thích 20'
+    (the same line on the pages, in the CLI and in notebooks)"""
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,7 @@ class Piece:
     text: str = ""
     marked: bool = False
     footnote: int | None = None
+    quoted: bool = False  # inside the sentence an answer was taken from
 
 
 @dataclass(frozen=True)
@@ -82,7 +92,7 @@ def citation_url(passage: Passage, base_url: str = "") -> str:
 
 def citation(passage: Passage, doc: DocInfo | None, base_url: str = "") -> Citation:
     """The citation record of a passage; `doc` may be None for a document removed meanwhile."""
-    return Citation(
+    cite = Citation(
         doc_id=passage.doc_id,
         title=doc.title if doc else "",
         doc_type=doc.doc_type if doc else None,
@@ -95,49 +105,156 @@ def citation(passage: Passage, doc: DocInfo | None, base_url: str = "") -> Citat
         url=citation_url(passage, base_url),
         page=passage.page,
         scanned=doc is not None and passage.page in doc.scanned,
+        draft=bool(doc and doc.draft),
     )
+    return replace(cite, label=citation_label(cite))
 
 
 def citation_label(c: Citation) -> str:
-    """One line a reader can quote.
+    """The one citation line every surface shows, in the form party documents cite: document
+    (type, number, date, issuer, draft), then section, paragraph, footnote; a scan's page.
 
-    >>> c = Citation("bc", "Báo cáo sơ kết", "Báo cáo", "12-BC/TU", None, None, "I. Kết quả",
-    ...              12, 6, "")
-    >>> citation_label(c)
-    'Báo cáo số 12-BC/TU — Báo cáo sơ kết › I. Kết quả › đoạn 12 › chú thích 6'
-    >>> from dataclasses import replace
-    >>> citation_label(replace(c, footnote=None, page=3, scanned=True)).split(" › ")[-2:]
-    ['đoạn 12', 'trang 3 (bản chụp, nhận dạng ký tự)']
+    >>> c = Citation("bc", "Báo cáo sơ kết", "Báo cáo", "12-BC/TU", "Tỉnh ủy Hậu Giang",
+    ...              "2024-06-28", "II. CÔNG TÁC XÂY DỰNG ĐẢNG › 6. Công tác kiểm tra", 33, 20,
+    ...              "", draft=True)
+    >>> citation_label(c) == ("Báo cáo số 12-BC/TU ngày 28/6/2024 của Tỉnh ủy Hậu Giang "
+    ...                       "(dự thảo), mục II.6, đoạn 33, chú thích 20")
+    True
+    >>> citation_label(replace(c, footnote=None, page=3, scanned=True)).split("đoạn 33, ")[1]
+    'trang 3 (bản chụp, nhận dạng ký tự)'
     """
-    head = " ".join(p for p in (c.doc_type, f"số {c.number}" if c.number else None) if p)
-    title = " — ".join(p for p in (head, c.title) if p) or c.doc_id
-    parts = [title, c.section, f"đoạn {c.paragraph}"]
+    parts = [document_name(c), section_name(c.section), f"đoạn {c.paragraph}"]
     if c.footnote is not None:
         parts.append(f"chú thích {c.footnote}")
     if c.scanned:  # a scan is cited by its page: the reader checks the text against the image
         parts.append(f"trang {c.page} ({SCAN_NOTE})")
-    return " › ".join(p for p in parts if p)
+    return ", ".join(p for p in parts if p)
 
 
-def pieces(text: str, spans=(), footnote_refs=()) -> list[Piece]:
-    """Cut text into plain and highlighted runs with footnote markers at their offsets.
+def document_name(c: Citation) -> str:
+    """A document as a report names it: "Nghị quyết số 60-NQ/TW ngày 12/4/2025 của Ban Chấp
+    hành Trung ương"; without a number, its title says which one.
+
+    >>> document_name(Citation("bc", "Kết quả công tác 6 tháng", "Báo cáo", None,
+    ...     "Tỉnh ủy Hậu Giang", "2024-06", "", 1, None, "", draft=True))
+    'Báo cáo ngày …/6/2024 của Tỉnh ủy Hậu Giang về kết quả công tác 6 tháng (dự thảo)'
+    >>> document_name(Citation("bc", "BÁO CÁO SƠ KẾT", "Báo cáo", None, None, None, "", 1,
+    ...     None, ""))
+    'Báo cáo sơ kết'
+    """
+    title = c.title.capitalize() if c.title.isupper() else c.title
+    head, about = c.doc_type or ("Văn bản" if c.number or c.issuer else ""), ""
+    if not c.number and title:
+        if fold(title).startswith(fold(head)):  # "Báo cáo sơ kết …" names its type itself
+            head = title
+        else:
+            lowered = title if title.startswith("Đảng") else title[0].lower() + title[1:]
+            about = lowered if lowered.startswith("về ") else f"về {lowered}"  # "Về đẩy mạnh …"
+    words = [head, f"số {c.number}" if c.number else "", short_date(c.date),
+             f"của {c.issuer}" if c.issuer else "", about, "(dự thảo)" if c.draft else ""]
+    return " ".join(w for w in words if w).strip() or c.doc_id
+
+
+def short_date(iso: str | None) -> str:
+    """An ISO date, possibly partial, as a citation writes it; a day left blank (a draft's
+    "ngày    tháng 6 năm 2024") stays a blank to fill in.
+
+    >>> short_date("2024-06-28"), short_date("2024-06"), short_date("2024"), short_date(None)
+    ('ngày 28/6/2024', 'ngày …/6/2024', 'năm 2024', '')
+    """
+    parts = (iso or "").split("-")
+    if not iso or not all(p.isdigit() for p in parts):
+        return ""
+    if len(parts) == 1:
+        return f"năm {int(parts[0])}"
+    day = str(int(parts[2])) if len(parts) > 2 else "…"
+    return f"ngày {day}/{int(parts[1])}/{int(parts[0])}"
+
+
+_NAMED = re.compile(r"^(Phần|Chương|Mục|Điều|Khoản)\s+([IVXLC]+|\d+)\b", re.IGNORECASE)
+_NUMBERED = re.compile(r"^([IVXLC]+|\d+(?:\.\d+)*|[a-zđ])\s*[.):\-–]")
+
+
+def section_name(section: str) -> str:
+    """A heading path as a citation names it: its numbers joined ("mục II.6"), a named part as
+    named ("Điều 3"), an unnumbered heading by its words.
+
+    >>> section_name("II. CÔNG TÁC XÂY DỰNG ĐẢNG › 6. Công tác kiểm tra › a) Kiểm tra")
+    'mục II.6.a'
+    >>> section_name("Chương II › Điều 3. Tổ chức thực hiện"), section_name("Kết quả")
+    ('Chương II, Điều 3', 'mục “Kết quả”')
+    """
+    heads = [h.strip() for h in section.split(" › ") if h.strip()]
+    named, numbers = [], []
+    for head in heads:
+        if m := _NAMED.match(head):
+            named.append(f"{m.group(1).capitalize()} {m.group(2)}")
+        elif m := _NUMBERED.match(head):
+            numbers.append(m.group(1))
+    if numbers:
+        named.append("mục " + ".".join(numbers))
+    if not named and heads:
+        last = heads[-1]
+        named.append(f"mục “{last if len(last) <= 80 else last[:79] + '…'}”")
+    return ", ".join(named)
+
+
+def pieces(text: str, spans=(), footnote_refs=(), quoted=()) -> list[Piece]:
+    """Cut text into plain and highlighted runs with footnote markers at their offsets;
+    runs inside a `quoted` span (an answer's sentence) say so.
 
     >>> cut = pieces("Kết nạp 120 đảng viên", [(8, 11)], [(6, 21)])
     >>> [(p.text, p.marked, p.footnote) for p in cut]
     [('Kết nạp ', False, None), ('120', True, None), (' đảng viên', False, None), ('', False, 6)]
+    >>> [(p.text, p.marked, p.quoted) for p in pieces("A. Có 5 chi bộ.", [(6, 7)], (), [(3, 15)])]
+    [('A. ', False, False), ('Có ', False, True), ('5', True, True), (' chi bộ.', False, True)]
     """
     n = len(text)
-    spans = sorted((max(0, s), min(n, e)) for s, e in spans if s < e and s < n and e > 0)
+    spans, quoted = (sorted((max(0, s), min(n, e)) for s, e in runs if s < e and s < n and e > 0)
+                     for runs in (spans, quoted))  # fmt: skip
     refs = sorted((min(max(0, off), n), num) for num, off in footnote_refs)
-    cuts = sorted({0, n, *(s for s, _ in spans), *(e for _, e in spans), *(o for o, _ in refs)})
+    edges = [*spans, *quoted]
+    cuts = sorted({0, n, *(s for s, _ in edges), *(e for _, e in edges), *(o for o, _ in refs)})
     out: list[Piece] = []
     for start, end in zip(cuts, cuts[1:] + [n], strict=True):
         out.extend(Piece(footnote=num) for off, num in refs if off == start and start < n)
         if end > start:
             marked = any(s <= start and end <= e for s, e in spans)
-            out.append(Piece(text=text[start:end], marked=marked))
+            inside = any(s <= start and end <= e for s, e in quoted)
+            out.append(Piece(text=text[start:end], marked=marked, quoted=inside))
     out.extend(Piece(footnote=num) for off, num in refs if off == n)
     return out
+
+
+def figure_marks(text: str, figure: str | None, within: tuple[int, int] | None = None
+                 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:  # fmt: skip
+    """Where an answer's figure sits in `text` (first inside `within`, the cited passage) and
+    the sentence holding it: ([figure span], [sentence span]), or two empty lists.
+
+    >>> figure_marks("Năm 2023 có 5 chi bộ. Kết nạp 120 đảng viên mới.", "120 đảng viên")
+    ([(30, 43)], [(22, 48)])
+    """
+    start, end = within or (0, len(text))
+    at = text.find(figure, start, end) if figure else -1
+    if at < 0:
+        return [], []
+    figure_span = (at, at + len(figure))
+    sentence = next(((a, b) for a, b in sentence_spans(text) if a <= at and figure_span[1] <= b),
+                    None)  # fmt: skip
+    return [figure_span], [sentence] if sentence else []
+
+
+def figure_url(url: str, figure: str | None) -> str:
+    """A citation link that also names the answer's figure, for the document view to mark it
+    and its sentence rather than the whole paragraph.
+
+    >>> figure_url("/documents/bc?hl=bc:p7#p-7", "120 đảng viên")
+    '/documents/bc?hl=bc:p7&fig=120%20%C4%91%E1%BA%A3ng%20vi%C3%AAn#p-7'
+    """
+    if not figure:
+        return url
+    head, _, anchor = url.partition("#")
+    return f"{head}&fig={quote(figure, safe='')}" + (f"#{anchor}" if anchor else "")
 
 
 def answer_pieces(answer: str | None, sentence: str | None) -> list[Piece]:

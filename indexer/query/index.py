@@ -121,19 +121,62 @@ class Index:
     # --- retrieval ------------------------------------------------------------------------
     def search(
         self, query: str, k: int = 10, filters: Filters | None = None, offset: int = 0,
-        *, within: frozenset[str] | None = None,
+        *, within: frozenset[str] | None = None, matching: bool = True,
     ) -> SearchResult:
         """Hybrid search: lexical and dense rankings fused, document hints in the query applied.
 
-        `within`: only these documents (on top of the filters)."""
+        Only the passages that match the query are returned and counted (`total`): those holding
+        all its content words, citing the document number it names, or close in meaning (cosine
+        at least `settings.dense_match`); `matching=False` keeps every candidate, ranked, for
+        answers to choose from. `within`: only these documents (on top of the filters)."""
         filters = filters or Filters()
         q = plan(query)
-        fused = self._fuse(q, self._scope(filters, within))
+        scope = self._scope(filters, within)
+        fused, cosine, refs = self._fuse(q, scope)
         ranked = sorted(fused, key=fused.get, reverse=True)
-        hits = self._hits(q, ranked, fused, offset + k)
+        share = self._word_share(q, ranked, scope)
+        if matching:
+            ranked = self._matching(q, ranked, share, cosine, refs)
+        evidence = self._evidence(q, ranked, share, cosine, refs)
+        hits = self._hits(q, ranked, evidence, offset + k)
         return SearchResult(
             query=q, hits=hits[offset : offset + k], total=len(ranked), filters=filters
         )
+
+    def _matching(self, q: QueryPlan, ranked: list[int], share: dict[int, float],
+                  cosine: dict[int, float], refs: list[int]) -> list[int]:  # fmt: skip
+        """The ranked candidates that match the query, in rank order: a query naming a document
+        number matches the passages citing it (and that document's own); any other matches the
+        passages holding all its content words or close enough in meaning."""
+        if q.refs:
+            cited = set(refs) | {r for d, keys in self.doc_keys.items()
+                                 if keys.number and keys.number in q.refs
+                                 for r in self.doc_rows.get(d, ())}  # fmt: skip
+            return [r for r in ranked if r in cited]
+        close = self.settings.dense_match
+        return [r for r in ranked if share.get(r, 0.0) >= 1.0 or cosine.get(r, 0.0) >= close]
+
+    def _word_share(self, q: QueryPlan, rows: list[int], scope: Scope) -> dict[int, float]:
+        """Share of the query's content words each row holds (BM25 key lookups, one per word)."""
+        if not q.required or not rows:
+            return {}
+        stream = "folded" if q.unaccented else "accented"
+        held = np.zeros(len(rows))
+        for key in q.required:
+            scores = self.retriever.lexical(stream, [key], 1, scope).score_of(rows)
+            held += np.asarray(scores, dtype=float) > 0
+        return dict(zip(rows, (held / len(q.required)).tolist(), strict=True))
+
+    def _evidence(self, q: QueryPlan, rows: list[int], share: dict[int, float],
+                  cosine: dict[int, float], refs: list[int]) -> dict[int, float]:  # fmt: skip
+        """Each row's score on a scale shared by every query: the lexical weight times the
+        share of the query's content words it holds (1 when it cites the document number asked
+        for), plus the rest times its cosine similarity to the query."""
+        cited = set(refs)
+        weight = self.settings.lexical_weight_unaccented if q.unaccented else \
+            self.settings.lexical_weight  # fmt: skip
+        return {r: weight * (1.0 if r in cited else share.get(r, 0.0))
+                + (1 - weight) * max(cosine.get(r, 0.0), 0.0) for r in rows}
 
     def ask(self, query: str, filters: Filters | None = None) -> Answer:
         """A short cited answer, or None when the index does not answer the question.
@@ -153,11 +196,12 @@ class Index:
         return self._ask_one(query, filters)
 
     def _ask_one(self, query: str, filters: Filters | None) -> Answer:
-        hits = self.search(query, k=8, filters=filters).hits
+        hits = self.search(query, k=8, filters=filters, matching=False).hits
         reply = extract_answer(query, hits, docs=self.facts)
         fitting = self._fitting_documents(analyse(query))
         if reply.answer is None and fitting:  # the documents of that period or place, alone
-            first = self.search(query, k=8, filters=filters, within=fitting).hits
+            first = self.search(query, k=8, filters=filters, within=fitting,
+                                matching=False).hits
             seen = {h.passage.id for h in first}
             found = extract_answer(query, first + [h for h in hits if h.passage.id not in seen],
                                    docs=self.facts)  # fmt: skip
@@ -187,7 +231,8 @@ class Index:
         for group in self._report_groups(question, filters) or ([] if not across else []):
             points = []
             for doc_id in group:
-                hits = self.search(asked, k=8, filters=filters, within=frozenset({doc_id})).hits
+                hits = self.search(asked, k=8, filters=filters, within=frozenset({doc_id}),
+                                   matching=False).hits
                 one = series.point(self.facts[doc_id].period,
                                    extract_answer(asked, hits, docs=self.facts))  # fmt: skip
                 if one is not None:
@@ -225,8 +270,10 @@ class Index:
         )
         return Scope(filters, mask, allowed)
 
-    def _fuse(self, q: QueryPlan, scope: Scope) -> dict[int, float]:
-        """Lexical and dense evidence fused, plus passages citing a document number asked for."""
+    def _fuse(self, q: QueryPlan, scope: Scope
+              ) -> tuple[dict[int, float], dict[int, float], list[int]]:  # fmt: skip
+        """Lexical and dense evidence fused, plus passages citing a document number asked for;
+        with the candidates' cosine similarities and those citing rows."""
         n, s, r = self.settings.candidates, self.settings, self.retriever
         stream = "folded" if q.unaccented else "accented"
         keys = list(q.folded if q.unaccented else q.accented)
@@ -235,6 +282,8 @@ class Index:
         if s.fusion == "rrf":
             fused = r.hybrid_rrf(stream, keys, vector, n, s.rrf_k, scope)
             fused = fusion.add_ranking(fused, ref_rows, s.reference_rank_weight, s.rrf_k)
+            rows = list(fused)
+            cosine = dict(zip(rows, r.dense(vector, 1, scope).score_of(rows), strict=True))
         else:
             lex, dense = r.lexical(stream, keys, n, scope), r.dense(vector, n, scope)
             candidates = list(dict.fromkeys([*lex.rows, *dense.rows, *ref_rows]))
@@ -247,8 +296,9 @@ class Index:
             fused = fusion.convex(
                 lex_scores, dense_scores, weight, bonus={row: s.reference_bonus for row in ref_rows}
             )
+            cosine = {row: float(v) for row, v in dense_scores.items()}
         fused = self._boost_entity(q, fused)
-        return self._boost_documents(q, fused)
+        return self._boost_documents(q, fused), cosine, ref_rows
 
     def _boost_entity(self, q: QueryPlan, fused: dict[int, float]) -> dict[int, float]:
         """A question about a named place ("Xã Cao Sơn, Huyện …") is about the passages that
@@ -288,19 +338,22 @@ class Index:
         return fusion.scaled(fused, self.row_doc, factors) if factors else fused
 
     def _hits(
-        self, q: QueryPlan, ranked: list[int], fused: dict[int, float], limit: int
+        self, q: QueryPlan, ranked: list[int], evidence: dict[int, float], limit: int
     ) -> list[Hit]:
+        """The best `limit` passages, near-duplicates merged; a score never rises down the list
+        (each is at most its own evidence), so a client may cut the list at a score."""
         pids = [int(self.pids[r]) for r in ranked[: limit * self.settings.overfetch]]
         passages = self.passages_by_pid(pids)
-        top = fused[ranked[0]] if ranked else 1.0
         hits: list[Hit] = []
+        ceiling = 1.0
         for row, pid in zip(ranked, pids, strict=False):
             p = passages[pid]
             if any(
                 h.passage.doc_id == p.doc_id and same_text(h.passage.text, p.text) for h in hits
             ):
                 continue
-            hits.append(Hit(p, round(fused[row] / top, 4), tuple(highlight_spans(p.text, q))))
+            ceiling = min(ceiling, evidence.get(row, 0.0))
+            hits.append(Hit(p, round(ceiling, 4), tuple(highlight_spans(p.text, q))))
             if len(hits) >= limit:
                 break
         return hits

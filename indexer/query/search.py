@@ -8,8 +8,14 @@ from functools import lru_cache
 
 from ..vietnamese.keys import folded_keys, period_key, word_keys
 from ..vietnamese.periods import find_periods
-from ..vietnamese.refs import extract_refs, normalise_ref, query_refs
-from ..vietnamese.stopwords import HIGHLIGHT_SKIPPED, HIGHLIGHT_SKIPPED_FOLDED
+from ..vietnamese.refs import extract_refs, normalise_ref, query_refs, ref_spans
+from ..vietnamese.segment import words as segment_words
+from ..vietnamese.stopwords import (
+    FUNCTION_WORDS,
+    FUNCTION_WORDS_FOLDED,
+    HIGHLIGHT_SKIPPED,
+    HIGHLIGHT_SKIPPED_FOLDED,
+)
 from ..vietnamese.text import SYLLABLE, fold, is_unaccented, nfc, syllable_key
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
@@ -26,6 +32,8 @@ class QueryPlan:
     refs: tuple[str, ...]
     years: tuple[int, ...]
     period: str | None
+    words: tuple[str, ...] = ()  # the query's segmented words as match keys ("đảng_viên")
+    required: tuple[str, ...] = ()  # lexical keys a passage must hold to match: content words
 
 
 def plan(query: str) -> QueryPlan:
@@ -35,15 +43,18 @@ def plan(query: str) -> QueryPlan:
     True
     """
     text = nfc(query).strip()
+    unaccented = is_unaccented(text)
     refs = [normalise_ref(r) for r in extract_refs(text)] + query_refs(text)
     return QueryPlan(
         text=text,
-        unaccented=is_unaccented(text),
+        unaccented=unaccented,
         accented=tuple(word_keys(text)),
         folded=tuple(folded_keys(text)),
         refs=tuple(dict.fromkeys(refs)),
         years=tuple(int(y) for y in _YEAR.findall(text)),
         period=_period(text),
+        words=tuple(w for w in _words(text, unaccented) if not _part_of_refs(w, refs)),
+        required=_required(text, unaccented),
     )
 
 
@@ -54,45 +65,147 @@ def _period(text: str) -> str | None:
 
 
 def highlight_spans(text: str, query: QueryPlan) -> list[tuple[int, int]]:
-    """Character spans of `text` whose words match the query, diacritic-insensitive when the
-    query was typed without accents; adjacent matches are merged.
+    """Character spans of `text` where a segmented word is one of the query's words (not a
+    syllable of another word: "kết" does not light up "tổng kết"); accent-blind only for a
+    query typed without accents. Adjacent matches are merged.
 
     >>> highlight_spans("Thi hành kỷ luật 95 đảng viên", plan("ky luat"))
     [(9, 16)]
+    >>> highlight_spans("Ủy viên Ban Thường vụ", plan("đảng viên"))
+    []
     """
-    wanted = _wanted_keys(query.text, query.unaccented)
+    cited = [(a, b) for a, b, ref in ref_spans(text)]
+    asked = {(a, b) for a, b, ref in ref_spans(text) if normalise_ref(ref) in query.refs}
+    found = [(a, b, ref) for a, b, ref in located_words(text)
+             if not any(s <= a < e for s, e in cited)]  # a number's parts are not words
+    free = _uncovered(query, [_word_key(w, True) for _, _, w in found]) if query.unaccented \
+        else frozenset()  # fmt: skip
     spans: list[tuple[int, int]] = []
-    for match in SYLLABLE.finditer(text):
-        if _word_key(match.group(0), query.unaccented) in wanted:
-            if spans and text[spans[-1][1] : match.start()].strip() == "":
-                spans[-1] = (spans[-1][0], match.end())
+    for start, end, word in sorted(found + [(a, b, "") for a, b in asked]):
+        if not word or _lights(_word_key(word, query.unaccented), query, free):
+            if spans and text[spans[-1][1] : start].strip() == "":
+                spans[-1] = (spans[-1][0], end)
             else:
-                spans.append((match.start(), match.end()))
+                spans.append((start, end))
     return spans
 
 
-@lru_cache(maxsize=1024)
-def _wanted_keys(query: str, unaccented: bool) -> frozenset[str]:
-    """The match keys a query lights up, computed once per query, not once per hit."""
-    key = fold if unaccented else syllable_key
-    stop = _STOP_FOLDED if unaccented else _STOP
-    return frozenset({key(w) for w in _content_words(query)} - stop)
+def _part_of_refs(key: str, refs: list[str]) -> bool:
+    """Whether a query word is a piece of a document number it names ("35", "nq" of 35-NQ/TW):
+    the number lights up whole, its pieces not elsewhere."""
+    parts = {p for ref in refs for p in ref.split("-")}
+    return bool(refs) and all(fold(s) in parts for s in key.split("_"))
 
 
-@lru_cache(maxsize=65536)
+def _lights(key: str, query: QueryPlan, free: frozenset[str] = frozenset()) -> bool:
+    """Whether a passage word (as its key) is a query word. Typed without accents, the query's
+    words are unknown (segmentation needs the accents), so a passage word lights up when its
+    syllables run in the query in the same order: "bí thư" is not in "so dang vien bi ky luat";
+    a one-syllable word only where the passage's longer words leave that syllable `free`
+    ("Đảng" alone is not the "dang" of "dang vien" when the passage has "đảng viên")."""
+    if not key:
+        return False
+    if not query.unaccented:
+        return key in query.words and key not in _STOP and not (query.required and key in _FUNCTION)
+    if key in _STOP_FOLDED or (query.required and key in _FUNCTION_FOLDED):
+        return False
+    if not _runs_in(key, query.words):
+        return False
+    return "_" in key or key in free
+
+
+def _runs_in(key: str, words: tuple[str, ...]) -> bool:
+    return f"_{key}_" in f"_{'_'.join(words)}_"
+
+
+def _uncovered(query: QueryPlan, keys: list[str]) -> frozenset[str]:
+    """The query's syllables (unaccented) that no word of several syllables of the passage,
+    running in the query, covers."""
+    words = query.words
+    covered = [False] * len(words)
+    for key in {k for k in keys if "_" in k and _runs_in(k, words)}:
+        parts = key.split("_")
+        for i in range(len(words) - len(parts) + 1):
+            if list(words[i : i + len(parts)]) == parts:
+                covered[i : i + len(parts)] = [True] * len(parts)
+    return frozenset(w for w, c in zip(words, covered, strict=True) if not c)
+
+
+HIGHLIGHT_CHARS = 20_000  # passages are cut far shorter; a runaway line is not segmented whole
+
+
+@lru_cache(maxsize=4096)
+def located_words(text: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, word) of each underthesea word of `text` (its first HIGHLIGHT_CHARS) found
+    in it, in order; cached because the same passages come back query after query.
+
+    >>> located_words("Tổng kết công tác")
+    ((0, 8, 'Tổng kết'), (9, 17, 'công tác'))
+    """
+    found = []
+    pos = 0
+    for word in segment_words(text[:HIGHLIGHT_CHARS]):
+        at = text.find(word, pos)
+        if at < 0:  # the tokenizer changed the spacing inside the word: keep it unmatched
+            continue
+        pos = at + len(word)
+        syllables = list(SYLLABLE.finditer(word))  # "4G <" is a word to underthesea
+        if syllables:
+            start, end = at + syllables[0].start(), at + syllables[-1].end()
+            found.append((start, end, text[start:end]))
+    return tuple(found)
+
+
 def _word_key(word: str, unaccented: bool) -> str:
-    """A passage word's match key; words recur across hits and queries, so it is cached."""
-    return fold(word.lower()) if unaccented else syllable_key(word.lower())
+    """A word's match key: its syllables in match form (folded when unaccented), joined by "_".
+
+    >>> _word_key("Kỉ luật", False) == _word_key("kỷ luật", False), _word_key("Đảng viên", True)
+    (True, 'dang_vien')
+    """
+    key = fold if unaccented else syllable_key
+    return "_".join(key(s) for s in SYLLABLE.findall(word.lower()))
+
+
+def _words(text: str, unaccented: bool) -> list[str]:
+    """The query's words as keys: segmented when accented; folded syllables when not (the
+    phrase "bao nhiêu" left out: its "bao" is also "bảo", "bao phủ")."""
+    if unaccented:
+        return _content_words(text)
+    kept = [w for w in segment_words(text) if fold(w.lower()) not in ("bao nhieu", "bao", "nhieu")]
+    return [k for k in (_word_key(w, False) for w in kept) if k]
+
+
+def _required(text: str, unaccented: bool) -> tuple[str, ...]:
+    """The lexical keys a passage must hold to match the query: its content words (function
+    words left out), a word of three syllables or more as its syllable pairs.
+
+    >>> [fold(key) for key in plan("số đảng viên bị kỷ luật").required]  # match form, folded
+    ['dang_vien', 'ki_luat']
+    >>> plan("so dang vien bi ky luat").required
+    ('dang', 'vien', 'ky', 'luat')
+    """
+    if unaccented:
+        skip = {w for w in FUNCTION_WORDS_FOLDED if " " not in w}
+        return tuple(dict.fromkeys(w for w in _content_words(text) if w not in skip))
+    keys: list[str] = []
+    for word in segment_words(text):
+        if nfc(word.lower()) in FUNCTION_WORDS:
+            continue
+        syllables = [syllable_key(s) for s in SYLLABLE.findall(word.lower())]
+        if len(syllables) <= 2:
+            keys.append("_".join(syllables))
+        else:
+            keys.extend(f"{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False))
+    return tuple(dict.fromkeys(k for k in keys if k))
 
 
 def _content_words(query: str) -> list[str]:
-    """Query words without the question phrase "bao nhiêu" (its "bao" is also "bảo", "bao phủ")."""
-    words = SYLLABLE.findall(query.lower())
-    folded = [fold(w) for w in words]
+    """Folded query syllables without the question phrase "bao nhieu"."""
+    words = [fold(w) for w in SYLLABLE.findall(query.lower())]
     drop = {
         i + d
         for i in range(len(words) - 1)
-        if folded[i : i + 2] == ["bao", "nhieu"]
+        if words[i : i + 2] == ["bao", "nhieu"]
         for d in (0, 1)
     }
     return [w for i, w in enumerate(words) if i not in drop]
@@ -102,6 +215,10 @@ def _content_words(query: str) -> list[str]:
 # ("thì"/"thi hành", "có"/"cơ", "mấy"/"máy"), so that list is short.
 _STOP = {syllable_key(w) for w in HIGHLIGHT_SKIPPED}
 _STOP_FOLDED = {fold(w) for w in HIGHLIGHT_SKIPPED_FOLDED}
+# A query that has content words lights up only those: the "số" of "số đảng viên" is not the
+# "số" of "Kế hoạch số 222-KH/TU"; "kết quả" alone still lights up.
+_FUNCTION = {_word_key(w, False) for w in FUNCTION_WORDS}
+_FUNCTION_FOLDED = {w for w in FUNCTION_WORDS_FOLDED if " " not in w}
 
 
 def mentions(text: str, name: str) -> bool:

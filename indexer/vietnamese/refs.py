@@ -38,22 +38,31 @@ def _symbol(raw: str) -> str:
     return kept
 
 
+def ref_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, number) of each document number cited in `text` (nfc), as written.
+
+    >>> ref_spans("theo Nghị quyết 35-NQ/TW.")
+    [(16, 24, '35-NQ/TW')]
+    """
+    found = []
+    for m in _REF.finditer(text):
+        number, sep, year, raw = m.groups()
+        symbol = _symbol(raw)
+        if not symbol or ("/" not in f"{sep}{symbol}" and not year):
+            continue
+        ref = f"{number}{sep}{year}/{symbol}" if year else f"{number}{sep}{symbol}"
+        found.append((m.start(), m.start() + len(ref), ref))
+    return found
+
+
 def extract_refs(text: str) -> list[str]:
     """Document numbers cited in `text`, as written, in order, without repeats.
 
     >>> extract_refs("Nghị quyết số 35-NQ/TW ngày 22/10/2018 và Tờ trình số 394/TTr-CP")
     ['35-NQ/TW', '394/TTr-CP']
     """
-    found: list[str] = []
-    for m in _REF.finditer(nfc(text)):
-        number, sep, year, raw = m.groups()
-        symbol = _symbol(raw)
-        if not symbol or ("/" not in f"{sep}{symbol}" and not year):
-            continue  # "5-Điều", "12-HD" alone: no symbol or no issuer part
-        ref = f"{number}{sep}{year}/{symbol}" if year else f"{number}{sep}{symbol}"
-        if ref not in found:
-            found.append(ref)
-    return found
+    # "5-Điều", "12-HD" alone: no symbol or no issuer part (ref_spans leaves them out)
+    return list(dict.fromkeys(ref for _, _, ref in ref_spans(nfc(text))))
 
 
 def normalise_ref(s: str) -> str:
