@@ -4,8 +4,9 @@
     .venv/bin/python scripts/screenshots.py [--url http://127.0.0.1:8013] [--out docs/screenshots]
 
 Headless Chromium (Debian's /usr/bin/chromium and /usr/bin/chromedriver) through selenium.
-Each search shot is the whole page at its width (height grown to the page's, capped); the
-document is one screen at the cited paragraph.
+Each search shot is the whole page at its width (height grown to the page's, capped at
+MAX_HEIGHT); the document is one screen at the cited paragraph. With Pillow the PNGs are
+reduced to 256 colours.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from selenium.webdriver.common.by import By
 QUESTION = "số đảng viên bị kỷ luật"
 UNACCENTED = "so dang vien bi ky luat"
 NO_ANSWER = "số đảng viên bị kỷ luật năm 2019"
-MAX_HEIGHT = 2400
+MAX_HEIGHT = 1600
 
 
 def driver(chromium: str, chromedriver: str) -> webdriver.Chrome:
@@ -37,15 +38,32 @@ def driver(chromium: str, chromedriver: str) -> webdriver.Chrome:
 
 def shot(d: webdriver.Chrome, url: str, width: int, path: Path, full: bool = True) -> None:
     """The page at `width`: whole (up to MAX_HEIGHT), or one 900 px screen at its anchor."""
-    d.set_window_size(width, 900)
+    d.set_window_size(width, 900 if full else 1000)
     d.get(url)
     time.sleep(0.5)
+    if not full:  # the anchored paragraph a quarter down the screen, what precedes it in view
+        d.execute_script(
+            "const el = location.hash && document.getElementById(location.hash.slice(1));"
+            "if (el) window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 220);")
+        time.sleep(0.3)
     if full:
         height = d.execute_script("return document.documentElement.scrollHeight")
         d.set_window_size(width, min(max(int(height), 600), MAX_HEIGHT))
         time.sleep(0.3)
     d.save_screenshot(str(path))
+    shrink(path)
     print(f"{path}  {width}px  {path.stat().st_size // 1024} KB  ({url})")
+
+
+def shrink(path: Path) -> None:
+    """256 colours, optimised: a third of the size, text unchanged to the eye (needs Pillow)."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return
+    with Image.open(path) as im:
+        small = im.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE)
+    small.save(path, optimize=True)
 
 
 def main() -> None:
