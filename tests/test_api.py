@@ -250,7 +250,9 @@ def test_cli_json_equals_api_json(web_client, web_settings, command, route, quer
 
 def test_nothing_matching_is_not_found_with_a_total_of_zero(web_client):
     for q in ("xyzqwv", "công thức nấu phở bò"):
-        assert search(web_client, q=q) == {"query": q, "total": 0, "results": []}
+        nothing = {"doc_type": [], "year": [], "issuer": [], "period": []}
+        assert search(web_client, q=q) == {"query": q, "total": 0, "results": [],
+                                           "facets": nothing}  # fmt: skip
     cited = search(web_client, q="Nghị quyết 35-NQ/TW", k=20)
     assert cited["total"] == len(cited["results"]) == 2
 
@@ -268,3 +270,28 @@ def test_answers_cite_with_the_same_label_as_results(web_client):
     cite = reply.json()["citations"][0]["citation"]
     assert cite["label"].startswith("Kết luận số 15-KL/ĐU ngày 20/3/2023 của Đảng ủy xã Mẫu")
     assert cite["label"].endswith("đoạn 7")
+
+
+def test_search_facets_count_the_matching_passages_of_each_value(web_client):
+    body = search(web_client, q="đảng viên", k=100)
+    facets = body["facets"]
+    assert set(facets) == {"doc_type", "year", "issuer", "period"}
+    assert {f["value"] for f in facets["issuer"]} == {"Tỉnh ủy Mẫu Sơn", "Đảng ủy xã Mẫu Thượng"}
+    assert facets["period"][0]["value"] == "6 tháng đầu năm 2024"
+    for name, values in facets.items():
+        counts = [f["count"] for f in values]
+        assert counts == sorted(counts, reverse=True), name
+        if name != "period":  # every document has a type, a year and an issuer
+            assert sum(counts) == body["total"], name
+        for f in values:  # a count is what choosing that value gives
+            chosen = search(web_client, q="đảng viên", k=1, **{name: f["value"]})
+            assert chosen["total"] == f["count"], (name, f)
+
+
+def test_a_facet_ignores_its_own_filter_and_applies_the_others(web_client):
+    body = search(web_client, q="đảng viên", issuer="Đảng ủy xã Mẫu Thượng")
+    everything = search(web_client, q="đảng viên")
+    assert body["facets"]["issuer"] == everything["facets"]["issuer"]
+    assert [f["value"] for f in body["facets"]["doc_type"]] == ["Kết luận"]
+    assert body["facets"]["period"] == []  # the conclusion names no reporting period
+    assert [f["count"] for f in body["facets"]["year"]] == [body["total"]]
