@@ -295,3 +295,32 @@ def test_a_facet_ignores_its_own_filter_and_applies_the_others(web_client):
     assert [f["value"] for f in body["facets"]["doc_type"]] == ["Kết luận"]
     assert body["facets"]["period"] == []  # the conclusion names no reporting period
     assert [f["count"] for f in body["facets"]["year"]] == [body["total"]]
+
+
+def test_a_period_range_keeps_the_documents_whose_reporting_period_overlaps_it(web_client):
+    def docs(**params) -> set[str]:
+        found = search(web_client, q="đảng viên", k=100, **params)
+        return {r["doc_id"] for r in found["results"]}
+
+    # the Word export reports on 6 tháng đầu năm 2024 (1/1–30/6); the conclusion names no period
+    assert docs(period_from="2024") == docs(period_to="2024-01-01") == {WE}
+    assert docs(period_from="2023-05-01", period_to="2024-06-30") == {WE}
+    assert docs(period_from="2024-07-01") == docs(period_to="2023") == set()
+    listed = web_client.get("/api/documents", params={"period_from": "2024-06-30"}).json()
+    assert [d["doc_id"] for d in listed] == [WE]
+    ranged = search(web_client, q="đảng viên", period_from="2024")
+    assert [f["value"] for f in ranged["facets"]["issuer"]] == ["Tỉnh ủy Mẫu Sơn"]
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"period_from": "2024-13-01"}, "period_from"),
+    ({"period_from": "năm 2024"}, "period_from"),
+    ({"period_to": "24"}, "period_to"),
+    ({"period_from": "2025", "period_to": "2024"}, "period_to"),
+])
+def test_a_bad_period_range_is_a_422_naming_its_parameter(web_client, params, field):
+    for route in ("/api/search", "/api/ask", "/api/documents"):
+        response = web_client.get(route, params={"q": "đảng viên", **params})
+        assert response.status_code == 422, (route, response.text)
+        body = response.json()
+        assert (body["code"], body["field"]) == ("invalid", field), body

@@ -205,3 +205,16 @@ def test_issuer_and_period_filters_show_the_matching_passages_of_each_value(web_
     assert '<option value="6 tháng đầu năm 2024" selected>' in html
     assert set(re.findall(r'class="citation" href="/documents/([^?"]+)', html)) == {WE}
     assert not re.search(r"\s(style|on[a-z]+)=", html)  # the CSP allows neither
+
+
+def test_the_period_range_filters_the_page_and_explains_a_bad_bound(web_client):
+    html = page(web_client, "/", q="đảng viên", period_from="2024", period_to="2024-12-31")
+    assert set(re.findall(r'class="citation" href="/documents/([^?"]+)', html)) == {WE}
+    assert 'name="period_from" value="2024"' in html and 'value="2024-12-31"' in html
+    assert select_options(html, "issuer") == ["Tất cả", "Tỉnh ủy Mẫu Sơn (11)"]
+    html = page(web_client, "/", q="đảng viên", period_to="2023")
+    assert "Không tìm thấy đoạn nào phù hợp" in html
+    bad = page(web_client, "/", 422, q="đảng viên", period_from="2024-02-30")
+    assert "Kỳ báo cáo “từ” không hợp lệ" in bad
+    assert "Kỳ báo cáo “đến” không hợp lệ" in page(web_client, "/", 422, q="đảng viên",
+                                                   period_from="2025", period_to="2024")

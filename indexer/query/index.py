@@ -20,7 +20,7 @@ from ..storage.backends import backend_for
 from ..storage.manifest import Manifest
 from ..storage.retrieval import Retriever, Scope
 from ..vietnamese.keys import period_key
-from ..vietnamese.periods import parse_period
+from ..vietnamese.periods import overlaps, parse_period
 from ..vietnamese.places import mentions_place, places_in
 from ..vietnamese.refs import normalise_ref
 from ..vietnamese.text import fold
@@ -112,7 +112,10 @@ class Index:
     # --- browsing -------------------------------------------------------------------------
     def documents(self, filters: Filters | None = None) -> list[DocInfo]:
         filters = filters or Filters()
-        return [d for d in self.docs.values() if _doc_allowed(d, filters)]
+        ranged = filters.period_from is not None or filters.period_to is not None
+        return [d for d in self.docs.values() if _doc_allowed(d, filters) and (
+            not ranged or overlaps(self.facts[d.doc_id].period, filters.period_from,
+                                   filters.period_to))]  # fmt: skip
 
     def passages_by_pid(self, pids: list[int]) -> dict[int, Passage]:
         return catalogue.passages_by_pid(self.db, pids)
