@@ -47,9 +47,11 @@ def app_version() -> str:
             responses=ERRORS, tags=["api"])
 def search(index: IndexDep, settings: SettingsDep, q: QueryDep, filters: FiltersDep,
            k: Count = 10, offset: Offset = 0) -> schemas.SearchResponse:
-    """Passages that match the query, best first, each with its citation and a link to it."""
+    """Passages that match the query, best first, each with its citation and a link to it, and
+    how many match per type, year, issuer and period (facets)."""
     found = index.search(q, k=k, filters=filters, offset=offset)
-    return schemas.search_response(q, found, index.docs, settings.base_url)
+    facets = index.facets(q, filters)
+    return schemas.search_response(q, found, index.docs, settings.base_url, facets)
 
 
 @router.get("/api/ask", dependencies=READER, response_model=schemas.AskResponse,

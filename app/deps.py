@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
@@ -11,6 +12,7 @@ from fastapi import Depends, HTTPException, Query, Request
 from indexer import Filters, Index, Settings
 from indexer.errors import BadQuery, DocumentNotFound
 from indexer.vietnamese import clean
+from indexer.vietnamese.periods import range_bound
 
 from .auth import Access, ReaderDep
 
@@ -123,7 +125,8 @@ def can_see(index: Index, doc_id: str, level: int | None) -> bool:
 def make_filters(index: Index, doc_type: str | None = None, issuer: str | None = None,
                  number: str | None = None, year: int | str | None = None,
                  period: str | None = None, doc_id: str | None = None,
-                 access: int | None = None) -> Filters:
+                 access: int | None = None, period_from: str | None = None,
+                 period_to: str | None = None) -> Filters:
     """Filters from request strings ("" means any); BadQuery or 404 for values that cannot match.
 
     `access` is the caller's visible level (see `visible_level`)."""
@@ -144,7 +147,22 @@ def make_filters(index: Index, doc_type: str | None = None, issuer: str | None =
     if values["doc_id"] is not None and not can_see(index, values["doc_id"], access):
         raise DocumentNotFound(f"no document with id {values['doc_id']!r}; "
                                "see /api/documents for the ids", field="doc_id")
-    return Filters(year=year, access=access, **values)
+    first, last = period_bound("period_from", period_from), period_bound("period_to", period_to)
+    if first and last and first > last:
+        raise BadQuery(f"period_from ({first}) is after period_to ({last})", field="period_to",
+                       code="invalid")  # fmt: skip
+    return Filters(year=year, access=access, period_from=first, period_to=last, **values)
+
+
+def period_bound(name: str, raw: str | None) -> date | None:
+    """A bound of the period range ("" means open), or BadQuery naming the parameter."""
+    if raw is None or not raw.strip():
+        return None
+    bound = range_bound(raw[:MAX_FILTER_CHARS], last=name == "period_to")
+    if bound is None:
+        raise BadQuery(f"{name} must be a date YYYY-MM-DD or a year, e.g. 2024",
+                       field=name, code="invalid")  # fmt: skip
+    return bound
 
 
 def get_level(index: IndexDep, access: ReaderDep) -> int | None:
@@ -152,6 +170,12 @@ def get_level(index: IndexDep, access: ReaderDep) -> int | None:
 
 
 LevelDep = Annotated[int | None, Depends(get_level)]
+
+
+PERIOD_FROM = ("documents whose reporting period ends on or after this day: YYYY-MM-DD, or a "
+               "year (its first day); documents without a dated period are left out")
+PERIOD_TO = ("documents whose reporting period starts on or before this day: YYYY-MM-DD, or a "
+             "year (its last day)")
 
 
 def get_filters(
@@ -163,8 +187,11 @@ def get_filters(
     year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
     period: Annotated[str | None, Query(description="kỳ báo cáo: 6 tháng đầu năm 2024")] = None,
     doc_id: Annotated[str | None, Query(description="one document's id")] = None,
+    period_from: Annotated[str | None, Query(description=PERIOD_FROM)] = None,
+    period_to: Annotated[str | None, Query(description=PERIOD_TO)] = None,
 ) -> Filters:
-    return make_filters(index, doc_type, issuer, number, year, period, doc_id, level)
+    return make_filters(index, doc_type, issuer, number, year, period, doc_id, level,
+                        period_from, period_to)
 
 
 QueryDep = Annotated[str, Depends(get_query)]

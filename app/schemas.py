@@ -18,6 +18,7 @@ from indexer.present import Citation, DocumentView
 from indexer.present import json as records
 from indexer.present.parts import DocumentPart, part_record
 from indexer.query import SearchResult
+from indexer.query.facets import Facets
 
 
 class Result(BaseModel):
@@ -38,6 +39,11 @@ class Result(BaseModel):
         description="footnote: the sentence that cites it; table row: the header row")
 
 
+class FacetValue(BaseModel):
+    value: str | int = Field(description="a filter value, e.g. Tỉnh ủy Hậu Giang, or 2024")
+    count: int = Field(description="matching passages of the documents with that value")
+
+
 class SearchResponse(BaseModel):
     query: str
     total: int = Field(description=(
@@ -45,6 +51,12 @@ class SearchResponse(BaseModel):
         "number it names, or are close in meaning (cosine similarity at least 0.85); 0 when "
         "nothing matches (not found), and then `results` is empty"))
     results: list[Result]
+    facets: dict[str, list[FacetValue]] = Field(default_factory=dict, description=(
+        "matching passages (those `total` counts) per value of `doc_type`, `year`, `issuer` "
+        "and `period`, most first, among the documents the caller may see: each field counted "
+        "with the query's other filters applied but not its own, so a count is what choosing "
+        "that value would give. A period is named by its normalised label; documents without "
+        "a value for a field are not counted in it"))
 
 
 class SeriesChange(BaseModel):
@@ -166,8 +178,9 @@ def result(hit: Hit, docs: dict[str, DocInfo], base_url: str) -> Result:
 
 
 def search_response(query: str, found: SearchResult, docs: dict[str, DocInfo],
-                    base_url: str) -> SearchResponse:  # fmt: skip
-    return SearchResponse.model_validate(records.search_record(docs, query, found, base_url))
+                    base_url: str, facets: Facets | None = None) -> SearchResponse:  # fmt: skip
+    record = records.search_record(docs, query, found, base_url, facets)
+    return SearchResponse.model_validate(record)
 
 
 def ask_response(answer: Answer, docs: dict[str, DocInfo], base_url: str) -> AskResponse:

@@ -45,13 +45,16 @@ BUILD_HINT = "vankien build corpus/ --index {index}"
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, holder: HolderDep, settings: SettingsDep, q: str | None = None,
          doc_type: str | None = None, year: str | None = None, number: str | None = None,
-         offset: str | None = None):
+         issuer: str | None = None, period: str | None = None, period_from: str | None = None,
+         period_to: str | None = None, offset: str | None = None):
     """The search page: box, filters, short answer, cited results, paging."""
     access = _access(request)
     if not isinstance(access, auth.Access):
         return access  # the login form
     index = holder.index
-    form = {"q": q or "", "doc_type": doc_type or "", "year": year or "", "number": number or ""}
+    form = {"q": q or "", "doc_type": doc_type or "", "year": year or "", "number": number or "",
+            "issuer": issuer or "", "period": period or "", "period_from": period_from or "",
+            "period_to": period_to or ""}
     context = {"form": form, "index_error": None, "error": None, "results": [], "answer": None}
     if index is None:
         hint = BUILD_HINT.format(index=settings.index)
@@ -61,14 +64,17 @@ def home(request: Request, holder: HolderDep, settings: SettingsDep, q: str | No
     context |= _options(index, level)
     if not (q or "").strip():
         context["documents"] = index.documents(Filters(access=level))
+        context |= _facet_options(index.facets(None, Filters(access=level)), form)
         return _render(request, "index.html", context)
     try:
         text = check_query(q, settings)
-        filters = make_filters(index, doc_type, None, number, year, access=level)
+        filters = make_filters(index, doc_type, issuer, number, year, period, access=level,
+                               period_from=period_from, period_to=period_to)
         start = _offset(offset)
     except BadQuery as exc:
         context["error"] = _vietnamese(exc)
         return _render(request, "index.html", context, 422)
+    context |= _facet_options(index.facets(text, filters), form)
     found = index.search(text, k=PAGE_SIZE, filters=filters, offset=start)
     context["results"] = [_result(index, h, settings.base_url) for h in found.hits]
     context |= _paging(form, start, found.total)
@@ -225,6 +231,10 @@ PAGE_ERRORS = {  # (field, code) → what the page says; None matches any code
     ("q", "empty"): "Câu hỏi trống: hãy nhập vài từ, ví dụ “kết nạp đảng viên”.",
     ("year", None): "Năm không hợp lệ: hãy chọn một năm, ví dụ 2024.",
     ("offset", None): "Trang kết quả không hợp lệ.",
+    ("period_from", None): "Kỳ báo cáo “từ” không hợp lệ: hãy nhập một năm (2023) hoặc một ngày "
+                           "(2023-07-01).",
+    ("period_to", None): "Kỳ báo cáo “đến” không hợp lệ: hãy nhập một năm (2024) hoặc một ngày "
+                         "(2024-06-30) không trước ngày “từ”.",
 }
 
 
@@ -248,6 +258,19 @@ def _options(index: Index, level: int | None) -> dict:
         "years": sorted({d.year for d in docs if d.year}, reverse=True),
         "numbers": sorted({d.number for d in docs if d.number}),
     }
+
+
+def _facet_options(facets: dict, form: dict) -> dict:
+    """The issuer and period selects: each value with its count of matching passages
+    ("Tỉnh ủy Hậu Giang (16)"); the current choice kept even when nothing matches it."""
+    options = {}
+    for name in ("issuer", "period"):
+        values = [(str(v), n) for v, n in facets.get(name, [])]
+        chosen = form[name]
+        if chosen and all(v != chosen for v, _ in values):
+            values.append((chosen, 0))
+        options[f"{name}_options"] = values
+    return options
 
 
 def _result(index: Index, hit, base_url: str) -> dict:

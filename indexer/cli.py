@@ -304,7 +304,8 @@ def search(query, index, model, k, as_json, **kw) -> None:
     filters = _filters(kw)
     _check_filters(idx, filters)
     result = idx.search(text, k=k, filters=filters)
-    payload = search_record(idx.docs, text, result)
+    facets = idx.facets(text, filters) if as_json else None  # the API's record, all of it
+    payload = search_record(idx.docs, text, result, facets=facets)
     if as_json:
         out.print_json(json.dumps(payload, ensure_ascii=False))
     if not result.total:

@@ -218,6 +218,9 @@ class Filters:
     period: str | None = None
     doc_id: str | None = None
     access: int | None = None  # highest access level the caller may see
+    # documents whose reporting period shares a day with [period_from, period_to]
+    period_from: date | None = None
+    period_to: date | None = None
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,11 @@ def test_search_results_totals_and_highlights_stop_at_the_callers_level(
     assert ("Phượng Hoàng" in texts) == (SECRET_ID in visible)
     for r in found["results"]:
         assert all(0 <= s < e <= len(r["text"]) for s, e in r["highlights"])
+    issuers = {f["value"]: f["count"] for f in found["facets"]["issuer"]}
+    assert any("tỉnh" in v.lower() for v in issuers) == (SECRET_ID in visible), issuers
+    assert sum(issuers.values()) == found["total"]
+    types = {f["value"] for f in found["facets"]["doc_type"]}
+    assert ("Nghị quyết" in types) == (SECRET_ID in visible), types
 
 
 @pytest.mark.parametrize(

@@ -250,7 +250,9 @@ def test_cli_json_equals_api_json(web_client, web_settings, command, route, quer
 
 def test_nothing_matching_is_not_found_with_a_total_of_zero(web_client):
     for q in ("xyzqwv", "công thức nấu phở bò"):
-        assert search(web_client, q=q) == {"query": q, "total": 0, "results": []}
+        nothing = {"doc_type": [], "year": [], "issuer": [], "period": []}
+        assert search(web_client, q=q) == {"query": q, "total": 0, "results": [],
+                                           "facets": nothing}  # fmt: skip
     cited = search(web_client, q="Nghị quyết 35-NQ/TW", k=20)
     assert cited["total"] == len(cited["results"]) == 2
 
@@ -268,3 +270,57 @@ def test_answers_cite_with_the_same_label_as_results(web_client):
     cite = reply.json()["citations"][0]["citation"]
     assert cite["label"].startswith("Kết luận số 15-KL/ĐU ngày 20/3/2023 của Đảng ủy xã Mẫu")
     assert cite["label"].endswith("đoạn 7")
+
+
+def test_search_facets_count_the_matching_passages_of_each_value(web_client):
+    body = search(web_client, q="đảng viên", k=100)
+    facets = body["facets"]
+    assert set(facets) == {"doc_type", "year", "issuer", "period"}
+    assert {f["value"] for f in facets["issuer"]} == {"Tỉnh ủy Mẫu Sơn", "Đảng ủy xã Mẫu Thượng"}
+    assert facets["period"][0]["value"] == "6 tháng đầu năm 2024"
+    for name, values in facets.items():
+        counts = [f["count"] for f in values]
+        assert counts == sorted(counts, reverse=True), name
+        if name != "period":  # every document has a type, a year and an issuer
+            assert sum(counts) == body["total"], name
+        for f in values:  # a count is what choosing that value gives
+            chosen = search(web_client, q="đảng viên", k=1, **{name: f["value"]})
+            assert chosen["total"] == f["count"], (name, f)
+
+
+def test_a_facet_ignores_its_own_filter_and_applies_the_others(web_client):
+    body = search(web_client, q="đảng viên", issuer="Đảng ủy xã Mẫu Thượng")
+    everything = search(web_client, q="đảng viên")
+    assert body["facets"]["issuer"] == everything["facets"]["issuer"]
+    assert [f["value"] for f in body["facets"]["doc_type"]] == ["Kết luận"]
+    assert body["facets"]["period"] == []  # the conclusion names no reporting period
+    assert [f["count"] for f in body["facets"]["year"]] == [body["total"]]
+
+
+def test_a_period_range_keeps_the_documents_whose_reporting_period_overlaps_it(web_client):
+    def docs(**params) -> set[str]:
+        found = search(web_client, q="đảng viên", k=100, **params)
+        return {r["doc_id"] for r in found["results"]}
+
+    # the Word export reports on 6 tháng đầu năm 2024 (1/1–30/6); the conclusion names no period
+    assert docs(period_from="2024") == docs(period_to="2024-01-01") == {WE}
+    assert docs(period_from="2023-05-01", period_to="2024-06-30") == {WE}
+    assert docs(period_from="2024-07-01") == docs(period_to="2023") == set()
+    listed = web_client.get("/api/documents", params={"period_from": "2024-06-30"}).json()
+    assert [d["doc_id"] for d in listed] == [WE]
+    ranged = search(web_client, q="đảng viên", period_from="2024")
+    assert [f["value"] for f in ranged["facets"]["issuer"]] == ["Tỉnh ủy Mẫu Sơn"]
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"period_from": "2024-13-01"}, "period_from"),
+    ({"period_from": "năm 2024"}, "period_from"),
+    ({"period_to": "24"}, "period_to"),
+    ({"period_from": "2025", "period_to": "2024"}, "period_to"),
+])
+def test_a_bad_period_range_is_a_422_naming_its_parameter(web_client, params, field):
+    for route in ("/api/search", "/api/ask", "/api/documents"):
+        response = web_client.get(route, params={"q": "đảng viên", **params})
+        assert response.status_code == 422, (route, response.text)
+        body = response.json()
+        assert (body["code"], body["field"]) == ("invalid", field), body

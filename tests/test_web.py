@@ -181,3 +181,40 @@ def test_document_opened_from_an_answer_marks_its_sentence_and_figure(web_client
     assert text_of(quoted).startswith("Tập huấn kỹ năng số cho 250 cán bộ")
     assert text_of(para) != text_of(quoted)  # the sentence, not the whole paragraph
     assert para.count("<mark") == 1
+
+
+def select_options(html: str, name: str) -> list[str]:
+    """The option texts of the <select name=…>, as a reader sees them."""
+    block = re.search(rf'<select name="{name}">(.*?)</select>', html, re.S).group(1)
+    return [text_of(o).strip() for o in re.findall(r"<option\b.*?</option>", block, re.S)]
+
+
+def test_issuer_and_period_filters_show_the_matching_passages_of_each_value(web_client):
+    html = page(web_client, "/")
+    assert "Cơ quan ban hành" in html and "Kỳ báo cáo" in html
+    assert select_options(html, "issuer") == [
+        "Tất cả", "Tỉnh ủy Mẫu Sơn (22)", "Đảng ủy xã Mẫu Thượng (11)"]
+    assert select_options(html, "period") == ["Tất cả", "6 tháng đầu năm 2024 (22)"]
+    html = page(web_client, "/", q="đảng viên", issuer="Đảng ủy xã Mẫu Thượng")
+    assert select_options(html, "issuer") == [
+        "Tất cả", "Tỉnh ủy Mẫu Sơn (11)", "Đảng ủy xã Mẫu Thượng (1)"]
+    assert '<option value="Đảng ủy xã Mẫu Thượng" selected>' in html
+    assert set(re.findall(r'class="citation" href="/documents/([^?"]+)', html)) == {KL}
+    assert select_options(html, "period") == ["Tất cả"]  # the conclusion names no period
+    html = page(web_client, "/", q="đảng viên", period="6 tháng đầu năm 2024")
+    assert '<option value="6 tháng đầu năm 2024" selected>' in html
+    assert set(re.findall(r'class="citation" href="/documents/([^?"]+)', html)) == {WE}
+    assert not re.search(r"\s(style|on[a-z]+)=", html)  # the CSP allows neither
+
+
+def test_the_period_range_filters_the_page_and_explains_a_bad_bound(web_client):
+    html = page(web_client, "/", q="đảng viên", period_from="2024", period_to="2024-12-31")
+    assert set(re.findall(r'class="citation" href="/documents/([^?"]+)', html)) == {WE}
+    assert 'name="period_from" value="2024"' in html and 'value="2024-12-31"' in html
+    assert select_options(html, "issuer") == ["Tất cả", "Tỉnh ủy Mẫu Sơn (11)"]
+    html = page(web_client, "/", q="đảng viên", period_to="2023")
+    assert "Không tìm thấy đoạn nào phù hợp" in html
+    bad = page(web_client, "/", 422, q="đảng viên", period_from="2024-02-30")
+    assert "Kỳ báo cáo “từ” không hợp lệ" in bad
+    assert "Kỳ báo cáo “đến” không hợp lệ" in page(web_client, "/", 422, q="đảng viên",
+                                                   period_from="2025", period_to="2024")

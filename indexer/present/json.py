@@ -9,6 +9,7 @@ from dataclasses import asdict, fields
 
 from ..model import Answer, DocInfo, Footnote, Hit, Passage, SeriesPoint
 from ..query.answer import certainty
+from ..query.facets import Facets
 from ..query.index import SearchResult
 from .view import DocumentView, citation, citation_url
 
@@ -30,13 +31,23 @@ def hit_record(docs: Docs, hit: Hit, base_url: str = "") -> dict:
     }
 
 
-def search_record(docs: Docs, query: str, found: SearchResult, base_url: str = "") -> dict:
-    """A page of search results: {"query", "total", "results"}."""
-    return {
+def search_record(docs: Docs, query: str, found: SearchResult, base_url: str = "",
+                  facets: Facets | None = None) -> dict:  # fmt: skip
+    """A page of search results: {"query", "total", "results"}, and "facets" when given."""
+    record = {
         "query": query,
         "total": found.total,
         "results": [hit_record(docs, h, base_url) for h in found.hits],
     }
+    if facets is not None:
+        record["facets"] = facets_record(facets)
+    return record
+
+
+def facets_record(facets: Facets) -> dict:
+    """{"issuer": [{"value": "Tỉnh ủy Hậu Giang", "count": 16}, …], …}, most first."""
+    return {name: [{"value": v, "count": n} for v, n in values]
+            for name, values in facets.items()}  # fmt: skip
 
 
 def answer_record(docs: Docs, reply: Answer, base_url: str = "") -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -19,10 +20,11 @@ from ..storage.backends import backend_for
 from ..storage.manifest import Manifest
 from ..storage.retrieval import Retriever, Scope
 from ..vietnamese.keys import period_key
-from ..vietnamese.periods import parse_period
+from ..vietnamese.periods import overlaps, parse_period
 from ..vietnamese.places import mentions_place, places_in
 from ..vietnamese.refs import normalise_ref
 from ..vietnamese.text import fold
+from . import facets as facet_counts
 from . import fusion, series
 from .answer import answer as extract_answer
 from .fusion import DocKeys
@@ -110,7 +112,10 @@ class Index:
     # --- browsing -------------------------------------------------------------------------
     def documents(self, filters: Filters | None = None) -> list[DocInfo]:
         filters = filters or Filters()
-        return [d for d in self.docs.values() if _doc_allowed(d, filters)]
+        ranged = filters.period_from is not None or filters.period_to is not None
+        return [d for d in self.docs.values() if _doc_allowed(d, filters) and (
+            not ranged or overlaps(self.facts[d.doc_id].period, filters.period_from,
+                                   filters.period_to))]  # fmt: skip
 
     def passages_by_pid(self, pids: list[int]) -> dict[int, Passage]:
         return catalogue.passages_by_pid(self.db, pids)
@@ -131,17 +136,44 @@ class Index:
         answers to choose from. `within`: only these documents (on top of the filters)."""
         filters = filters or Filters()
         q = plan(query)
-        scope = self._scope(filters, within)
-        fused, cosine, refs = self._fuse(q, scope)
-        ranked = sorted(fused, key=fused.get, reverse=True)
-        share = self._word_share(q, ranked, scope)
-        if matching:
-            ranked = self._matching(q, ranked, share, cosine, refs)
+        ranked, share, cosine, refs = self._ranked(q, self._scope(filters, within), matching)
         evidence = self._evidence(q, ranked, share, cosine, refs)
         hits = self._hits(q, ranked, evidence, offset + k)
         return SearchResult(
             query=q, hits=hits[offset : offset + k], total=len(ranked), filters=filters
         )
+
+    def facets(self, query: str | None, filters: Filters | None = None) -> facet_counts.Facets:
+        """Passages matching the query (every passage when there is none) per value of each
+        facet field (type, year, issuer, period), most first: counted with the other filters
+        applied but not the field's own, so each value says what choosing it would give."""
+        filters = filters or Filters()
+        q = plan(query) if query else None
+        per_doc: dict[Filters, dict[str, int]] = {}
+        found: facet_counts.Facets = {}
+        for name in facet_counts.FIELDS:
+            others = replace(filters, **{name: None})
+            if others not in per_doc:
+                per_doc[others] = self._passages_per_doc(q, others)
+            found[name] = facet_counts.count(name, per_doc[others], self.docs)
+        return found
+
+    def _passages_per_doc(self, q: QueryPlan | None, filters: Filters) -> dict[str, int]:
+        if q is None:
+            return {d.doc_id: d.passages for d in self.documents(filters)}
+        ranked = self._ranked(q, self._scope(filters), matching=True)[0]
+        return dict(Counter(str(self.row_doc[r]) for r in ranked))
+
+    def _ranked(self, q: QueryPlan, scope: Scope, matching: bool
+                ) -> tuple[list[int], dict[int, float], dict[int, float], list[int]]:  # fmt: skip
+        """The candidates best first (only those matching the query unless `matching` is
+        False), with each one's share of the query's words, cosine, and the citing rows."""
+        fused, cosine, refs = self._fuse(q, scope)
+        ranked = sorted(fused, key=fused.get, reverse=True)
+        share = self._word_share(q, ranked, scope)
+        if matching:
+            ranked = self._matching(q, ranked, share, cosine, refs)
+        return ranked, share, cosine, refs
 
     def _matching(self, q: QueryPlan, ranked: list[int], share: dict[int, float],
                   cosine: dict[int, float], refs: list[int]) -> list[int]:  # fmt: skip

@@ -150,3 +150,28 @@ def years_in(text: str) -> set[int]:
             continue
         found.add(int(m.group(1)))
     return found
+
+
+def range_bound(text: str, last: bool = False) -> date | None:
+    """A day bounding a range of periods, from "2024-06-30" or a year ("2024": its first day,
+    or its last with `last`); None when the text is neither.
+
+    >>> range_bound("2023"), range_bound("2023", last=True), range_bound("2024-06-30")
+    (datetime.date(2023, 1, 1), datetime.date(2023, 12, 31), datetime.date(2024, 6, 30))
+    """
+    text = text.strip()
+    if re.fullmatch(r"\d{4}", text):
+        return date(int(text), 12, 31) if last else date(int(text), 1, 1)
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def overlaps(period: Period | None, first: date | None, last: date | None) -> bool:
+    """Whether a dated period shares a day with [first, last] (an open end: any day)."""
+    if period is None or period.start is None or period.end is None:
+        return False
+    return (first is None or period.end >= first) and (last is None or period.start <= last)
