@@ -89,13 +89,10 @@ def document_page(request: Request, holder: HolderDep, settings: SettingsDep, do
     """A document as its readers know it, in parts, with the cited passage highlighted (on
     its own part unless `part` says otherwise); opened from an answer (`fig`, the answer's
     figure), that figure and its sentence instead."""
-    access = _access(request)
-    if not isinstance(access, auth.Access):
-        return access
-    index = holder.index
+    index = _readable(request, holder, doc_id)
+    if isinstance(index, Response):
+        return index
     if index is None:
-        raise HTTPException(503, holder.error or "the index is not loaded yet")
-    if not can_see(index, doc_id, visible_level(index, access)):
         raise HTTPException(404, f"Không có văn bản mã “{doc_id[:200]}”.")
     target = index.passage(hl) if hl and len(hl) <= 300 else None
     if target is not None and target.doc_id != doc_id:
@@ -140,17 +137,26 @@ def _part_links(shown, hl: str | None) -> dict | None:
 @router.get("/documents/{doc_id}/pages/{page}.png")
 def page_image(request: Request, holder: HolderDep, doc_id: str, page: int):
     """The image of a page of a PDF document, beside the text OCR read from a scan."""
+    index = _readable(request, holder, doc_id)
+    if isinstance(index, Response):
+        return index
+    png = page_png(index, doc_id, page) if index is not None else None
+    if png is None:
+        raise HTTPException(404, f"Không có trang {page} của văn bản mã “{doc_id[:200]}”.")
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+
+def _readable(request: Request, holder, doc_id: str) -> Index | Response | None:
+    """The index when the caller may read document `doc_id`; None when it may not (or there is
+    no such document: the same 404, so a hidden document is not told apart); the login page
+    (a Response) when the caller has no valid token."""
     access = _access(request)
     if not isinstance(access, auth.Access):
         return access
     index = holder.index
     if index is None:
         raise HTTPException(503, holder.error or "the index is not loaded yet")
-    png = page_png(index, doc_id, page) if can_see(index, doc_id, visible_level(index, access)) \
-        else None
-    if png is None:
-        raise HTTPException(404, f"Không có trang {page} của văn bản mã “{doc_id[:200]}”.")
-    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+    return index if can_see(index, doc_id, visible_level(index, access)) else None
 
 
 @router.get("/login", response_class=HTMLResponse)
