@@ -107,7 +107,7 @@ class Index:
         self.db.close()
 
     def _load_docs(self) -> dict[str, DocInfo]:
-        return catalogue.documents(self.db)
+        return catalogue.documents(self.db, self.scans)
 
     # --- browsing -------------------------------------------------------------------------
     def documents(self, filters: Filters | None = None) -> list[DocInfo]:

@@ -267,11 +267,13 @@ def passage_rows(db: sqlite3.Connection) -> list[tuple[int, str]]:
     return db.execute("SELECT pid, doc_id FROM passages ORDER BY pid").fetchall()
 
 
-def documents(db: sqlite3.Connection) -> dict[str, DocInfo]:
-    """Every document with its passage and footnote counts, by id."""
+def documents(db: sqlite3.Connection, scans: dict[str, tuple[ScannedPage, ...]] | None = None
+              ) -> dict[str, DocInfo]:  # fmt: skip
+    """Every document with its passage and footnote counts, by id (`scans`: the pages read by
+    OCR, when the caller has read them already)."""
     counts = dict(db.execute("SELECT doc_id, count(*) FROM passages GROUP BY doc_id"))
     notes = dict(db.execute("SELECT doc_id, count(*) FROM footnotes GROUP BY doc_id"))
-    scans = scanned_pages(db)
+    scans = scanned_pages(db) if scans is None else scans
     docs = {}
     for row in db.execute(f"SELECT {', '.join(DOC_FIELDS)} FROM documents ORDER BY doc_id"):
         values = dict(row) | {"draft": bool(row["draft"])}
