@@ -116,9 +116,11 @@ class OnnxEmbedder:
         return self._run(self._tokenizer.encode_batch([prompt + t for t in texts]))
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        """Query vectors with the model's query prompt."""
+        """Query vectors with the model's query prompt, one query per run: an int8 model
+        quantises activations with one scale per batch, so a batched query's vector (and its
+        ranking) would depend on the questions that happened to arrive with it."""
         encode = partial(self._encode, kind="query")
-        return batched(texts, self.batch_size, encode, self.dim, None)
+        return batched(texts, 1, encode, self.dim, None)
 
     def embed_passages(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
         """Passage vectors with the passage prompt, batched by token length; over 512 tokens

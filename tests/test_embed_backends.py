@@ -124,6 +124,10 @@ def test_onnx_bucketing_and_batch_size_keep_each_texts_vector(name, least):
     assert (sorted_ * onnx.embed_passages(PASSAGES)).sum(axis=1).min() >= least
     twin = onnx.twin(1)
     assert twin is not onnx and twin.name == onnx.name
+    # a query's vector never depends on the questions asked with it
+    alone = onnx.embed_queries(["số đảng viên bị kỷ luật"])
+    together = onnx.embed_queries(["số đảng viên bị kỷ luật", "tỷ lệ bao phủ bảo hiểm y tế"])
+    np.testing.assert_array_equal(alone[0], together[0])
 
 
 @pytest.mark.slow
