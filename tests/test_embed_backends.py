@@ -118,8 +118,12 @@ def test_onnx_bucketing_and_batch_size_keep_each_texts_vector(name, least):
     # int8: activations are quantised with one scale per batch, so a text's vector moves a
     # little with its batch companions (cosine ≥ 0.99); fp32 pads exactly
     onnx = load_embedder(str(_onnx(name)), threads=1)
+    assert onnx.batch_size == 1  # the default: each text alone, the same vector every time
+    alone = onnx.embed_passages(PASSAGES)
+    np.testing.assert_array_equal(alone[::-1], onnx.embed_passages(PASSAGES[::-1]))
     onnx.batch_size, onnx.bucketing = 2, True
     sorted_ = onnx.embed_passages(PASSAGES)
+    assert (sorted_ * alone).sum(axis=1).min() >= least
     onnx.batch_size, onnx.bucketing = 4, False
     assert (sorted_ * onnx.embed_passages(PASSAGES)).sum(axis=1).min() >= least
     twin = onnx.twin(1)
