@@ -586,7 +586,7 @@ def bench_backends(source, sizes, queries_file, out, with_ray, ray_corpus) -> No
               help="Folder written by `vankien convert-e5` (torch backend).")
 @click.option("--onnx", "onnx_files", multiple=True, type=click.Path(path_type=Path),
               help="LABEL=FILE.onnx, e.g. onnx-int8=models/e5-st/onnx/model_qint8_avx512_vnni.onnx")
-@click.option("--batches", default="8,32,64", show_default=True,
+@click.option("--batches", default="1,8,32", show_default=True,
               help="Batch sizes to try on each backend at 2 threads.")
 @click.option("--eval", "eval_file", type=click.Path(path_type=Path), default=None,
               help="Questions for MRR@10 (default: ../shared/eval/dev.jsonl over corpus/).")
