@@ -11,7 +11,7 @@ import asyncio
 import threading
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -24,9 +24,15 @@ from indexer.storage import folder as store
 
 from . import schemas
 from .auth import AdminDep
-from .deps import warm_up
+from .deps import known_parameters, warm_up
 
-router = APIRouter(tags=["admin"])
+
+def _admin_parameters(request: Request, _: AdminDep) -> None:
+    """Unknown query parameters are refused, once the caller is known to be the admin."""
+    known_parameters(request)
+
+
+router = APIRouter(tags=["admin"], dependencies=[Depends(_admin_parameters)])
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the other fields
 WRITE_ERRORS = {
     401: {"model": schemas.ErrorOut, "description": "no admin token was sent"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated
 
@@ -15,14 +16,17 @@ from . import schemas
 from .auth import bearer, check_attempts, failed_attempt, reader, token_access
 from .deps import (
     Count,
+    DocOffset,
     FiltersDep,
     HolderDep,
     IndexDep,
     LevelDep,
+    Limit,
     Offset,
     QueryDep,
     SettingsDep,
     can_see,
+    known_parameters,
 )
 
 router = APIRouter()
@@ -32,7 +36,8 @@ ERRORS = {
     422: {"model": schemas.ErrorOut, "description": "empty, too long or malformed input"},
     503: {"model": schemas.ErrorOut, "description": "no index loaded; the detail says what to do"},
 }
-READER = [Depends(reader)]  # first, so an unknown caller learns nothing else
+# the reader first, so an unknown caller learns nothing else
+READER = [Depends(reader), Depends(known_parameters)]
 DOC_ID = Path(max_length=200, description="document id, as in /api/documents")
 
 
@@ -49,9 +54,11 @@ def search(index: IndexDep, settings: SettingsDep, q: QueryDep, filters: Filters
            k: Count = 10, offset: Offset = 0) -> schemas.SearchResponse:
     """Passages that match the query, best first, each with its citation and a link to it, and
     how many match per type, year, issuer and period (facets)."""
+    started = time.perf_counter()
     found = index.search(q, k=k, filters=filters, offset=offset)
     facets = index.facets(q, filters)
-    return schemas.search_response(q, found, index.docs, settings.base_url, facets)
+    response = schemas.search_response(q, found, index.docs, settings.base_url, facets)
+    return response.model_copy(update={"k": k, "offset": offset, "took_ms": _ms(started)})
 
 
 @router.get("/api/ask", dependencies=READER, response_model=schemas.AskResponse,
@@ -59,14 +66,24 @@ def search(index: IndexDep, settings: SettingsDep, q: QueryDep, filters: Filters
 def ask(index: IndexDep, settings: SettingsDep, q: QueryDep,
         filters: FiltersDep) -> schemas.AskResponse:
     """A short answer cut verbatim from a passage, with its citations, or null and why not."""
-    return schemas.ask_response(index.ask(q, filters=filters), index.docs, settings.base_url)
+    started = time.perf_counter()
+    response = schemas.ask_response(index.ask(q, filters=filters), index.docs, settings.base_url)
+    return response.model_copy(update={"took_ms": _ms(started)})
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
 
 
 @router.get("/api/documents", dependencies=READER,
-            response_model=list[schemas.DocumentSummary], responses=ERRORS, tags=["api"])
-def documents(index: IndexDep, filters: FiltersDep) -> list[schemas.DocumentSummary]:
-    """Indexed documents with their metadata and passage / footnote counts."""
-    return [schemas.summary(d) for d in index.documents(filters)]
+            response_model=schemas.DocumentList, responses=ERRORS, tags=["api"])
+def documents(index: IndexDep, filters: FiltersDep, limit: Limit = 100,
+              offset: DocOffset = 0) -> schemas.DocumentList:
+    """Văn bản đã lập chỉ mục, theo trang: siêu dữ liệu, số đoạn và số chú thích của mỗi văn
+    bản; `total` là số văn bản thỏa bộ lọc."""
+    found = index.documents(filters)
+    shown = [schemas.summary(d) for d in found[offset:offset + limit]]
+    return schemas.DocumentList(total=len(found), limit=limit, offset=offset, documents=shown)
 
 
 @router.get("/api/documents/{doc_id}", dependencies=READER,

@@ -19,6 +19,8 @@ from .auth import Access, ReaderDep
 log = logging.getLogger("vankien.app")
 MAX_FILTER_CHARS = 200
 MAX_OFFSET = 1000
+MAX_LIMIT = 1000  # documents per page of /api/documents
+MAX_DOC_OFFSET = 1_000_000  # listing documents is cheap at any offset, unlike a search
 
 
 class IndexHolder:
@@ -196,5 +198,32 @@ def get_filters(
 
 QueryDep = Annotated[str, Depends(get_query)]
 FiltersDep = Annotated[Filters, Depends(get_filters)]
-Count = Annotated[int, Query(ge=1, le=100, description="results per page")]
-Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="results to skip")]
+Count = Annotated[int, Query(ge=1, le=100, description="số kết quả mỗi trang")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="số kết quả bỏ qua")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="số văn bản mỗi trang")]
+DocOffset = Annotated[int, Query(ge=0, le=MAX_DOC_OFFSET, description="số văn bản bỏ qua")]
+
+
+def declared_query(dependant) -> frozenset[str]:
+    """The query parameters a route takes, its dependencies' included."""
+    names = {field.alias for field in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= declared_query(sub)
+    return frozenset(names)
+
+
+def known_parameters(request: Request) -> None:
+    """422 `unknown_parameter` for a query parameter the route does not take: a typo such as
+    ?yaer=2024 must not silently answer as if no year was asked for."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    allowed = declared_query(dependant)
+    for name in request.query_params:
+        if name not in allowed:
+            takes = ", ".join(sorted(allowed)) or "no parameters"
+            raise BadQuery(f"unknown parameter {name[:MAX_FILTER_CHARS]!r}; "
+                           f"{route.path} takes: {takes}",
+                           field=name[:MAX_FILTER_CHARS], code="unknown_parameter",
+                           allowed=sorted(allowed))  # fmt: skip

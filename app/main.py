@@ -34,6 +34,7 @@ from indexer.errors import (
     UnsupportedFormat,
     UploadTooLarge,
     VankienError,
+    error_body,
 )
 
 from . import admin, api, apidocs, web
@@ -50,6 +51,12 @@ STATUS_OF = {BadQuery: 422, IndexNotFound: 503, IndexMismatch: 503, IndexCorrupt
              AccessConflict: 409}
 TITLES = {401: "Cần mã truy cập", 404: "Không tìm thấy", 422: "Yêu cầu không hợp lệ",
           429: "Quá nhiều lần thử", 503: "Chưa có chỉ mục", 500: "Lỗi máy chủ"}
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large",
+              415: "unsupported_media_type", 422: "invalid", 429: "too_many_attempts",
+              500: "internal_error", 503: "unavailable"}  # fmt: skip
+BOUNDS = {"le": "limit", "lt": "limit", "max_length": "limit", "ge": "minimum", "gt": "minimum",
+          "min_length": "minimum"}  # a parameter's bound, as the error's details name it
 HTML_DETAIL = {  # Starlette's and our English defaults, as a reader of the pages should see them
     "Not Found": "Không có trang này.",
 }
@@ -126,10 +133,16 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(JSON_PREFIXES)
 
 
-def _error(request: Request, status: int, detail: str,
-           error: VankienError | None = None) -> JSONResponse | HTMLResponse:
+def _error(request: Request, status: int, detail: str, error: VankienError | None = None,
+           code: str | None = None, field: str | None = None,
+           **details: object) -> JSONResponse | HTMLResponse:  # fmt: skip
+    """The error as JSON (`{"error": {"code", "message", "field", …}}`) on the API, else the
+    Vietnamese error page."""
     if _wants_json(request):
-        body = error.as_dict() if error is not None else {"detail": detail}
+        if error is not None:
+            body = error.as_dict()
+        else:
+            body = error_body(code or HTTP_CODES.get(status, "error"), detail, field, **details)
         return JSONResponse(body, status_code=status)
     templates: Jinja2Templates = request.app.state.templates
     context = {"status": status, "title": TITLES.get(status, "Lỗi"),
@@ -141,9 +154,31 @@ def _validation_detail(exc: RequestValidationError) -> str:
     """"k: Input should be less than or equal to 100" — one line per bad parameter, no echo."""
     lines = []
     for err in exc.errors():
-        where = ".".join(str(p) for p in err.get("loc", ())[1:]) or "request"
-        lines.append(f"{where}: {err.get('msg', 'invalid value')}")
+        lines.append(f"{_where(err) or 'request'}: {err.get('msg', 'invalid value')}")
     return "; ".join(lines) or "invalid request"
+
+
+def _where(err: dict) -> str | None:
+    return ".".join(str(p) for p in err.get("loc", ())[1:]) or None
+
+
+def _validation_fields(exc: RequestValidationError) -> dict:
+    """The first bad parameter and its bound ({"field": "k", "limit": 100}), for programs."""
+    errors = exc.errors()
+    if not errors:
+        return {}
+    first = errors[0]
+    bounds = {BOUNDS[name]: value for name, value in (first.get("ctx") or {}).items()
+              if name in BOUNDS and isinstance(value, int | float)}  # fmt: skip
+    return {"field": _where(first)} | bounds
+
+
+def _unavailable_code(request: Request, exc: StarletteHTTPException) -> str | None:
+    """503 without an index: still loading, or none could be loaded (the message says why)."""
+    if exc.status_code != 503:
+        return None
+    holder = getattr(request.app.state, "holder", None)
+    return "index_loading" if holder is None or holder.error is None else "index_not_found"
 
 
 def _install_handlers(app: FastAPI) -> None:
@@ -156,12 +191,14 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
-        return _error(request, 422, _validation_detail(exc))
+        return _error(request, 422, _validation_detail(exc), code="invalid",
+                      **_validation_fields(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        response = _error(request, exc.status_code, detail)
+        code = getattr(exc, "code", None) or _unavailable_code(request, exc)
+        response = _error(request, exc.status_code, detail, code=code)
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
@@ -209,5 +246,5 @@ class ContainErrors:
             if started:  # the body is half sent: nothing else can be said on this connection
                 return
             detail = unexpected_detail(request, reference, not _wants_json(request))
-            response = _error(request, 500, detail)
+            response = _error(request, 500, detail, reference=reference)
             await response(scope, receive, send)

@@ -11,7 +11,7 @@ import typing
 from dataclasses import fields
 from typing import Literal
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from indexer import Answer, DocInfo, Hit
 from indexer.present import Citation, DocumentView
@@ -51,6 +51,9 @@ class SearchResponse(BaseModel):
         "number it names, or are close in meaning (cosine similarity at least 0.85); 0 when "
         "nothing matches (not found), and then `results` is empty"))
     results: list[Result]
+    k: int = Field(10, description="số kết quả mỗi trang đã hỏi (tham số `k`)")
+    offset: int = Field(0, description="số kết quả đã bỏ qua (tham số `offset`)")
+    took_ms: float | None = Field(None, description="thời gian máy chủ xử lý yêu cầu, mili giây")
     facets: dict[str, list[FacetValue]] = Field(default_factory=dict, description=(
         "matching passages (those `total` counts) per value of `doc_type`, `year`, `issuer` "
         "and `period`, most first, among the documents the caller may see: each field counted "
@@ -99,6 +102,7 @@ class AskResponse(BaseModel):
     citations: list[Result]
     series: list[SeriesEntry] = Field(
         default_factory=list, description="the same figure in each periodic report, by time")
+    took_ms: float | None = Field(None, description="thời gian máy chủ xử lý yêu cầu, mili giây")
 
 
 def _summary_model() -> type[BaseModel]:
@@ -110,6 +114,15 @@ def _summary_model() -> type[BaseModel]:
 
 
 DocumentSummary = _summary_model()
+
+
+class DocumentList(BaseModel):
+    """Một trang của danh sách văn bản."""
+
+    total: int = Field(description="số văn bản thỏa bộ lọc (mọi trang)")
+    limit: int = Field(description="số văn bản tối đa mỗi trang (tham số `limit`)")
+    offset: int = Field(description="số văn bản đã bỏ qua (tham số `offset`)")
+    documents: list[DocumentSummary]
 
 
 class Section(BaseModel):
@@ -166,11 +179,25 @@ class Health(BaseModel):
     detail: str | None = None
 
 
+class ErrorDetail(BaseModel):
+    """Lỗi gì; các khóa khác mang giá trị cho chương trình dùng: `limit` hoặc `minimum` (giới
+    hạn của tham số), `allowed` (các tham số route nhận), `retry_after`, `reference` (mã của
+    lỗi 500 trong nhật ký dịch vụ)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str = Field(description='lỗi gì, cho chương trình: "invalid", "too_long", '
+                      '"empty", "unknown_parameter", "document_not_found", "unauthorized", '
+                      '"not_found", "method_not_allowed", "index_loading", "index_not_found", …')
+    message: str = Field(description="lỗi gì và cần làm gì tiếp, cho người đọc (tiếng Anh; "
+                         "trang web dịch theo `code`)")
+    field: str | None = Field(None, description="tham số gây lỗi, nếu có")
+
+
 class ErrorOut(BaseModel):
-    detail: str = Field(description="what went wrong and what to do next, for a person")
-    code: str | None = Field(None, description='what went wrong, for programs: "too_long", '
-                             '"empty", "invalid", "document_not_found", "index_not_found", …')
-    field: str | None = Field(None, description="the parameter at fault, when one is")
+    """Mọi lỗi JSON của API đều có dạng này."""
+
+    error: ErrorDetail
 
 
 def result(hit: Hit, docs: dict[str, DocInfo], base_url: str) -> Result:
