@@ -135,7 +135,7 @@ def test_every_status_has_the_error_shape_and_a_code(built, client):
         (client.delete(f"/api/documents/{KL}", headers=ADMIN), 409, "not_an_upload", None),
         (client.post("/api/documents", headers=ADMIN, files={"file": ("a.png", b"\x89PNG\r\n"
                                                                       b"\x1a\n" + bytes(64))}),
-         415, "unsupported_format", "file"),
+         415, "unsupported_format", None),
     ]  # fmt: skip
     for response, status, code, field in cases:
         error = error_of(response, status)
