@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from indexer.errors import DocumentNotFound
+from indexer.errors import DocumentNotFound, IndexDiffers
 from indexer.present.parts import document_part
 
 from . import schemas
@@ -33,11 +33,26 @@ router = APIRouter()
 ERRORS = {
     401: {"model": schemas.ErrorOut, "description": "a read token is needed, or it is unknown"},
     404: {"model": schemas.ErrorOut, "description": "unknown document id"},
-    422: {"model": schemas.ErrorOut, "description": "empty, too long or malformed input"},
+    409: {"model": schemas.ErrorOut, "description": "X-Vankien-Index names another index "
+          "version than the one served"},
+    422: {"model": schemas.ErrorOut, "description": "empty, too long or malformed input, or an "
+          "unknown parameter"},
     503: {"model": schemas.ErrorOut, "description": "no index loaded; the detail says what to do"},
 }
+INDEX_HEADER = "x-vankien-index"
+
+
+def same_index(request: Request, index: IndexDep) -> None:
+    """409 `index_differs` when the caller names (header X-Vankien-Index) another index version
+    than the one served: the CLI then answers from its own index, never from another one."""
+    expected = request.headers.get(INDEX_HEADER)
+    if expected and expected != index.folder.name:
+        raise IndexDiffers("this service serves another version of the index than the "
+                           f"{INDEX_HEADER} header names; answer from that index directly")
+
+
 # the reader first, so an unknown caller learns nothing else
-READER = [Depends(reader), Depends(known_parameters)]
+READER = [Depends(reader), Depends(known_parameters), Depends(same_index)]
 DOC_ID = Path(max_length=200, description="document id, as in /api/documents")
 
 

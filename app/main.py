@@ -25,6 +25,7 @@ from indexer.errors import (
     DocumentNotFound,
     DocumentTooLarge,
     IndexCorrupt,
+    IndexDiffers,
     IndexMismatch,
     IndexNotFound,
     IndexWriteError,
@@ -48,7 +49,7 @@ STATUS_OF = {BadQuery: 422, IndexNotFound: 503, IndexMismatch: 503, IndexCorrupt
              UploadTooLarge: 413, UnsupportedFormat: 415, UnreadableFile: 422,
              DocumentNotFound: 404, NotAnUpload: 409, CorpusUnknown: 409, IndexWriteError: 503,
              BackendUnavailable: 503, TooManyAttempts: 429, DocumentTooLarge: 413,
-             AccessConflict: 409}
+             AccessConflict: 409, IndexDiffers: 409}
 TITLES = {401: "Cần mã truy cập", 404: "Không tìm thấy", 422: "Yêu cầu không hợp lệ",
           429: "Quá nhiều lần thử", 503: "Chưa có chỉ mục", 500: "Lỗi máy chủ"}
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",

@@ -224,27 +224,54 @@ def _summary(report, index: Path, seconds: float) -> None:
     err.print(table)
 
 
-def _open(index, model):
+def _open(index, model, announce: bool = False):
+    """The index opened with its model; `announce`: say first how long that takes."""
     from .query.index import Index
 
     settings = _settings(index=index, model=model)
+    if announce:
+        _announce_load(settings)
+    started = time.perf_counter()
     try:
-        return Index.open(settings.index, settings)
+        opened = Index.open(settings.index, settings)
     except VankienError as exc:
         _fail(exc)
+    _remember_load(settings, time.perf_counter() - started)
+    return opened
+
+
+LOAD_SECONDS = "cli-load-seconds"  # in INDEX/logs: how long the last cold load took
+
+
+def _announce_load(settings) -> None:
+    try:
+        seconds = float((settings.index / "logs" / LOAD_SECONDS).read_text(encoding="utf-8"))
+        how_long = f"khoảng {max(1, round(seconds))} giây"
+    except (OSError, ValueError):
+        how_long = "lần đầu, có thể mất vài chục giây"
+    hint = "" if settings.url else "; đặt VANKIEN_URL để hỏi dịch vụ đang chạy"
+    err.print(f"[dim]đang nạp chỉ mục và mô hình ({how_long}){hint}…[/dim]", highlight=False)
+
+
+def _remember_load(settings, seconds: float) -> None:
+    try:
+        (settings.index / "logs").mkdir(exist_ok=True)
+        (settings.index / "logs" / LOAD_SECONDS).write_text(f"{seconds:.1f}", encoding="utf-8")
+    except OSError:
+        pass  # a read-only index folder: the next load is announced without a figure
 
 
 def filter_options(fn):
-    for name, kind in (
-        ("doc-id", str),
-        ("period", str),
-        ("year", int),
-        ("number", str),
-        ("issuer", str),
-        ("doc-type", str),
+    for name, kind, what in (
+        ("doc-id", str, "mã văn bản"),
+        ("period", str, "kỳ báo cáo, ví dụ: 6 tháng đầu năm 2024"),
+        ("year", int, "năm"),
+        ("number", str, "số ký hiệu, ví dụ: 35-NQ/TW"),
+        ("issuer", str, "cơ quan ban hành (một phần tên)"),
+        ("doc-type", str, "loại văn bản, ví dụ: Báo cáo"),
     ):
         fn = click.option(
-            f"--{name}", type=kind, default=None, help=f"Only documents with this {name}."
+            f"--{name}", type=kind, default=None, help=f"Chỉ các văn bản có {what} này."
         )(fn)
     return fn
 
@@ -268,19 +295,101 @@ def _query(query: str, command: str) -> str:
     return text
 
 
-def _check_filters(idx, filters: Filters) -> None:
+class _Local:
+    """Answers from the index opened in this process."""
+
+    def __init__(self, idx) -> None:
+        self.idx = idx
+
+    def documents(self, filters: Filters) -> tuple[int, list[dict]]:
+        from .present.json import document_record
+
+        found = self.idx.documents(filters)
+        return len(found), [document_record(d) for d in found]
+
+    def count(self, filters: Filters) -> int:
+        return len(self.idx.documents(filters))
+
+    def search(self, text: str, k: int, filters: Filters, facets: bool) -> dict:
+        from .present.json import search_record
+
+        started = time.perf_counter()
+        result = self.idx.search(text, k=k, filters=filters)
+        counted = self.idx.facets(text, filters) if facets else None  # the API's record
+        payload = search_record(self.idx.docs, text, result, facets=counted)
+        return payload | {"k": k, "offset": 0, "took_ms": _ms(started)}
+
+    def ask(self, text: str, filters: Filters) -> dict:
+        from .present.json import answer_record
+
+        started = time.perf_counter()
+        payload = answer_record(self.idx.docs, self.idx.ask(text, filters=filters))
+        return payload | {"took_ms": _ms(started)}
+
+
+class _Remote:
+    """Answers from a running service (VANKIEN_URL), the same records as JSON."""
+
+    def __init__(self, service) -> None:
+        self.service = service
+
+    def documents(self, filters: Filters) -> tuple[int, list[dict]]:
+        return self.service.documents(**_params(filters))
+
+    def count(self, filters: Filters) -> int:
+        return self.service.get("/api/documents", _params(filters) | {"limit": 1})["total"]
+
+    def search(self, text: str, k: int, filters: Filters, facets: bool) -> dict:
+        return self.service.get("/api/search", {"q": text, "k": k} | _params(filters))
+
+    def ask(self, text: str, filters: Filters) -> dict:
+        return self.service.get("/api/ask", {"q": text} | _params(filters))
+
+
+def _params(filters: Filters) -> dict:
+    return {name: getattr(filters, name) for name in FILTER_NAMES}
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def _answer(index, model, work):
+    """work(source) through the running service when one answers for this index (saying so),
+    else from the index loaded here (saying how long that takes)."""
+    from .present.remote import Service, ServiceError, ServiceUnusable, index_version
+
+    settings = _settings(index=index, model=model)
+    version = index_version(settings.index)
+    if settings.url and (version is not None or index is None):
+        service = Service(settings.url, settings.read_token, version)
+        try:
+            service.check()
+            done = work(_Remote(service))
+        except ServiceUnusable as exc:
+            err.print(f"[dim]{exc.reason}; nạp chỉ mục tại chỗ[/dim]", highlight=False)
+        except ServiceError as exc:
+            _fail(exc)
+        else:
+            err.print(f"[dim]trả lời qua dịch vụ đang chạy tại {settings.url}[/dim]",
+                      highlight=False)  # fmt: skip
+            return done
+    return work(_Local(_open(index, model, announce=True)))
+
+
+def _check_filters(source, filters: Filters) -> None:
     """Filters no document passes are an error that says which and what there is (exit 1)."""
-    if filters.doc_id is not None and filters.doc_id not in idx.docs:
-        known = ", ".join(sorted(idx.docs)[:5])
-        _fail(f"không có văn bản mã “{filters.doc_id}”; các mã có: {known}"
-              f"{', …' if len(idx.docs) > 5 else ''}")
-    if idx.documents(filters):
+    _, docs = source.documents(Filters())
+    ids = sorted(d["doc_id"] for d in docs)
+    if filters.doc_id is not None and filters.doc_id not in ids:
+        _fail(f"không có văn bản mã “{filters.doc_id}”; các mã có: {', '.join(ids[:5])}"
+              f"{', …' if len(ids) > 5 else ''}")
+    if source.count(filters):
         return
     for field, option in FILTER_NAMES.items():
         value = getattr(filters, field)
-        if value is not None and not idx.documents(Filters(**{field: value})):
-            have = sorted({str(getattr(d, field)) for d in idx.docs.values()
-                           if getattr(d, field) is not None})  # fmt: skip
+        if value is not None and not source.count(Filters(**{field: value})):
+            have = sorted({str(d[field]) for d in docs if d.get(field) is not None})
             _fail(f"không có văn bản nào có {option} {value}; "
                   f"có: {', '.join(have[:10]) or '(không)'}")
     _fail("không có văn bản nào thỏa mọi bộ lọc cùng lúc; hãy bỏ bớt bộ lọc")
@@ -290,38 +399,40 @@ def _check_filters(idx, filters: Filters) -> None:
 @click.argument("query")
 @index_option
 @model_option
-@click.option("-k", default=10, show_default=True, help=f"Passages to show, 1 to {MAX_K}.")
-@click.option("--json", "as_json", is_flag=True, help="Print the results as the API's JSON.")
+@click.option("-k", default=10, show_default=True, help=f"Số đoạn cần hiện, từ 1 đến {MAX_K}.")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON như API.")
 @filter_options
 def search(query, index, model, k, as_json, **kw) -> None:
-    """Search the index and print the cited passages that match (exit 1 when none does)."""
-    from .present.json import search_record
+    """Tìm trong chỉ mục và in các đoạn phù hợp kèm trích dẫn (mã thoát 1 khi không có đoạn nào).
 
+    Hỏi dịch vụ đang chạy tại VANKIEN_URL khi nó phục vụ đúng chỉ mục này; nếu không, nạp chỉ
+    mục và mô hình tại chỗ."""
     text = _query(query, "search")
     if not 1 <= k <= MAX_K:
         _fail(f"-k {k}: số đoạn cần hiện phải từ 1 đến {MAX_K}", 2)
-    idx = _open(index, model)
     filters = _filters(kw)
-    _check_filters(idx, filters)
-    result = idx.search(text, k=k, filters=filters)
-    facets = idx.facets(text, filters) if as_json else None  # the API's record, all of it
-    payload = search_record(idx.docs, text, result, facets=facets)
+
+    def work(source) -> dict:
+        _check_filters(source, filters)
+        return source.search(text, k, filters, facets=as_json)
+
+    payload = _answer(index, model, work)
     if as_json:
         out.print_json(json.dumps(payload, ensure_ascii=False))
-    if not result.total:
+    if not payload["total"]:
         _fail(f"không tìm thấy đoạn nào phù hợp với “{text}”; hãy thử từ khóa khác hoặc bỏ bớt "
               "bộ lọc")
     if as_json:
         return
-    err.print(f"{result.total} đoạn phù hợp", highlight=False)
-    for i, (hit, record) in enumerate(zip(result.hits, payload["results"], strict=True), 1):
+    err.print(f"{payload['total']} đoạn phù hợp", highlight=False)
+    for i, record in enumerate(payload["results"], 1):
         out.print(
-            f"[bold]{i}.[/bold] {_cite_line(record['citation'])}  [dim]{hit.score:.3f}[/dim]",
+            f"[bold]{i}.[/bold] {_cite_line(record['citation'])}  [dim]{record['score']:.3f}[/dim]",
             highlight=False,
         )
-        out.print(f"   {_marked(hit.passage.text, hit.highlights)}", highlight=False)
-        if hit.passage.context and hit.passage.kind == "footnote":
-            out.print(f"   [dim]↳ chú thích của câu: {hit.passage.context}[/dim]", highlight=False)
+        out.print(f"   {_marked(record['text'], record['highlights'])}", highlight=False)
+        if record["context"] and record["kind"] == "footnote":
+            out.print(f"   [dim]↳ chú thích của câu: {record['context']}[/dim]", highlight=False)
 
 
 def _cite_line(cite: dict) -> str:
@@ -346,34 +457,37 @@ def _marked(text: str, spans) -> str:
 @click.argument("query")
 @index_option
 @model_option
-@click.option("--json", "as_json", is_flag=True, help="Print the answer as the API's JSON.")
+@click.option("--json", "as_json", is_flag=True, help="In câu trả lời dạng JSON như API.")
 @filter_options
 def ask(query, index, model, as_json, **kw) -> None:
-    """Answer a question with a short verbatim answer and its citations."""
-    from .present.json import answer_record
+    """Trả lời câu hỏi bằng một đoạn ngắn trích nguyên văn, kèm trích dẫn.
 
+    Hỏi dịch vụ đang chạy tại VANKIEN_URL khi nó phục vụ đúng chỉ mục này; nếu không, nạp chỉ
+    mục và mô hình tại chỗ."""
     text = _query(query, "ask")
-    idx = _open(index, model)
     filters = _filters(kw)
-    _check_filters(idx, filters)
-    reply = idx.ask(text, filters=filters)
-    payload = answer_record(idx.docs, reply)
+
+    def work(source) -> dict:
+        _check_filters(source, filters)
+        return source.ask(text, filters)
+
+    payload = _answer(index, model, work)
     if as_json:
         out.print_json(json.dumps(payload, ensure_ascii=False))
         return
-    if reply.answer is None:
+    if payload["answer"] is None:
         out.print(
-            f"[yellow]Không có câu trả lời[/yellow] (độ tin cậy {reply.confidence:.2f}): "
-            f"{reply.why}",
+            f"[yellow]Không có câu trả lời[/yellow] (độ tin cậy {payload['confidence']:.2f}): "
+            f"{payload['why']}",
             highlight=False,
         )
     else:
         out.print(
-            f"[bold green]{reply.answer}[/bold green]  ({payload['certainty']}, độ tin cậy "
-            f"{reply.confidence:.2f})",
+            f"[bold green]{payload['answer']}[/bold green]  ({payload['certainty']}, độ tin cậy "
+            f"{payload['confidence']:.2f})",
             highlight=False,
         )
-        out.print(f"  «{reply.sentence}»", highlight=False)
+        out.print(f"  «{payload['sentence']}»", highlight=False)
     if payload["series"]:
         _series_table(payload["series"])
         return

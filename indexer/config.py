@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     auth_failures: int = 10
     auth_window: float = 60.0
     base_url: str = ""
+    # a running service `vankien search`/`ask` ask instead of loading the index and the model
+    # (seconds per command), e.g. http://127.0.0.1:8000; unset: they always load locally
+    url: str | None = None
     log_file: Path | None = None  # default INDEX/logs/vankien.log (tracebacks go there)
     max_upload_bytes: int = 20 * 1024 * 1024
     # one document's cost is bounded by what it holds, not only by its bytes (a 7 KB .docx of

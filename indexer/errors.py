@@ -72,6 +72,12 @@ class IndexCorrupt(VankienError):
     code = "index_corrupt"
 
 
+class IndexDiffers(VankienError):
+    """A caller (the CLI) expects another index version than the one served."""
+
+    code = "index_differs"
+
+
 class IndexWriteError(VankienError):
     """The index folder cannot be written (read-only, disk full)."""
 

@@ -249,7 +249,7 @@ def test_cli_json_equals_api_json(web_client, web_settings, command, route, quer
     assert printed.exit_code == 0, printed.output
     answered = web_client.get(route, params={"q": query})
     assert answered.status_code == 200
-    printed, answered = json.loads(printed.output), answered.json()
+    printed, answered = json.loads(printed.stdout), answered.json()
     assert printed.pop("took_ms") >= 0 and answered.pop("took_ms") >= 0  # each its own time
     assert printed == answered
 
