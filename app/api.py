@@ -31,13 +31,14 @@ from .deps import (
 
 router = APIRouter()
 ERRORS = {
-    401: {"model": schemas.ErrorOut, "description": "a read token is needed, or it is unknown"},
-    404: {"model": schemas.ErrorOut, "description": "unknown document id"},
-    409: {"model": schemas.ErrorOut, "description": "X-Vankien-Index names another index "
-          "version than the one served"},
-    422: {"model": schemas.ErrorOut, "description": "empty, too long or malformed input, or an "
-          "unknown parameter"},
-    503: {"model": schemas.ErrorOut, "description": "no index loaded; the detail says what to do"},
+    401: {"model": schemas.ErrorOut, "description": "cần mã đọc, hoặc mã không đúng"},
+    404: {"model": schemas.ErrorOut, "description": "không có văn bản mã này"},
+    409: {"model": schemas.ErrorOut, "description": "X-Vankien-Index nêu một phiên bản chỉ mục "
+          "khác phiên bản đang phục vụ"},
+    422: {"model": schemas.ErrorOut, "description": "dữ liệu trống, quá dài, sai dạng, hoặc "
+          "tham số không có"},
+    503: {"model": schemas.ErrorOut, "description": "chưa nạp chỉ mục (index_loading) hoặc không "
+          "nạp được (index_not_found); message nói cần làm gì"},
 }
 INDEX_HEADER = "x-vankien-index"
 
@@ -53,7 +54,7 @@ def same_index(request: Request, index: IndexDep) -> None:
 
 # the reader first, so an unknown caller learns nothing else
 READER = [Depends(reader), Depends(known_parameters), Depends(same_index)]
-DOC_ID = Path(max_length=200, description="document id, as in /api/documents")
+DOC_ID = Path(max_length=200, description="mã văn bản, như trong /api/documents")
 
 
 def app_version() -> str:
@@ -67,8 +68,8 @@ def app_version() -> str:
             responses=ERRORS, tags=["api"])
 def search(index: IndexDep, settings: SettingsDep, q: QueryDep, filters: FiltersDep,
            k: Count = 10, offset: Offset = 0) -> schemas.SearchResponse:
-    """Passages that match the query, best first, each with its citation and a link to it, and
-    how many match per type, year, issuer and period (facets)."""
+    """Các đoạn phù hợp với câu hỏi, tốt nhất trước, mỗi đoạn kèm trích dẫn và liên kết tới nó,
+    cùng số đoạn phù hợp theo loại, năm, cơ quan ban hành và kỳ báo cáo (facets)."""
     started = time.perf_counter()
     found = index.search(q, k=k, filters=filters, offset=offset)
     facets = index.facets(q, filters)
@@ -80,7 +81,7 @@ def search(index: IndexDep, settings: SettingsDep, q: QueryDep, filters: Filters
             responses=ERRORS, tags=["api"])
 def ask(index: IndexDep, settings: SettingsDep, q: QueryDep,
         filters: FiltersDep) -> schemas.AskResponse:
-    """A short answer cut verbatim from a passage, with its citations, or null and why not."""
+    """Câu trả lời ngắn cắt nguyên văn từ một đoạn, kèm trích dẫn; hoặc null và lý do."""
     started = time.perf_counter()
     response = schemas.ask_response(index.ask(q, filters=filters), index.docs, settings.base_url)
     return response.model_copy(update={"took_ms": _ms(started)})
@@ -104,11 +105,11 @@ def documents(index: IndexDep, filters: FiltersDep, limit: Limit = 100,
 @router.get("/api/documents/{doc_id}", dependencies=READER,
             response_model=schemas.DocumentDetail, responses=ERRORS, tags=["api"])
 def document(index: IndexDep, settings: SettingsDep, level: LevelDep, doc_id: str = DOC_ID,
-             part: Annotated[int, Query(ge=1, le=1_000_000, description="the part to show: "
-                                        "VANKIEN_DOC_PAGE_BLOCKS paragraphs each")] = 1,
+             part: Annotated[int, Query(ge=1, le=1_000_000, description="phần cần hiện, từ 1: "
+                                        "mỗi phần VANKIEN_DOC_PAGE_BLOCKS đoạn")] = 1,
              ) -> schemas.DocumentDetail:  # fmt: skip
-    """One document, in parts: metadata, and the section outline, passages and footnotes of
-    the part's paragraphs, with links to the previous and next parts."""
+    """Một văn bản, theo từng phần: siêu dữ liệu, mục lục, các đoạn trích và chú thích của các
+    đoạn thuộc phần đó, kèm liên kết tới phần trước và phần sau."""
     visible = can_see(index, doc_id, level)
     shown = document_part(index, doc_id, part, settings.doc_page_blocks) if visible else None
     if shown is None and visible:

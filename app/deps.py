@@ -174,21 +174,21 @@ def get_level(index: IndexDep, access: ReaderDep) -> int | None:
 LevelDep = Annotated[int | None, Depends(get_level)]
 
 
-PERIOD_FROM = ("documents whose reporting period ends on or after this day: YYYY-MM-DD, or a "
-               "year (its first day); documents without a dated period are left out")
-PERIOD_TO = ("documents whose reporting period starts on or before this day: YYYY-MM-DD, or a "
-             "year (its last day)")
+PERIOD_FROM = ("văn bản có kỳ báo cáo kết thúc từ ngày này trở đi: YYYY-MM-DD, hoặc một năm "
+               "(ngày đầu năm); văn bản không có kỳ báo cáo xác định ngày thì bị loại")
+PERIOD_TO = ("văn bản có kỳ báo cáo bắt đầu trước hoặc đúng ngày này: YYYY-MM-DD, hoặc một năm "
+             "(ngày cuối năm)")
 
 
 def get_filters(
     index: IndexDep,
     level: LevelDep,
-    doc_type: Annotated[str | None, Query(description="loại văn bản, e.g. Báo cáo")] = None,
-    issuer: Annotated[str | None, Query(description="cơ quan ban hành (part of the name)")] = None,
-    number: Annotated[str | None, Query(description="số ký hiệu, e.g. 35-NQ/TW")] = None,
-    year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    doc_type: Annotated[str | None, Query(description="loại văn bản, ví dụ Báo cáo")] = None,
+    issuer: Annotated[str | None, Query(description="cơ quan ban hành (một phần tên)")] = None,
+    number: Annotated[str | None, Query(description="số ký hiệu, ví dụ 35-NQ/TW")] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2100, description="năm ban hành")] = None,
     period: Annotated[str | None, Query(description="kỳ báo cáo: 6 tháng đầu năm 2024")] = None,
-    doc_id: Annotated[str | None, Query(description="one document's id")] = None,
+    doc_id: Annotated[str | None, Query(description="mã của một văn bản")] = None,
     period_from: Annotated[str | None, Query(description=PERIOD_FROM)] = None,
     period_to: Annotated[str | None, Query(description=PERIOD_TO)] = None,
 ) -> Filters:

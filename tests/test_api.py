@@ -268,9 +268,9 @@ def test_nothing_matching_is_not_found_with_a_total_of_zero(web_client):
 def test_score_and_total_are_documented_for_clients_that_cut_off(web_client):
     schemas = web_client.get("/openapi.json").json()["components"]["schemas"]
     score = schemas["Result"]["properties"]["score"]["description"]
-    assert "one scale for every query" in score and "cosine" in score
-    assert "not found" in schemas["SearchResponse"]["properties"]["total"]["description"]
-    assert "ready to paste" in schemas["Citation"]["properties"]["label"]["description"]
+    assert "cùng một thang cho mọi câu hỏi" in score and "cosine" in score
+    assert "không tìm thấy" in schemas["SearchResponse"]["properties"]["total"]["description"]
+    assert "sẵn để dán" in schemas["Citation"]["properties"]["label"]["description"]
 
 
 def test_answers_cite_with_the_same_label_as_results(web_client):

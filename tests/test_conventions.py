@@ -6,6 +6,8 @@ Over a toy-encoder index of the test documents (fast); the real model is in test
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -192,3 +194,22 @@ def test_openapi_describes_the_error_shape(client):
     assert {"total", "limit", "offset", "documents"} == set(listing)
     assert {"k", "offset", "took_ms"} <= set(schemas["SearchResponse"]["properties"])
 
+
+
+VIETNAMESE = re.compile(r"[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ]")
+
+
+def test_the_api_description_is_vietnamese(client):
+    spec = client.get("/openapi.json").json()
+    for path, operations in spec["paths"].items():
+        if not path.startswith("/api"):
+            continue
+        for method, operation in operations.items():
+            assert VIETNAMESE.search(operation.get("description", "")), (method, path)
+            for param in operation.get("parameters", []):
+                described = param.get("description") or param["schema"].get("description", "")
+                assert VIETNAMESE.search(described), (method, path, param["name"])
+    for name, schema in spec["components"]["schemas"].items():
+        for field, prop in schema.get("properties", {}).items():
+            if "description" in prop:
+                assert VIETNAMESE.search(prop["description"]), (name, field)

@@ -31,23 +31,22 @@ class Citation:
     issuer: str | None
     date: str | None
     section: str
-    """heading path, outermost first, joined by ' › '"""
+    """đường dẫn các đề mục, từ ngoài vào trong, nối bằng ' › '"""
     paragraph: int
-    """1-based paragraph (block) number in the document"""
+    """số thứ tự đoạn (khối) trong văn bản, từ 1"""
     footnote: int | None
     url: str
-    """link to the passage in the document view"""
+    """liên kết tới đoạn trong trang văn bản"""
     page: int | None = None
-    """page of a paginated source (PDF)"""
+    """trang của văn bản gốc có đánh trang (PDF)"""
     scanned: bool = False
-    """the page is a scan read by OCR ('bản chụp, nhận dạng ký tự'): check its figures against
-    the page image"""
+    """trang là bản chụp, đọc bằng nhận dạng ký tự (OCR): hãy đối chiếu số liệu với ảnh trang"""
     draft: bool = False
-    """the document is a draft (dự thảo)"""
+    """văn bản là dự thảo"""
     label: str = ""
-    """the citation ready to paste into a report, as party documents cite: 'Báo cáo số
+    """trích dẫn sẵn để dán vào báo cáo, theo cách văn kiện Đảng trích dẫn: 'Báo cáo số
     12-BC/TU ngày 28/6/2024 của Tỉnh ủy Hậu Giang (dự thảo), mục II.6, đoạn 33, chú thích 20'
-    (the same line on the pages, in the CLI and in notebooks)"""
+    (cùng một dòng trên trang web, trong CLI và trong notebook)"""
 
 
 @dataclass(frozen=True)
