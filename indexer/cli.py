@@ -240,23 +240,17 @@ def _summary(report, index: Path, seconds: float) -> None:
     err.print(table)
 
 
-def _open(index, model, announce: bool = False):
-    """The index opened with its model; `announce`: say first how long that takes."""
+def _open(index, model):
     from .query.index import Index
 
     settings = _settings(index=index, model=model)
-    if announce:
-        _announce_load(settings)
-    started = time.perf_counter()
     try:
-        opened = Index.open(settings.index, settings)
+        return Index.open(settings.index, settings)
     except VankienError as exc:
         _fail(exc)
-    _remember_load(settings, time.perf_counter() - started)
-    return opened
 
 
-LOAD_SECONDS = "cli-load-seconds"  # in INDEX/logs: how long the last cold load took
+LOAD_SECONDS = "cli-load-seconds"  # in INDEX/logs: how long the last local answer took
 
 
 def _announce_load(settings) -> None:
@@ -373,7 +367,7 @@ def _ms(started: float) -> float:
 def _answer(index, model, work):
     """work(source) through the running service when one answers for this index (saying so),
     else from the index loaded here (saying how long that takes)."""
-    from .present.remote import Service, ServiceError, ServiceUnusable, index_version
+    from .remote import Service, ServiceError, ServiceUnusable, index_version
 
     settings = _settings(index=index, model=model)
     version = index_version(settings.index)
@@ -390,7 +384,11 @@ def _answer(index, model, work):
             err.print(f"[dim]trả lời qua dịch vụ đang chạy tại {settings.url}[/dim]",
                       highlight=False)  # fmt: skip
             return done
-    return work(_Local(_open(index, model, announce=True)))
+    _announce_load(settings)
+    started = time.perf_counter()  # the libraries' imports, the index, the model's first query
+    done = work(_Local(_open(index, model)))
+    _remember_load(settings, time.perf_counter() - started)
+    return done
 
 
 def _check_filters(source, filters: Filters) -> None:
@@ -463,7 +461,7 @@ def _marked(text: str, spans) -> str:
     """Highlights as rich markup, cut by the same `pieces` the pages use."""
     from rich.markup import escape
 
-    from .present.view import pieces
+    from .present.runs import pieces
 
     return "".join(f"[reverse]{escape(p.text)}[/reverse]" if p.marked else escape(p.text)
                    for p in pieces(text, spans))  # fmt: skip

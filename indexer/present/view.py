@@ -15,6 +15,7 @@ from ..query.scanned import SCAN_NOTE
 from ..storage import catalogue
 from ..vietnamese.segment import sentence_spans
 from ..vietnamese.text import fold
+from .runs import Piece, pieces  # noqa: F401 - view's own names too
 
 
 @dataclass(frozen=True)
@@ -47,16 +48,6 @@ class Citation:
     """trích dẫn sẵn để dán vào báo cáo, theo cách văn kiện Đảng trích dẫn: 'Báo cáo số
     12-BC/TU ngày 28/6/2024 của Tỉnh ủy Hậu Giang (dự thảo), mục II.6, đoạn 33, chú thích 20'
     (cùng một dòng trên trang web, trong CLI và trong notebook)"""
-
-
-@dataclass(frozen=True)
-class Piece:
-    """A run of paragraph text (`marked` when highlighted) or a footnote marker (`footnote`)."""
-
-    text: str = ""
-    marked: bool = False
-    footnote: int | None = None
-    quoted: bool = False  # inside the sentence an answer was taken from
 
 
 @dataclass(frozen=True)
@@ -196,33 +187,6 @@ def section_name(section: str) -> str:
         last = heads[-1]
         named.append(f"mục “{last if len(last) <= 80 else last[:79] + '…'}”")
     return ", ".join(named)
-
-
-def pieces(text: str, spans=(), footnote_refs=(), quoted=()) -> list[Piece]:
-    """Cut text into plain and highlighted runs with footnote markers at their offsets;
-    runs inside a `quoted` span (an answer's sentence) say so.
-
-    >>> cut = pieces("Kết nạp 120 đảng viên", [(8, 11)], [(6, 21)])
-    >>> [(p.text, p.marked, p.footnote) for p in cut]
-    [('Kết nạp ', False, None), ('120', True, None), (' đảng viên', False, None), ('', False, 6)]
-    >>> [(p.text, p.marked, p.quoted) for p in pieces("A. Có 5 chi bộ.", [(6, 7)], (), [(3, 15)])]
-    [('A. ', False, False), ('Có ', False, True), ('5', True, True), (' chi bộ.', False, True)]
-    """
-    n = len(text)
-    spans, quoted = (sorted((max(0, s), min(n, e)) for s, e in runs if s < e and s < n and e > 0)
-                     for runs in (spans, quoted))  # fmt: skip
-    refs = sorted((min(max(0, off), n), num) for num, off in footnote_refs)
-    edges = [*spans, *quoted]
-    cuts = sorted({0, n, *(s for s, _ in edges), *(e for _, e in edges), *(o for o, _ in refs)})
-    out: list[Piece] = []
-    for start, end in zip(cuts, cuts[1:] + [n], strict=True):
-        out.extend(Piece(footnote=num) for off, num in refs if off == start and start < n)
-        if end > start:
-            marked = any(s <= start and end <= e for s, e in spans)
-            inside = any(s <= start and end <= e for s, e in quoted)
-            out.append(Piece(text=text[start:end], marked=marked, quoted=inside))
-    out.extend(Piece(footnote=num) for off, num in refs if off == n)
-    return out
 
 
 def figure_marks(text: str, figure: str | None, within: tuple[int, int] | None = None

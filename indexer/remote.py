@@ -15,8 +15,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import VankienError
-from ..storage.folder import current_version
+from .errors import VankienError
 
 INDEX_HEADER = "X-Vankien-Index"
 PROBE_SECONDS = 1.0  # a service on this machine answers /healthz in milliseconds
@@ -88,12 +87,16 @@ class Service:
 
 
 def index_version(index: Path) -> str | None:
-    """The version an index folder serves now ("v20260101T000000-000001"), None without one."""
+    """The version an index folder serves now ("v20260101T000000-000001"), None without one.
+
+    Read from INDEX/CURRENT directly (storage.folder.current_version's pointer): the storage
+    package imports the search libraries, which a command answered by the service never needs.
+    """
     try:
-        folder = current_version(index)
-    except VankienError:
+        name = (index / "CURRENT").read_text(encoding="utf-8").strip()
+    except OSError:
         return None
-    return folder.name if folder is not None else None
+    return name if name and (index / "versions" / name).is_dir() else None
 
 
 def _refusal(exc: urllib.error.HTTPError, url: str) -> Exception:
