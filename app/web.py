@@ -56,6 +56,13 @@ def home(request: Request, holder: HolderDep, settings: SettingsDep, q: str | No
             "issuer": issuer or "", "period": period or "", "period_from": period_from or "",
             "period_to": period_to or ""}
     context = {"form": form, "index_error": None, "error": None, "results": [], "answer": None}
+    if index is None and holder.starting is not None:  # the page reloads itself until ready
+        starting = holder.starting.snapshot()
+        context["starting"] = {"message": holder.starting.message(), "done": starting.done,
+                               "total": starting.total}  # fmt: skip
+        response = _render(request, "index.html", context, 503)
+        response.headers["Retry-After"] = "5"
+        return response
     if index is None:
         hint = BUILD_HINT.format(index=settings.index)
         context |= {"index_error": holder.error, "build_hint": hint}
