@@ -3,6 +3,9 @@
     .venv/bin/vankien serve --index data/index --port 8013 &
     .venv/bin/python scripts/screenshots.py [--url http://127.0.0.1:8013] [--out docs/screenshots]
 
+`--starting` shoots the page of a service still building its index (start one on an empty
+index folder with `--build corpus` and run this within a minute): starting-1280/390.png.
+
 Headless Chromium (Debian's /usr/bin/chromium and /usr/bin/chromedriver) through selenium.
 Each search shot is the whole page at its width (height grown to the page's, capped at
 MAX_HEIGHT); the document is one screen at the cited paragraph. With Pillow the PNGs are
@@ -72,6 +75,8 @@ def main() -> None:
     ap.add_argument("--out", default="docs/screenshots", help="folder for the PNG files")
     ap.add_argument("--chromium", default="/usr/bin/chromium")
     ap.add_argument("--chromedriver", default="/usr/bin/chromedriver")
+    ap.add_argument("--starting", action="store_true",
+                    help="only the page of a service still building its index")
     args = ap.parse_args()
     base = args.url.rstrip("/")
     out = Path(args.out)
@@ -81,6 +86,13 @@ def main() -> None:
         return f"{base}/?{urlencode({'q': q})}"
 
     d = driver(args.chromium, args.chromedriver)
+    if args.starting:
+        try:
+            shot(d, search(QUESTION), 1280, out / "starting-1280.png")
+            shot(d, search(QUESTION), 390, out / "starting-390.png")
+        finally:
+            d.quit()
+        return
     try:
         shot(d, search(QUESTION), 1280, out / "search-1280.png")
         shot(d, search(QUESTION), 390, out / "search-390.png")

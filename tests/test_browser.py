@@ -36,7 +36,7 @@ def periods_server(periods_index):
     yield from _serve(*periods_index)
 
 
-def _serve(settings, index):
+def _serve(settings, index, app=None):
     import uvicorn
 
     from app.main import create_app
@@ -44,7 +44,7 @@ def _serve(settings, index):
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings, index=index), log_level="warning")
+    config = uvicorn.Config(app or create_app(settings, index=index), log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -191,3 +191,33 @@ def test_copy_button_copies_the_citation_line(server, browser):
     pasted.click()
     pasted.send_keys(Keys.CONTROL, "v")
     assert pasted.get_attribute("value") == label
+
+
+def test_a_starting_service_shows_progress_then_the_answer_without_a_click(tmp_path, browser):
+    """The page of a service still building its index says so with a progress bar and
+    reloads itself; once the index is ready the same page shows the answer."""
+    from app.main import create_app
+    from indexer.config import Settings
+    from tests.test_startup import REPORT, GatedEmbedder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "bao-cao.md").write_text(REPORT, encoding="utf-8")
+    settings = Settings(index=tmp_path / "index", model="toy")
+    embedder = GatedEmbedder()
+    app = create_app(settings, embedder=embedder, build_from=[corpus], background=True)
+    serving = _serve(settings, None, app)
+    base = next(serving)
+    try:
+        assert embedder.waiting.wait(30)
+        browser.get(base + "/?q=k%E1%BB%B7+lu%E1%BA%ADt")  # kỷ luật
+        notice = browser.find_element("css selector", "section.notice.starting")
+        assert "Dịch vụ đang khởi động" in notice.text
+        assert "Đang lập chỉ mục (nhúng đoạn 0/3)" in notice.text
+        assert browser.find_element("css selector", "progress").get_attribute("max") == "3"
+        embedder.gate.set()
+        wait_for(lambda: "95 đảng viên" in browser.page_source, timeout=30)  # reloaded itself
+        assert not browser.find_elements("css selector", "section.notice.starting")
+    finally:
+        embedder.gate.set()
+        next(serving, None)
