@@ -1,20 +1,23 @@
 """What the analysts' notebook shows, as plain data and HTML: corpus statistics, the most cited
-document numbers, rendered hits and answers, recall curves and misses of an evaluation."""
+document numbers, hits as table rows, example filters, rendered hits and answers, recall curves
+and misses of an evaluation."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import date
 from html import escape
 from pathlib import Path
 
 from ..build.build import BuildReport, build_index, scan
 from ..config import Settings
 from ..embed import Embedder
-from ..model import Answer, Hit
+from ..model import Answer, Filters, Hit
 from ..query.index import Index
 from ..storage import catalogue
+from ..storage.folder import current_version
 from ..vietnamese.refs import normalise_ref
 from .evaluate import Outcome
 from .view import Piece, answer_pieces, citation, pieces
@@ -47,6 +50,18 @@ def holds_documents(paths: Iterable[Path]) -> bool:
     return bool(scan([p for p in map(Path, paths) if p.exists()]))
 
 
+def has_index(path: Path) -> bool:
+    """Whether a build has published an index at `path` (IndexCorrupt when it is broken)."""
+    return current_version(Path(path)) is not None
+
+
+def only_files_of(index: Index, folder: Path) -> bool:
+    """Whether every indexed document is a file of `folder`, by name (the invented sample)."""
+    names = {p.name for p in Path(folder).rglob("*") if p.is_file()}
+    docs = index.documents()
+    return bool(docs) and all(d.name in names for d in docs)
+
+
 def build_and_open(
     folders: list[Path], index_dir: Path, settings: Settings, embedder: Embedder
 ) -> tuple[Index, BuildReport]:
@@ -69,6 +84,64 @@ def corpus_stats(index: Index) -> CorpusStats:
         per_document={d.doc_id: (d.passages, d.footnotes) for d in docs},
         lengths=dict(lengths),
     )
+
+
+HIT_COLUMNS = ("hạng", "điểm", "văn bản", "trích dẫn", "loại đoạn", "đoạn văn")
+
+
+def hit_rows(index: Index, hits: Iterable[Hit], first_rank: int = 1) -> list[dict]:
+    """Hits as table rows: rank, score, document title, the citation line, kind, verbatim text."""
+    rows = []
+    for rank, hit in enumerate(hits, first_rank):
+        p = hit.passage
+        cite = citation(p, index.docs.get(p.doc_id), index.settings.base_url)
+        values = (rank, round(hit.score, 3), cite.title or p.doc_id, cite.label, p.kind, p.text)
+        rows.append(dict(zip(HIT_COLUMNS, values, strict=True)))
+    return rows
+
+
+def hits_frame(index: Index, hits: Iterable[Hit], first_rank: int = 1):
+    """Hits as a pandas DataFrame (`.to_csv(path, index=False)` exports it, citations included)."""
+    import pandas as pd
+
+    return pd.DataFrame(hit_rows(index, hits, first_rank), columns=list(HIT_COLUMNS))
+
+
+def example_filters(index: Index) -> dict[str, Filters]:
+    """One example of each filter, with values the index holds: its commonest document type and
+    issuer, its latest year, and that year's first half as a range of reporting periods."""
+    stats = corpus_stats(index)
+    known = [v for v in stats.by_type if v != UNKNOWN], [v for v in stats.by_issuer if v != UNKNOWN]
+    years = sorted(d.year for d in index.documents() if d.year)
+    examples = {}
+    if known[0]:
+        examples[f"loại văn bản: {known[0][0]}"] = Filters(doc_type=known[0][0])
+    if known[1]:
+        examples[f"cơ quan ban hành: {known[1][0]}"] = Filters(issuer=known[1][0])
+    if years:
+        last = years[-1]
+        examples[f"năm {last}"] = Filters(year=last)
+        first_half = Filters(period_from=date(last, 1, 1), period_to=date(last, 6, 30))
+        examples[f"kỳ báo cáo trong 6 tháng đầu năm {last}"] = first_half
+    return examples
+
+
+def filters_code(filters: Filters) -> str:
+    """The Filters as one writes them (`from datetime import date`), only the fields set.
+
+    >>> filters_code(Filters(issuer="Tỉnh ủy Hậu Giang", period_from=date(2024, 1, 1)))
+    "indexer.Filters(issuer='Tỉnh ủy Hậu Giang', period_from=date(2024, 1, 1))"
+    """
+    fields = ", ".join(
+        f"{k}={_literal(v)}" for k, v in asdict(filters).items() if v is not None
+    )
+    return f"indexer.Filters({fields})"
+
+
+def _literal(value) -> str:
+    if isinstance(value, date):
+        return f"date({value.year}, {value.month}, {value.day})"
+    return repr(value)
 
 
 def _count(values: Iterable[str | None]) -> dict[str, int]:
