@@ -23,6 +23,9 @@ from .evaluate import Outcome
 from .view import Piece, answer_pieces, citation, pieces
 
 UNKNOWN = "(không rõ)"
+# a passage's kind as tables and charts name it
+KIND_LABELS = {"paragraph": "đoạn văn", "footnote": "chú thích", "table": "dòng bảng",
+               "heading": "tiêu đề"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,8 @@ def hit_rows(index: Index, hits: Iterable[Hit], first_rank: int = 1) -> list[dic
     for rank, hit in enumerate(hits, first_rank):
         p = hit.passage
         cite = citation(p, index.docs.get(p.doc_id), index.settings.base_url)
-        values = (rank, round(hit.score, 3), cite.title or p.doc_id, cite.label, p.kind, p.text)
+        kind = KIND_LABELS.get(p.kind, p.kind)
+        values = (rank, round(hit.score, 3), cite.title or p.doc_id, cite.label, kind, p.text)
         rows.append(dict(zip(HIT_COLUMNS, values, strict=True)))
     return rows
 
@@ -132,9 +136,7 @@ def filters_code(filters: Filters) -> str:
     >>> filters_code(Filters(issuer="Tỉnh ủy Hậu Giang", period_from=date(2024, 1, 1)))
     "indexer.Filters(issuer='Tỉnh ủy Hậu Giang', period_from=date(2024, 1, 1))"
     """
-    fields = ", ".join(
-        f"{k}={_literal(v)}" for k, v in asdict(filters).items() if v is not None
-    )
+    fields = ", ".join(f"{k}={_literal(v)}" for k, v in asdict(filters).items() if v is not None)
     return f"indexer.Filters({fields})"
 
 
