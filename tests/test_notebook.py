@@ -20,6 +20,12 @@ pytestmark = pytest.mark.slow  # the notebook in a kernel
 ROOT = Path(__file__).parents[1]
 NOTEBOOK = ROOT / "notebooks" / "explore.ipynb"
 READ_TOKEN = "jeton-lecture-1"
+# the citation line of the sample passage answering "số đảng viên bị kỷ luật"
+LABEL = (
+    "Báo cáo ngày …/6/2024 của Tỉnh ủy Mẫu Sơn về kết quả thực hiện nhiệm vụ 6 tháng đầu năm và "
+    "phương hướng, nhiệm vụ 6 tháng cuối năm 2024 (dữ liệu mẫu, hoàn toàn hư cấu) (dự thảo), "
+    "mục I.1.b, đoạn 7"
+)
 
 # Questions about the invented documents QUICK indexes (word_export.txt, web/); the last one's
 # evidence is in no document, so the misses table has a row to show.
@@ -114,7 +120,10 @@ def executed(tmp_path_factory, web_settings, web_index):
     cwd = tmp / "cwd"
     cwd.mkdir()
     url = f"http://127.0.0.1:{_closed_port()}"
-    _run(nb, cwd, VANKIEN_INDEX=str(tmp / "index"), VANKIEN_URL=url)
+    try:
+        _run(nb, cwd, VANKIEN_INDEX=str(tmp / "index"), VANKIEN_URL=url)
+    finally:  # what the cells showed, to read when a test below fails
+        nbformat.write(nb, tmp / "executed.ipynb")
     return nb, cwd, url, tmp
 
 
@@ -132,9 +141,9 @@ def test_the_question_cell_gives_a_dataframe_with_citations_and_a_cited_answer(e
     assert _tagged(nb, "question").source.startswith('QUESTION = "số đảng viên bị kỷ luật"')
     html = "\n".join(_outputs(nb, "text/html"))
     assert 'class="dataframe' in html and "<th>trích dẫn</th>" in html
-    assert "Báo cáo số 27-BC/TU" in html and "thi hành kỷ luật 17 đảng viên" in html
+    assert f"<td>{LABEL}</td>" in html and "thi hành kỷ luật 17 đảng viên" in html
     assert "Trả lời:</b> <mark>17 đảng viên</mark>" in html
-    assert "17 đảng viên — Báo cáo số 27-BC/TU" in _texts(nb)
+    assert f"17 đảng viên — {LABEL}\n" in _texts(nb)
 
 
 def test_the_table_is_exported_to_csv_for_excel(executed):
@@ -147,16 +156,20 @@ def test_the_table_is_exported_to_csv_for_excel(executed):
     assert list(rows[0]) == ["hạng", "điểm", "văn bản", "trích dẫn", "loại đoạn", "đoạn văn"]
     assert [r["hạng"] for r in rows] == [str(i) for i in range(1, len(rows) + 1)]
     assert any("thi hành kỷ luật 17 đảng viên" in r["đoạn văn"] for r in rows)
-    assert rows[0]["trích dẫn"].startswith("Báo cáo số 27-BC/TU")
+    assert rows[0]["trích dẫn"] == LABEL
     assert f"Đã ghi {len(rows)} dòng vào {exported}" in _texts(nb)
 
 
 def test_filters_and_an_unaccented_question(executed):
     text = _texts(executed[0])
-    assert "`indexer.Filters(doc_type='Báo cáo')`" in text
-    assert "`indexer.Filters(issuer='Tỉnh ủy Mẫu Sơn')`" in text
-    assert "period_from=date(2024, 1, 1), period_to=date(2024, 6, 30))`" in text
+    # the values of the first result's document: the Word-export report
+    assert "`indexer.Filters(doc_type='Báo cáo')`: 5 đoạn khớp" in text
+    assert "`indexer.Filters(issuer='Tỉnh ủy Mẫu Sơn')`: 5 đoạn khớp" in text
+    assert "`indexer.Filters(year=2024)`: 5 đoạn khớp" in text
+    assert "`indexer.Filters(period_from=date(2024, 1, 1), period_to=date(2024, 6, 30))`" in text
+    assert "**Hỏi, chỉ trong các báo cáo về năm 2024:**" in text
     assert "**Tìm (không dấu):** so dang vien bi ky luat" in text
+    assert "Đoạn đầu tiên giống như khi gõ có dấu." in text
     assert "Trả lời (không dấu): 17 đảng viên" in text
 
 
@@ -232,8 +245,8 @@ def test_the_http_cell_asks_a_running_service_with_the_read_token(served, tmp_pa
     nb = nbformat.v4.new_notebook(cells=[c.copy() for c in cells], metadata=source.metadata)
     _run(nb, tmp_path, VANKIEN_URL=served, VANKIEN_READ_TOKEN=READ_TOKEN)
     out = "".join(o.get("text", "") for o in nb.cells[1].outputs)
-    assert "GET /api/search:" in out and "Báo cáo số 27-BC/TU" in out
-    assert "GET /api/ask: 17 đảng viên — Báo cáo số 27-BC/TU" in out
+    assert "GET /api/search: 5 đoạn khớp" in out and LABEL in out
+    assert f"GET /api/ask: 17 đảng viên — {LABEL}\n" in out
 
     nb = nbformat.v4.new_notebook(cells=[c.copy() for c in cells], metadata=source.metadata)
     _run(nb, tmp_path, VANKIEN_URL=served)

@@ -111,22 +111,34 @@ def hits_frame(index: Index, hits: Iterable[Hit], first_rank: int = 1):
     return pd.DataFrame(hit_rows(index, hits, first_rank), columns=list(HIT_COLUMNS))
 
 
-def example_filters(index: Index) -> dict[str, Filters]:
-    """One example of each filter, with values the index holds: its commonest document type and
-    issuer, its latest year, and that year's first half as a range of reporting periods."""
-    stats = corpus_stats(index)
-    known = [v for v in stats.by_type if v != UNKNOWN], [v for v in stats.by_issuer if v != UNKNOWN]
-    years = sorted(d.year for d in index.documents() if d.year)
+def example_filters(index: Index, doc_id: str | None = None) -> dict[str, Filters]:
+    """One example of each filter, with values of one document (the top hit's, say; None: the
+    commonest type and issuer, the latest year): its type, issuer, year and reporting period."""
+    doc, facts = index.docs.get(doc_id or ""), index.facts.get(doc_id or "")
+    if doc is None:
+        stats = corpus_stats(index)
+        years = [d.year for d in index.documents() if d.year]
+        doc_type = next((v for v in stats.by_type if v != UNKNOWN), None)
+        issuer = next((v for v in stats.by_issuer if v != UNKNOWN), None)
+        year, period = max(years, default=None), None
+    else:
+        doc_type, issuer, year = doc.doc_type, doc.issuer, doc.year
+        period = facts.period if facts and facts.period and facts.period.start else None
     examples = {}
-    if known[0]:
-        examples[f"loại văn bản: {known[0][0]}"] = Filters(doc_type=known[0][0])
-    if known[1]:
-        examples[f"cơ quan ban hành: {known[1][0]}"] = Filters(issuer=known[1][0])
-    if years:
-        last = years[-1]
-        examples[f"năm {last}"] = Filters(year=last)
-        first_half = Filters(period_from=date(last, 1, 1), period_to=date(last, 6, 30))
-        examples[f"kỳ báo cáo trong 6 tháng đầu năm {last}"] = first_half
+    if doc_type:
+        examples[f"loại văn bản: {doc_type}"] = Filters(doc_type=doc_type)
+    if issuer:
+        examples[f"cơ quan ban hành: {issuer}"] = Filters(issuer=issuer)
+    if year:
+        examples[f"năm {year}"] = Filters(year=year)
+    if period:
+        examples[f"kỳ báo cáo giao với {period.label}"] = Filters(
+            period_from=period.start, period_to=period.end
+        )
+    elif year:
+        examples[f"kỳ báo cáo trong 6 tháng đầu năm {year}"] = Filters(
+            period_from=date(year, 1, 1), period_to=date(year, 6, 30)
+        )
     return examples
 
 
