@@ -254,6 +254,23 @@ def test_the_http_cell_asks_a_running_service_with_the_read_token(served, tmp_pa
     assert f"Dịch vụ ở {served} trả lời lỗi 401" in out
 
 
+def test_without_an_index_it_builds_the_sample_aside_never_into_vankien_index(tmp_path):
+    """The first cells alone, VANKIEN_INDEX naming a folder with no index: QUICK (no corpus/)
+    builds the invented sample into INDEX_ROOT/sample, saying so, and leaves that folder alone."""
+    source = nbformat.read(NOTEBOOK, as_version=4)
+    injected = f"QUICK = True\nINDEX_ROOT = {str(tmp_path / 'built')!r}\n"
+    cells = [_tagged(source, "parameters"), nbformat.v4.new_code_cell(injected),
+             _tagged(source, "setup"), _tagged(source, "index")]  # fmt: skip
+    nb = nbformat.v4.new_notebook(cells=[c.copy() for c in cells], metadata=source.metadata)
+    _run(nb, tmp_path, VANKIEN_INDEX=str(tmp_path / "none"))
+    text = _texts(nb)
+    sample = tmp_path / "built" / "sample"
+    assert f"Chưa có chỉ mục ở {tmp_path / 'none'}: xây chỉ mục {sample} từ" in text
+    assert "Xây xong sau" in text and "33 đoạn được nhúng" in text
+    assert "2 văn bản, 33 đoạn, 7 chú thích" in text and "văn bản mẫu hư cấu" in text
+    assert not (tmp_path / "none").exists()
+
+
 def test_committed_notebook_has_no_outputs():
     nb = nbformat.read(NOTEBOOK, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
