@@ -90,8 +90,9 @@ def _run(nb, cwd: Path, **env: str) -> None:
     """Run the notebook in a real kernel started in `cwd` with these VANKIEN_ variables."""
     from nbclient import NotebookClient
 
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("VANKIEN_")}
-    environ["VANKIEN_BACKEND"] = os.environ.get("VANKIEN_BACKEND", "faiss")
+    # the developer's own index, service and token stay out; the rest (backend, model) is kept
+    mine = ("VANKIEN_INDEX", "VANKIEN_URL", "VANKIEN_READ_TOKEN", "VANKIEN_READ_TOKENS")
+    environ = {k: v for k, v in os.environ.items() if k not in mine}
     client = NotebookClient(
         nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
     )
