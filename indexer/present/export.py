@@ -201,6 +201,6 @@ def ascii_name(text: str, limit: int = 60) -> str:
 def disposition(stem: str, suffix: str) -> str:
     """Content-Disposition for a download: an ASCII `filename` and the Vietnamese name as RFC
     5987 `filename*` ('tra-cuu-ket-nap.csv' / 'tra-cứu-kết-nạp.csv')."""
-    readable = re.sub(r"[\x00-\x1f\x7f/\\\"]+", " ", stem).strip()[:80] or "vankien"
+    readable = " ".join(re.sub(r"[\x00-\x1f\x7f/\\\"]+", " ", stem).split())[:80] or "vankien"
     return (f'attachment; filename="{ascii_name(stem)}{suffix}"; '
             f"filename*=UTF-8''{quote(readable + suffix, safe='')}")
