@@ -19,7 +19,7 @@ from starlette.datastructures import UploadFile
 
 from indexer import Settings
 from indexer.build import uploads as manage
-from indexer.errors import BadQuery
+from indexer.errors import BadQuery, UploadTooLarge
 
 from . import admin, auth, jobs, web
 
@@ -115,22 +115,30 @@ async def upload(request: Request):
     if int(request.headers.get("content-length") or 0) > most:
         return _page(request, None, jobs.vietnamese_error(admin._too_large(limit)), 413)
     body = Request(request.scope, admin._counted(request.receive, most))
-    async with body.form(max_files=MAX_FILES, max_fields=4) as form:
-        _check_form(request, form.get("csrf"))
-        files = [f for f in form.getlist("file") if isinstance(f, UploadFile) and f.filename]
-        try:
-            level = admin._access(form.get("access"), settings.max_access_level)
-        except BadQuery as exc:
-            return _page(request, None, jobs.vietnamese_error(exc), 422)
-        if not files:
-            return _page(request, None, "Hãy chọn ít nhất một tệp để tải lên.", 422)
-        received = [(manage.display_name(f.filename or ""), await f.read(limit + 1))
-                    for f in files]  # fmt: skip
+    try:
+        received, level = await _received(request, body, limit)
+    except (BadQuery, UploadTooLarge) as exc:
+        too_large = isinstance(exc, UploadTooLarge)
+        return _page(request, None, jobs.vietnamese_error(exc), 413 if too_large else 422)
+    if not received:
+        return _page(request, None, "Hãy chọn ít nhất một tệp để tải lên.", 422)
     steps = [(name, _adder(settings, data, name, level)) for name, data in received]
     names = ", ".join(name for name, _ in received)
     job = jobs.jobs_of(request.app.state).add("upload", f"Tải lên {names} (mức {level})")
     jobs.start(request.app.state, job, steps)
     return _to_job(job)
+
+
+async def _received(request: Request, body: Request, limit: int) -> tuple[list, int]:
+    """[(name, bytes)] of the form's files (each read to one byte past the limit, which
+    add_document then refuses) and the access level; 403 without the form's token."""
+    settings: Settings = request.app.state.settings
+    async with body.form(max_files=MAX_FILES, max_fields=4) as form:
+        _check_form(request, form.get("csrf"))
+        files = [f for f in form.getlist("file") if isinstance(f, UploadFile) and f.filename]
+        level = admin._access(form.get("access"), settings.max_access_level)
+        return [(manage.display_name(f.filename or ""), await f.read(limit + 1))
+                for f in files], level  # fmt: skip
 
 
 def _adder(settings: Settings, data: bytes, name: str, level: int) -> jobs.Step:

@@ -55,7 +55,9 @@ def vietnamese_error(exc: BaseException, name: str = "") -> str:
     values = {k: f"{v:,}".replace(",", ".") if isinstance(v, int) else v
               for k, v in exc.details.items()}  # fmt: skip
     limit = exc.details.get("limit")
-    values |= {"name": name or "tải lên", "what": WHAT.get(str(exc.details.get("what")), ""),
+    if not name:  # a refusal of the whole form: no file to name
+        text = text.replace(" “{name}”", "")
+    values |= {"name": name, "what": WHAT.get(str(exc.details.get("what")), ""),
                "limit_mb": f"{limit / 1_000_000:g}".replace(".", ",")
                if isinstance(limit, int) else "?"}  # fmt: skip
     try:

@@ -205,3 +205,23 @@ def test_forms_from_another_site_are_refused(client, settings):
 def test_the_form_token_depends_on_the_admin_token():
     one = form_token(Settings(admin_token="a"))
     assert one != form_token(Settings(admin_token="b")) and len(one) == 64
+
+
+def test_a_body_past_the_limit_is_refused_in_vietnamese(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(DATA / "web" / "ket-luan-chuyen-doi-so.md", corpus / "ket-luan.md")
+    settings = Settings(index=tmp_path / "index", model="toy", admin_token="adm-secret",
+                        corpus=[corpus], max_upload_bytes=100)  # fmt: skip
+    embedder = ToyEmbedder()
+    build_index([corpus], settings.index, settings, embedder=embedder)
+    with TestClient(create_app(settings, embedder=embedder),
+                    raise_server_exceptions=False) as client:  # fmt: skip
+        _login(client)
+        one_big = _upload(client, settings, [(FISH_NAME, FISH.encode())])
+        job = _wait(client, one_big.headers["location"])
+        assert job["error_codes"] == ["upload_too_large"]
+        assert job["errors"] == [f"Tệp “{FISH_NAME}” quá lớn: tối đa 0,0001 MB "
+                                 "(VANKIEN_MAX_UPLOAD_BYTES)."]
+        huge = _upload(client, settings, [(FISH_NAME, b"x" * 200_000)])
+        assert huge.status_code == 413 and "Tệp quá lớn: tối đa 0,0001 MB" in huge.text
