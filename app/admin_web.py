@@ -85,7 +85,7 @@ def _page(request: Request, job_id: str | None, error: str | None = None,
     context = {"documents": documents, "uploaded": uploaded, "job": shown and shown.record(),
                "recent": [j.record() for j in listed.recent()[:5]], "error": error,
                "csrf": form_token(settings), "max_level": settings.max_access_level,
-               "max_mb": f"{settings.max_upload_bytes / 1_000_000:g}".replace(".", ","),
+               "max_size": jobs.size_text(settings.max_upload_bytes),
                "index_error": None if index is not None else state.holder.error,
                "max_files": MAX_FILES}
     return web._render(request, "admin.html", context, status)

@@ -21,7 +21,7 @@ PHASES = {"waiting": "Đang chờ lượt ghi", "files": "Đọc tệp", "passag
 log = logging.getLogger("vankien.app")
 KEEP = 50  # finished jobs remembered, newest first
 ERRORS = {  # VankienError.code → what the admin page says; {name} is the file's name
-    "upload_too_large": "Tệp “{name}” quá lớn: tối đa {limit_mb} MB (VANKIEN_MAX_UPLOAD_BYTES).",
+    "upload_too_large": "Tệp “{name}” quá lớn: tối đa {size} (VANKIEN_MAX_UPLOAD_BYTES).",
     "document_too_large": "Văn bản “{name}” quá dài: có {count} {what}, tối đa {limit} "
                           "({setting}). Hãy tách văn bản thành nhiều tệp.",
     "unsupported_format": "Tệp “{name}” không phải văn bản đọc được: chỉ nhận .docx, .pdf, "
@@ -41,6 +41,17 @@ ERRORS = {  # VankienError.code → what the admin page says; {name} is the file
     "nothing_to_index": "Không đọc được tệp nào trong kho văn bản.",
     "backend_unavailable": "Không kết nối được máy chủ lưu vectơ (Milvus).",
 }
+def size_text(n: int) -> str:
+    """A byte limit as the page says it.
+
+    >>> size_text(20 * 1024 * 1024), size_text(1536 * 1024), size_text(100_000)
+    ('20 MB', '1,5 MB', '100.000 byte')
+    """
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.1f}".removesuffix(".0").replace(".", ",") + " MB"
+    return f"{n:,}".replace(",", ".") + " byte"
+
+
 WHAT = {"chars": "ký tự", "paragraphs": "đoạn", "passages": "đoạn trích"}
 
 
@@ -58,8 +69,7 @@ def vietnamese_error(exc: BaseException, name: str = "") -> str:
     if not name:  # a refusal of the whole form: no file to name
         text = text.replace(" “{name}”", "")
     values |= {"name": name, "what": WHAT.get(str(exc.details.get("what")), ""),
-               "limit_mb": f"{limit / 1_000_000:g}".replace(".", ",")
-               if isinstance(limit, int) else "?"}  # fmt: skip
+               "size": size_text(limit) if isinstance(limit, int) else "?"}
     try:
         return text.format_map(values)
     except (KeyError, ValueError):

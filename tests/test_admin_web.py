@@ -221,7 +221,7 @@ def test_a_body_past_the_limit_is_refused_in_vietnamese(tmp_path):
         one_big = _upload(client, settings, [(FISH_NAME, FISH.encode())])
         job = _wait(client, one_big.headers["location"])
         assert job["error_codes"] == ["upload_too_large"]
-        assert job["errors"] == [f"Tệp “{FISH_NAME}” quá lớn: tối đa 0,0001 MB "
+        assert job["errors"] == [f"Tệp “{FISH_NAME}” quá lớn: tối đa 100 byte "
                                  "(VANKIEN_MAX_UPLOAD_BYTES)."]
         huge = _upload(client, settings, [(FISH_NAME, b"x" * 200_000)])
-        assert huge.status_code == 413 and "Tệp quá lớn: tối đa 0,0001 MB" in huge.text
+        assert huge.status_code == 413 and "Tệp quá lớn: tối đa 100 byte" in huge.text
