@@ -225,3 +225,45 @@ def test_a_body_past_the_limit_is_refused_in_vietnamese(tmp_path):
                                  "(VANKIEN_MAX_UPLOAD_BYTES)."]
         huge = _upload(client, settings, [(FISH_NAME, b"x" * 200_000)])
         assert huge.status_code == 413 and "Tệp quá lớn: tối đa 100 byte" in huge.text
+
+
+def test_without_script_a_running_job_reloads_itself_until_done(client, settings):
+    """While the writer lock is held (another write), the job waits: its page says so, shows the
+    bar and refreshes itself in <noscript>; once done, the page no longer refreshes."""
+    _login(client)
+    with client.app.state.writer_lock:
+        response = _upload(client, settings, [(FISH_NAME, FISH.encode())])
+        page = client.get(response.headers["location"]).text
+        assert "Đang chờ lượt ghi" in page and '<progress id="job-bar"' in page
+        assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in page
+        assert "/static/admin.js" in page and ">Tải lại</a>" in page
+    job = _wait(client, response.headers["location"])
+    assert job["phase"] == "done"
+    page = client.get(response.headers["location"]).text
+    assert 'http-equiv="refresh"' not in page and "/static/admin.js" not in page
+
+
+def test_set_access_keeps_the_old_level_when_the_build_fails(settings, monkeypatch):
+    from indexer.build import uploads
+    from indexer.errors import NotAnUpload
+
+    embedder = ToyEmbedder()
+    build_index(list(settings.corpus), settings.index, settings, embedder=embedder)
+    doc_id, _ = uploads.add_document(settings.index, settings.corpus, FISH.encode(), FISH_NAME,
+                                     settings, 1, embedder)  # fmt: skip
+    assert uploads.uploaded_documents(settings.index) == {doc_id}
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk gone")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(uploads, "_reindex", broken)
+        with pytest.raises(RuntimeError):
+            uploads.set_access(settings.index, settings.corpus, doc_id, 3, settings, embedder)
+    registry = (settings.index / "uploads.json").read_text(encoding="utf-8")
+    assert '"access": 1' in registry and '"access": 3' not in registry
+    uploads.set_access(settings.index, settings.corpus, doc_id, 0, settings, embedder)
+    assert '"access": 0' in (settings.index / "uploads.json").read_text(encoding="utf-8")
+    corpus_doc = id_of("ket-luan.md", (DATA / "web" / "ket-luan-chuyen-doi-so.md").read_bytes())
+    with pytest.raises(NotAnUpload):
+        uploads.set_access(settings.index, settings.corpus, corpus_doc, 2, settings, embedder)
