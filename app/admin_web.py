@@ -53,7 +53,7 @@ def _check_form(request: Request, sent) -> None:
     settings: Settings = request.app.state.settings
     expected = form_token(settings).encode()
     good = isinstance(sent, str) and hmac.compare_digest(sent.encode("utf-8", "replace"), expected)
-    origin = request.headers.get("origin")
+    origin = request.headers.get("origin")  # "null" from a page under no-referrer: the token
     if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
         good = False
     if request.headers.get("sec-fetch-site") == "cross-site":

@@ -109,13 +109,17 @@ class Jobs:
         return self._jobs.get(job_id)
 
     def recent(self) -> list[Job]:
+        with self._lock:  # a request may be adding one meanwhile
+            return self._newest()
+
+    def _newest(self) -> list[Job]:
         return sorted(self._jobs.values(), key=lambda j: j.started, reverse=True)
 
     def add(self, kind: str, label: str) -> Job:
         job = Job(uuid.uuid4().hex[:16], kind, label)
         with self._lock:
             self._jobs[job.id] = job
-            old = [j.id for j in self.recent() if j.finished is not None][KEEP:]
+            old = [j.id for j in self._newest() if j.finished is not None][KEEP:]
             for key in old:
                 self._jobs.pop(key, None)
         return job
