@@ -191,3 +191,15 @@ def test_the_search_page_links_the_exports(client):
                       headers=_as(client, "doc-0")).text  # fmt: skip
     assert page.count("Tải CSV") >= 3 and page.count("Tải Word") >= 3
     assert "/export/search.csv?q=" in page and "/export/ask.docx?q=" in page
+
+
+def test_ask_export_answers_only_from_what_the_reader_may_see(client):
+    params = {"q": "số đảng viên bị kỷ luật của xã Hòa Bình năm 2024"}
+    admin = {r[0]: r[1] for r in _rows(client.get("/export/ask.csv", params=params,
+                                                  headers=_as(client, "adm-secret")).content)
+             if len(r) == 2}  # fmt: skip
+    reader = _rows(client.get("/export/ask.csv", params=params,
+                              headers=_as(client, "doc-0")).content)  # fmt: skip
+    assert admin["Trả lời"] == "12 đảng viên"
+    assert "12 đảng viên của xã Hòa Bình" in admin["Câu nguồn (trích nguyên văn)"]
+    assert not any("Hòa Bình" in cell for row in reader[1:] for cell in row)
