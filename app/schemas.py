@@ -155,10 +155,24 @@ class DocumentDetail(BaseModel):
     next: str | None = Field(None, description="link to the next part")
 
 
+class StartProgress(BaseModel):
+    """How far a starting service has got: the phase, n of N, and the seconds left in it."""
+
+    phase: str = Field(description="model, files, ocr, passages, write, load or warm")
+    label: str = Field(description="the phase in Vietnamese")
+    done: int
+    total: int
+    elapsed_s: float = Field(description="seconds since the service started")
+    eta_s: float | None = Field(None, description="seconds left in this phase, once known")
+
+
 class Health(BaseModel):
     """Readiness; the other fields only for the admin token."""
 
-    status: Literal["ok", "unavailable"]
+    status: Literal["ok", "loading", "unavailable"]
+    message: str | None = Field(None, description="while loading: how far the start has got, "
+                                "e.g. «đang lập chỉ mục (nhúng đoạn 120/1313, còn khoảng 2 phút)»")
+    progress: StartProgress | None = None
     documents: int | None = None
     passages: int | None = None
     version: str | None = Field(None, description="vankien version")

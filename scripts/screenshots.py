@@ -4,6 +4,9 @@
     .venv/bin/python scripts/screenshots.py [--url http://127.0.0.1:8013] [--out docs/screenshots]
         [--admin-token TOKEN]   # also the admin page (the service's VANKIEN_ADMIN_TOKEN)
 
+`--starting` shoots the page of a service still building its index (start one on an empty
+index folder with `--build corpus` and run this within a minute): starting-1280/390.png.
+
 Headless Chromium (Debian's /usr/bin/chromium and /usr/bin/chromedriver) through selenium.
 Each search shot is the whole page at its width (height grown to the page's, capped at
 MAX_HEIGHT); the document is one screen at the cited paragraph. With Pillow the PNGs are
@@ -73,6 +76,8 @@ def main() -> None:
     ap.add_argument("--out", default="docs/screenshots", help="folder for the PNG files")
     ap.add_argument("--chromium", default="/usr/bin/chromium")
     ap.add_argument("--chromedriver", default="/usr/bin/chromedriver")
+    ap.add_argument("--starting", action="store_true",
+                    help="only the page of a service still building its index")
     ap.add_argument("--admin-token", help="log in with it and take the admin page too")
     ap.add_argument("--only-admin", action="store_true", help="the admin page only")
     args = ap.parse_args()
@@ -84,6 +89,13 @@ def main() -> None:
         return f"{base}/?{urlencode({'q': q})}"
 
     d = driver(args.chromium, args.chromedriver)
+    if args.starting:
+        try:
+            shot(d, search(QUESTION), 1280, out / "starting-1280.png")
+            shot(d, search(QUESTION), 390, out / "starting-390.png")
+        finally:
+            d.quit()
+        return
     try:
         if args.admin_token:
             admin_shots(d, base, args.admin_token, out)

@@ -36,10 +36,10 @@ def periods_server(periods_index):
     yield from _serve(*periods_index)
 
 
-def _serve(settings, index):
+def _serve(settings, index, app=None):
     from app.main import create_app
 
-    yield from _serve_app(create_app(settings, index=index))
+    yield from _serve_app(app or create_app(settings, index=index))
 
 
 def _serve_app(app):
@@ -312,3 +312,33 @@ def test_admin_uploads_a_file_and_watches_the_job(admin_server, browser, tmp_pat
     finally:
         gated.gate.set()
         browser.delete_all_cookies()  # the other servers share 127.0.0.1: no admin cookie there
+
+
+def test_a_starting_service_shows_progress_then_the_answer_without_a_click(tmp_path, browser):
+    """The page of a service still building its index says so with a progress bar and
+    reloads itself; once the index is ready the same page shows the answer."""
+    from app.main import create_app
+    from indexer.config import Settings
+    from tests.test_startup import REPORT, GatedEmbedder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "bao-cao.md").write_text(REPORT, encoding="utf-8")
+    settings = Settings(index=tmp_path / "index", model="toy")
+    embedder = GatedEmbedder()
+    app = create_app(settings, embedder=embedder, build_from=[corpus], background=True)
+    serving = _serve(settings, None, app)
+    base = next(serving)
+    try:
+        assert embedder.waiting.wait(30)
+        browser.get(base + "/?q=k%E1%BB%B7+lu%E1%BA%ADt")  # kỷ luật
+        notice = browser.find_element("css selector", "section.notice.starting")
+        assert "Dịch vụ đang khởi động" in notice.text
+        assert "Đang lập chỉ mục (nhúng đoạn 0/3)" in notice.text
+        assert browser.find_element("css selector", "progress").get_attribute("max") == "3"
+        embedder.gate.set()
+        wait_for(lambda: "95 đảng viên" in browser.page_source, timeout=30)  # reloaded itself
+        assert not browser.find_elements("css selector", "section.notice.starting")
+    finally:
+        embedder.gate.set()
+        next(serving, None)
