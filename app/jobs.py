@@ -8,15 +8,17 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from indexer import BuildReport, Embedder
+from indexer.build import progress as build_progress
 from indexer.errors import VankienError
 
 from . import admin
 
-PHASES = {"waiting": "Đang chờ lượt ghi", "files": "Đọc tệp", "passages": "Nhúng đoạn",
-          "ocr": "Nhận dạng ký tự (OCR), trang", "publishing": "Đưa chỉ mục mới vào phục vụ",
+# the job's own phases; a build's ("files", "ocr", "passages", …) are named as the CLI and the
+# starting service name them (indexer/build/progress.py)
+PHASES = {"waiting": "Đang chờ lượt ghi", "publishing": "Đưa chỉ mục mới vào phục vụ",
           "done": "Xong", "failed": "Lỗi"}  # fmt: skip
 log = logging.getLogger("vankien.app")
 KEEP = 50  # finished jobs remembered, newest first
@@ -92,10 +94,32 @@ class Job:
     notes: list[str] = field(default_factory=list)  # what each step did, in Vietnamese
     errors: list[str] = field(default_factory=list)  # what failed, in Vietnamese
     error_codes: list[str] = field(default_factory=list)
+    tracker: build_progress.BuildProgress = field(default_factory=build_progress.BuildProgress,
+                                                  repr=False)  # fmt: skip
+
+    def update(self, phase: str, done: int, total: int) -> None:
+        """The build's progress callback."""
+        self.phase, self.done, self.total = phase, done, total
+        self.tracker.update(phase, done, total)
 
     def record(self) -> dict:
-        return asdict(self) | {"phase_label": PHASES.get(self.phase, self.phase),
-                               "running": self.finished is None}  # fmt: skip
+        """The job as /admin/jobs/{id} answers it; `eta_s`: seconds left in a build phase,
+        once a rate is known."""
+        record = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "tracker"}
+        now = self.tracker.snapshot()
+        building = self.finished is None and self.phase in build_progress.BUILDING
+        eta = now.eta if building and now.phase == self.phase else None
+        return record | {"notes": list(self.notes), "errors": list(self.errors),
+                         "error_codes": list(self.error_codes), "phase_label": phase_label(
+                             self.phase), "running": self.finished is None,
+                         "eta_s": None if eta is None else round(eta, 1),
+                         "eta": None if eta is None else build_progress.duration(eta)}  # fmt: skip
+
+
+def phase_label(phase: str) -> str:
+    """'Nhúng đoạn', 'Đang chờ lượt ghi', …: the build's names, capitalised, and the job's."""
+    text = PHASES.get(phase) or build_progress.label(phase)
+    return text[:1].upper() + text[1:]
 
 
 class Jobs:
@@ -143,14 +167,11 @@ def start(state, job: Job, steps: list[tuple[str, Step]]) -> None:
     the writer lock, serving the new index after each; a failed step is reported in
     Vietnamese and the next one still runs."""
 
-    def progress(what: str, done: int, total: int) -> None:
-        job.phase, job.done, job.total = what, done, total
-
     def run() -> None:
         try:
             with state.writer_lock:
                 for name, step in steps:
-                    _step(state, job, name, step, progress)
+                    _step(state, job, name, step, job.update)
             job.phase = "failed" if job.errors and not job.notes else "done"
         finally:
             job.finished = time.time()

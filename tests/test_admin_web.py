@@ -267,3 +267,16 @@ def test_set_access_keeps_the_old_level_when_the_build_fails(settings, monkeypat
     corpus_doc = id_of("ket-luan.md", (DATA / "web" / "ket-luan-chuyen-doi-so.md").read_bytes())
     with pytest.raises(NotAnUpload):
         uploads.set_access(settings.index, settings.corpus, corpus_doc, 2, settings, embedder)
+
+
+def test_a_job_record_names_the_builds_phase_and_the_time_left():
+    from app.jobs import Job
+    from indexer.build.progress import BuildProgress
+
+    job = Job("j1", "upload", "Tải lên", tracker=BuildProgress(clock=iter([0, 0, 10, 10]).__next__))
+    job.update("passages", 0, 300)
+    job.update("passages", 100, 300)
+    record = job.record()
+    assert record["phase_label"] == "Nhúng đoạn" and (record["done"], record["total"]) == (100, 300)
+    assert record["eta"] == "20 giây" and record["eta_s"] == 20.0 and record["running"]
+    assert "tracker" not in record

@@ -9,7 +9,9 @@
     var count = document.getElementById("job-count");
     var bar = document.getElementById("job-bar");
     if (phase) { phase.textContent = job.phase_label; }
+    var eta = document.getElementById("job-eta");
     if (count) { count.textContent = job.total ? job.done + "/" + job.total : ""; }
+    if (eta) { eta.textContent = job.eta ? "(còn khoảng " + job.eta + ")" : ""; }
     if (bar) {
       bar.max = job.total || 1;
       bar.value = job.total ? job.done : 0;
