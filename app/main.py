@@ -39,7 +39,7 @@ from indexer.errors import (
     VankienError,
 )
 
-from . import admin, api, apidocs, web
+from . import admin, admin_web, api, apidocs, export, web
 from .deps import IndexHolder, warm_up
 from .security import AttemptLimiter, SecurityHeaders, scrub_access_log
 
@@ -95,6 +95,8 @@ def create_app(settings: Settings | None = None, index: Index | None = None,
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(admin.router)
+    app.include_router(admin_web.router)
+    app.include_router(export.router)
     app.include_router(web.router)
     apidocs.install(app)
     _install_handlers(app)

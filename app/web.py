@@ -86,6 +86,7 @@ def home(request: Request, holder: HolderDep, settings: SettingsDep, q: str | No
     found = index.search(text, k=PAGE_SIZE, filters=filters, offset=start)
     context["results"] = [_result(index, h, settings.base_url) for h in found.hits]
     context |= _paging(form, start, found.total)
+    context["export_query"] = urlencode({k: v for k, v in form.items() if v})  # Tải CSV / Word
     if start == 0 and found.total:  # nothing matches: "không tìm thấy", no answer from elsewhere
         context["answer"] = _answer(index, index.ask(text, filters=filters), settings.base_url)
     return _render(request, "index.html", context)
@@ -237,6 +238,7 @@ def _local(url: str) -> str:
 
 
 def _render(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
+    context = {"is_admin": auth.is_admin(request)} | context  # the header's link to /admin
     return request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
 
 
