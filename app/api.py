@@ -124,13 +124,19 @@ def document(index: IndexDep, settings: SettingsDep, level: LevelDep, doc_id: st
 @router.get("/healthz", response_model=schemas.Health, response_model_exclude_none=True,
             responses={503: {"model": schemas.Health}}, tags=["ops"])
 def healthz(request: Request, holder: HolderDep, settings: SettingsDep):
-    """200 once an index is loaded, 503 otherwise: only that, to anyone but the admin.
+    """200 once an index is loaded, 503 otherwise: only that, to anyone but the admin; while
+    the service starts, 503 "loading" with how far it has got (phase, n/N, time left).
 
     With the admin token (bearer header) it also tells the counts of every document, the
     versions, and why no index is loaded (with the command to build one): counts and
     versions move when a restricted document is added, so others do not see them."""
     details = _is_admin(request, settings)
-    index = holder.index
+    index, starting = holder.index, holder.starting
+    if index is None and starting is not None:  # from the first second: how far it has got
+        body = schemas.Health(status="loading", message=starting.message(),
+                              progress=schemas.StartProgress(**starting.snapshot().as_dict()))
+        return JSONResponse(body.model_dump(exclude_none=True), status_code=503,
+                            headers={"Retry-After": "5"})
     if index is None:
         body = schemas.Health(status="unavailable")
         if details:

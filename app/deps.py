@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request
 
 from indexer import Filters, Index, Settings
+from indexer.build.progress import BuildProgress
 from indexer.errors import BadQuery, DocumentNotFound
 from indexer.vietnamese import clean
 from indexer.vietnamese.periods import range_bound
@@ -24,11 +25,23 @@ MAX_DOC_OFFSET = 1_000_000  # listing documents is cheap at any offset, unlike a
 
 
 class IndexHolder:
-    """The index being served. Requests read `index` once; `swap` replaces it atomically."""
+    """The index being served. Requests read `index` once; `swap` replaces it atomically.
+
+    While the service starts (builds, loads the index and model, warms the segmenter in the
+    background) `starting` is the tracker of how far it has got; None once it is done."""
 
     def __init__(self, index: Index | None = None, error: str | None = None) -> None:
         self._index, self._error = index, error
         self._lock = threading.Lock()
+        self.starting: BuildProgress | None = None
+
+    def start(self) -> BuildProgress:
+        """Mark the service as starting; the returned tracker takes the phases' progress."""
+        self.starting = BuildProgress()
+        return self.starting
+
+    def started(self) -> None:
+        self.starting = None
 
     @property
     def index(self) -> Index | None:
@@ -60,8 +73,8 @@ def warm_up(index: Index) -> None:
 
 
 class IndexUnavailable(HTTPException):
-    def __init__(self, detail: str) -> None:
-        super().__init__(status_code=503, detail=detail)
+    def __init__(self, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status_code=503, detail=detail, headers=headers)
 
 
 def get_settings(request: Request) -> Settings:
@@ -77,6 +90,10 @@ def get_index(request: Request) -> Index:
     holder: IndexHolder = request.app.state.holder
     index = holder.index
     if index is None:
+        starting = holder.starting
+        if starting is not None:
+            raise IndexUnavailable(f"the service is starting: {starting.message()}; try again "
+                                   "in a few seconds", headers={"Retry-After": "5"})
         raise IndexUnavailable(holder.error or "the index is not loaded yet")
     return index
 

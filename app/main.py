@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -16,7 +18,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from indexer import Embedder, Index, Settings, get_settings
+from indexer import BuildReport, Embedder, Index, Settings, get_settings, load_embedder
+from indexer.build.progress import BuildProgress
 from indexer.errors import (
     AccessConflict,
     BackendUnavailable,
@@ -38,12 +41,14 @@ from indexer.errors import (
     error_body,
 )
 
-from . import admin, api, apidocs, web
+from . import admin, admin_web, api, apidocs, export, web
 from .deps import IndexHolder, warm_up
 from .security import AttemptLimiter, SecurityHeaders, scrub_access_log
 
 HERE = Path(__file__).parent
 log = logging.getLogger("vankien.app")
+Progress = Callable[[str, int, int], None]  # a build's (phase, done, total)
+STOP_WAIT_SECONDS = 30  # a startup build notices a stop within one batch (a few seconds)
 JSON_PREFIXES = ("/api", "/healthz", "/openapi", "/docs", "/redoc")
 STATUS_OF = {BadQuery: 422, IndexNotFound: 503, IndexMismatch: 503, IndexCorrupt: 503,
              UploadTooLarge: 413, UnsupportedFormat: 415, UnreadableFile: 422,
@@ -64,11 +69,20 @@ HTML_DETAIL = {  # Starlette's and our English defaults, as a reader of the page
 
 
 def create_app(settings: Settings | None = None, index: Index | None = None,
-               embedder: Embedder | None = None,
-               build_embedder: Embedder | None = None) -> FastAPI:  # fmt: skip
+               embedder: Embedder | None = None, build_embedder: Embedder | None = None, *,
+               build_from: list[Path] | None = None, background: bool = False,
+               progress: Progress | None = None,
+               on_built: Callable[[BuildReport | None, Exception | None], None] | None = None,
+               ) -> FastAPI:  # fmt: skip
     """The service; `index` serves an already opened index instead of opening settings.index,
     `embedder` replaces the model named in the settings (for loading, and for rebuilds through
-    its twin, see `embed.build_twin`; or `build_embedder`)."""
+    its twin, see `embed.build_twin`; or `build_embedder`).
+
+    `build_from`: folders to bring the index up to date with before serving it. With
+    `background` the service answers at once and does that (and loads the index and model)
+    in a thread, `/healthz` and the pages saying how far it has got (503 until ready);
+    otherwise the startup waits for it. `progress` also gets the build's progress calls,
+    `on_built` the build's report, or the error that stopped it."""
     settings = settings or get_settings()
     app = FastAPI(
         title="vankien",
@@ -83,11 +97,14 @@ def create_app(settings: Settings | None = None, index: Index | None = None,
     app.state.embedder = embedder
     app.state.build_embedder = build_embedder  # made from the query embedder when first needed
     app.state.writer_lock = threading.RLock()  # uploads, deletes, reindexing: one at a time
+    app.state.startup = Startup(list(build_from or []), background, progress, on_built)
     app.state.limiter = AttemptLimiter(settings.auth_failures, settings.auth_window)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(admin.router)
+    app.include_router(admin_web.router)
+    app.include_router(export.router)
     app.include_router(web.router)
     apidocs.install(app)
     _install_handlers(app)
@@ -97,9 +114,12 @@ def create_app(settings: Settings | None = None, index: Index | None = None,
     return app
 
 
-def load_index(settings: Settings, holder: IndexHolder,
-               embedder: Embedder | None = None) -> Index | None:
-    """Open settings.index into the holder; on failure record why, so the service still starts."""
+def load_index(settings: Settings, holder: IndexHolder, embedder: Embedder | None = None,
+               tracker: BuildProgress | None = None) -> Index | None:  # fmt: skip
+    """Open settings.index and warm it up, then serve it from the holder; on failure record
+    why, so the service still starts (and answers 503 saying what to do)."""
+    if tracker is not None:
+        tracker.update("load", 0, 0)
     try:
         index = Index.open(settings.index, settings, embedder=embedder)
     except VankienError as exc:
@@ -111,21 +131,93 @@ def load_index(settings: Settings, holder: IndexHolder,
         holder.fail(f"the index at {settings.index} could not be loaded ({type(exc).__name__}); "
                     "see the service log, then rebuild it with `vankien build`")
         return None
+    if tracker is not None:
+        tracker.update("warm", 0, 0)
+    warm_up(index)  # before it is served: the first questions are not the slow ones
     holder.swap(index)
     return index
+
+
+@dataclass
+class Startup:
+    """What the service does before it serves (see `create_app`), and its worker."""
+
+    build_from: list[Path]
+    background: bool
+    progress: Progress | None
+    on_built: Callable[[BuildReport | None, Exception | None], None] | None
+    stop: threading.Event = field(default_factory=threading.Event)
+    opened: Index | None = None
+
+    def run(self, app: FastAPI, tracker: BuildProgress | None) -> None:
+        """Build (when asked), then load the index; the holder says why when neither works."""
+        holder: IndexHolder = app.state.holder
+        try:
+            if self.build_from:
+                self._build(app, tracker)
+            if not self.stop.is_set():
+                self.opened = load_index(app.state.settings, holder, app.state.embedder, tracker)
+        except Stopped:
+            log.info("startup stopped before the index was ready")
+        except Exception as exc:  # noqa: BLE001 - the thread's edge: said in /healthz, logged
+            log.exception("startup failed")
+            holder.fail(f"the service could not start its index ({type(exc).__name__}); "
+                        "see the service log")
+        finally:
+            holder.started()
+
+    def _build(self, app: FastAPI, tracker: BuildProgress | None) -> None:
+        from indexer.build.uploads import reindex  # the readers load only when a build runs
+
+        settings = app.state.settings
+
+        def told(what: str, done: int, total: int) -> None:
+            if self.stop.is_set():
+                raise Stopped()  # the build aborts; the last published version stays
+            for listener in (tracker.update if tracker else None, self.progress):
+                if listener is not None:
+                    listener(what, done, total)
+
+        with app.state.writer_lock:
+            try:
+                if app.state.embedder is None:
+                    told("model", 0, 0)
+                    app.state.embedder = load_embedder(settings.model, settings.threads)
+                report = reindex(settings.index, self.build_from, settings, app.state.embedder,
+                                 progress=told)  # fmt: skip
+            except VankienError as exc:  # what can be served still is (an older version)
+                log.warning("build before serving failed: %s", exc)
+                if self.on_built is not None:
+                    self.on_built(None, exc)
+                return
+        if self.on_built is not None:
+            self.on_built(report, None)
+
+
+class Stopped(Exception):
+    """The service is shutting down: a startup build stops at its next progress call."""
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
     scrub_access_log()  # again: uvicorn may have set its loggers up after create_app
     holder: IndexHolder = app.state.holder
-    opened = None
-    if holder.index is None:
-        opened = await run_in_threadpool(load_index, app.state.settings, holder,
-                                         app.state.embedder)
+    startup: Startup = app.state.startup
+    worker = None
     if holder.index is not None:
         await run_in_threadpool(warm_up, holder.index)
+    elif startup.background:
+        tracker = holder.start()
+        worker = threading.Thread(target=startup.run, args=(app, tracker), daemon=True,
+                                  name="vankien-startup")  # fmt: skip
+        worker.start()
+    else:
+        await run_in_threadpool(startup.run, app, None)
     yield
+    startup.stop.set()
+    if worker is not None:  # a build in progress stops at its next batch
+        await run_in_threadpool(worker.join, STOP_WAIT_SECONDS)
+    opened = startup.opened
     if opened is not None and holder.index is opened:
         opened.close()
 

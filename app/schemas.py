@@ -171,10 +171,24 @@ class DocumentDetail(BaseModel):
     next: str | None = Field(None, description="liên kết tới phần sau")
 
 
+class StartProgress(BaseModel):
+    """Dịch vụ đang khởi động đã tới đâu: giai đoạn, n trên N, và số giây còn lại của nó."""
+
+    phase: str = Field(description="giai đoạn: model, files, ocr, passages, write, load hoặc warm")
+    label: str = Field(description="tên giai đoạn bằng tiếng Việt")
+    done: int
+    total: int
+    elapsed_s: float = Field(description="số giây từ khi dịch vụ khởi động")
+    eta_s: float | None = Field(None, description="số giây còn lại của giai đoạn này, khi đã ước")
+
+
 class Health(BaseModel):
     """Tình trạng sẵn sàng; các trường khác chỉ dành cho mã quản trị."""
 
-    status: Literal["ok", "unavailable"]
+    status: Literal["ok", "loading", "unavailable"]
+    message: str | None = Field(None, description="khi đang nạp: khởi động đã tới đâu, ví dụ "
+                                "«đang lập chỉ mục (nhúng đoạn 120/1313, còn khoảng 2 phút)»")
+    progress: StartProgress | None = None
     documents: int | None = None
     passages: int | None = None
     version: str | None = Field(None, description="phiên bản vankien")

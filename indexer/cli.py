@@ -11,10 +11,18 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from . import logs
+from .build.progress import label as phase_label
 from .config import get_settings, process_environment
 from .errors import VankienError
 from .model import Filters
@@ -191,6 +199,8 @@ class _progress:
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
+            TextColumn("còn"),
+            TimeRemainingColumn(),
             console=err,
             disable=disable,
             transient=True,
@@ -203,9 +213,8 @@ class _progress:
 
     def update(self, what: str, done: int, total: int) -> None:
         if what not in self.tasks:
-            label = {"files": "Đọc tệp", "passages": "Nhúng đoạn",
-                     "ocr": "Nhận dạng ký tự (OCR), trang"}.get(what, what)  # fmt: skip
-            self.tasks[what] = self.bar.add_task(label, total=total)
+            name = phase_label(what)
+            self.tasks[what] = self.bar.add_task(name[:1].upper() + name[1:], total=total)
         self.bar.update(self.tasks[what], completed=done, total=total)
 
     def __exit__(self, *exc):
@@ -259,8 +268,14 @@ def _announce_load(settings) -> None:
         how_long = f"khoảng {max(1, round(seconds))} giây"
     except (OSError, ValueError):
         how_long = "lần đầu, có thể mất vài chục giây"
-    hint = "" if settings.url else "; đặt VANKIEN_URL để hỏi dịch vụ đang chạy"
+    hint = "" if _asks_service(settings) else "; đặt VANKIEN_URL để hỏi dịch vụ đang chạy"
     err.print(f"[dim]đang nạp chỉ mục và mô hình ({how_long}){hint}…[/dim]", highlight=False)
+
+
+def _asks_service(settings) -> bool:
+    """Whether VANKIEN_URL was set (environment or .env): the default URL is the notebook's
+    guess; a command answering from a service nobody named could answer from another index."""
+    return "url" in settings.model_fields_set and bool(settings.url)
 
 
 def _remember_load(settings, seconds: float) -> None:
@@ -371,7 +386,7 @@ def _answer(index, model, work):
 
     settings = _settings(index=index, model=model)
     version = index_version(settings.index)
-    if settings.url and (version is not None or index is None):
+    if _asks_service(settings) and (version is not None or index is None):
         service = Service(settings.url, settings.read_token, version)
         try:
             service.check()
@@ -559,36 +574,58 @@ def eval_(queries, index, model, misses) -> None:
     help="Bring the index up to date with these folders before serving.",
 )
 def serve(index, model, host, port, build_from) -> None:
-    """Serve the HTTP API and the web pages."""
+    """Serve the HTTP API and the web pages.
+
+    The port answers at once: while the index is built (with --build) and loaded, /healthz
+    answers 503 with the progress and the page shows it."""
     import uvicorn
 
     from app.main import create_app
-
-    from .embed import load_embedder
 
     settings = _settings(
         index=index, model=model, host=host, port=port, corpus=list(build_from) or None
     )
     _require_sources(build_from)
     _require_port(settings.host, settings.port)
-    embedder = None  # without a build, the service loads its model when it loads the index
     if build_from:
-        from .build.uploads import reindex
-
-        try:
-            embedder = load_embedder(settings.model, settings.threads)  # the service's too
-            with _progress(disable=False) as update:
-                report = reindex(settings.index, list(build_from), settings, embedder,
-                                 progress=update)  # fmt: skip
-        except VankienError as exc:
-            _skipped(getattr(exc, "skipped", ()))
-            _fail(exc)
-        _skipped(report.skipped)
-        err.print(f"index: {report.documents} documents, {report.passages} passages")
-    app = create_app(settings, embedder=embedder)
+        err.print("Dịch vụ trả lời ngay; chỉ mục được cập nhật trước khi tìm kiếm được (lần đầu "
+                  "có thể mất nhiều phút: xem tiến độ ở /healthz hoặc trên trang).",
+                  highlight=False)  # fmt: skip
+    told = _ProgressLines()
+    app = create_app(settings, build_from=list(build_from), background=True,
+                     progress=told.update, on_built=_built)  # fmt: skip
     config = uvicorn.Config(app, host=settings.host, port=settings.port)
     logs.quiet_console(["uvicorn", "uvicorn.error", "uvicorn.access"])  # after uvicorn's setup
     uvicorn.Server(config).run()
+
+
+class _ProgressLines:
+    """A startup build's progress as a console line per phase and every `every` seconds: a
+    live bar would be torn by the server's own log lines."""
+
+    def __init__(self, every: float = 15.0) -> None:
+        from .build.progress import BuildProgress
+
+        self.tracker, self.every = BuildProgress(), every
+        self._phase, self._last = "", 0.0
+
+    def update(self, what: str, done: int, total: int) -> None:
+        self.tracker.update(what, done, total)
+        now = time.monotonic()
+        if what != self._phase or now - self._last >= self.every:
+            self._phase, self._last = what, now
+            err.print(self.tracker.message(), highlight=False)
+
+
+def _built(report, error) -> None:
+    """What a startup build did, as `vankien build` says it (the server keeps running)."""
+    if error is not None:
+        _skipped(getattr(error, "skipped", ()))
+        err.print(f"[red]lỗi[/red]: {error} (dịch vụ phục vụ phiên bản chỉ mục trước đó, nếu có)",
+                  highlight=False)  # fmt: skip
+        return
+    _skipped(report.skipped)
+    err.print(f"chỉ mục: {report.documents} văn bản, {report.passages} đoạn", highlight=False)
 
 
 def _require_port(host: str, port: int) -> None:

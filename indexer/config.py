@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # service
     host: str = "127.0.0.1"
     port: int = 8000
+    # where clients (the notebook's HTTP example) find a running service; `vankien search`/`ask`
+    # ask it instead of loading the index and the model only when VANKIEN_URL is set
+    url: str = "http://127.0.0.1:8000"
     max_query_chars: int = 1000
     read_token: str | None = None  # level-0 token; once set, no anonymous reads
     admin_token: str | None = None  # needed to upload, delete, reindex; sees every document
@@ -66,9 +69,6 @@ class Settings(BaseSettings):
     auth_failures: int = 10
     auth_window: float = 60.0
     base_url: str = ""
-    # a running service `vankien search`/`ask` ask instead of loading the index and the model
-    # (seconds per command), e.g. http://127.0.0.1:8000; unset: they always load locally
-    url: str | None = None
     log_file: Path | None = None  # default INDEX/logs/vankien.log (tracebacks go there)
     max_upload_bytes: int = 20 * 1024 * 1024
     # one document's cost is bounded by what it holds, not only by its bytes (a 7 KB .docx of

@@ -67,16 +67,20 @@ class Service:
             )
 
     def wait_ready(self, timeout: float = 90.0) -> httpx.Response:
-        """The first /healthz answer (200 or 503, the admin's details); fails if the process
-        dies first."""
+        """The first /healthz answer once the service has started (200, or 503 with the
+        admin's details of why it serves nothing); fails if the process dies first."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, f"service exited:\n{self.log.read_text()[-2000:]}"
             try:
-                return httpx.get(f"{self.url}/healthz", timeout=5,
-                                 headers={"Authorization": "Bearer adm"})  # fmt: skip
+                health = httpx.get(f"{self.url}/healthz", timeout=5,
+                                   headers={"Authorization": "Bearer adm"})  # fmt: skip
             except httpx.TransportError:
                 time.sleep(0.2)
+                continue
+            if health.json().get("status") != "loading":
+                return health
+            time.sleep(0.2)
         raise AssertionError(f"service not answering after {timeout}s")
 
     def get(self, path: str, **params) -> httpx.Response:
