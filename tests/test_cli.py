@@ -245,3 +245,15 @@ def test_a_search_through_the_service_loads_no_index_library(web_settings, servi
                           timeout=120)  # fmt: skip
     assert f"{VIA}{service}" in done.stderr, done.stderr
     assert done.stdout.splitlines()[-1] == "0 []", done.stdout[-500:]
+
+
+def test_only_a_service_named_in_vankien_url_is_asked(env):
+    from indexer.cli import _asks_service
+    from indexer.config import Settings
+
+    assert not _asks_service(Settings())  # the default URL is the notebook's guess
+    assert _asks_service(Settings(url="http://127.0.0.1:8000"))
+    env(url="")
+    assert not _asks_service(get_settings())
+    env(url="http://127.0.0.1:9")
+    assert _asks_service(get_settings().model_copy(update={"index": "x"}))
