@@ -382,6 +382,8 @@ def _ms(started: float) -> float:
 def _answer(index, model, work):
     """work(source) through the running service when one answers for this index (saying so),
     else from the index loaded here (saying how long that takes)."""
+    from rich.markup import escape
+
     from .remote import Service, ServiceError, ServiceUnusable, index_version
 
     settings = _settings(index=index, model=model)
@@ -392,11 +394,11 @@ def _answer(index, model, work):
             service.check()
             done = work(_Remote(service))
         except ServiceUnusable as exc:
-            err.print(f"[dim]{exc.reason}; nạp chỉ mục tại chỗ[/dim]", highlight=False)
+            err.print(f"[dim]{escape(exc.reason)}; nạp chỉ mục tại chỗ[/dim]", highlight=False)
         except ServiceError as exc:
             _fail(exc)
         else:
-            err.print(f"[dim]trả lời qua dịch vụ đang chạy tại {settings.url}[/dim]",
+            err.print(f"[dim]trả lời qua dịch vụ đang chạy tại {escape(settings.url)}[/dim]",
                       highlight=False)  # fmt: skip
             return done
     _announce_load(settings)

@@ -211,7 +211,8 @@ def test_a_service_that_does_not_answer_is_skipped_at_once(web_settings, web_ind
         env(url=url)
         result = run("search", "đảng viên", "--index", str(web_settings.index))
     assert result.exit_code == 0, result.output
-    assert lines(result.stderr)[0].startswith(f"không kết nối được dịch vụ tại {url}")
+    assert lines(result.stderr)[0].startswith(f"không kết nối được dịch vụ tại {url} (")
+    assert "[Errno 111]" in result.stderr  # the reason, not taken for markup
     assert lines(result.stderr)[0].endswith("; nạp chỉ mục tại chỗ")
 
 
