@@ -267,7 +267,7 @@ def _announce_load(settings) -> None:
         seconds = float((settings.index / "logs" / LOAD_SECONDS).read_text(encoding="utf-8"))
         how_long = f"khoảng {max(1, round(seconds))} giây"
     except (OSError, ValueError):
-        how_long = "lần đầu, có thể mất vài chục giây"
+        how_long = "lần đầu, có thể mất từ vài giây tới vài chục giây"
     hint = "" if _asks_service(settings) else "; đặt VANKIEN_URL để hỏi dịch vụ đang chạy"
     err.print(f"[dim]đang nạp chỉ mục và mô hình ({how_long}){hint}…[/dim]", highlight=False)
 
