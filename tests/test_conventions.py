@@ -213,3 +213,14 @@ def test_the_api_description_is_vietnamese(client):
         for field, prop in schema.get("properties", {}).items():
             if "description" in prop:
                 assert VIETNAMESE.search(prop["description"]), (name, field)
+
+
+def test_a_caller_expecting_another_index_version_gets_409(built, client):
+    settings, _ = built
+    served = (settings.index / "CURRENT").read_text(encoding="utf-8").strip()
+    same = client.get("/api/search", params={"q": "đảng viên"}, headers={"X-Vankien-Index": served})
+    assert same.status_code == 200
+    other = client.get("/api/search", params={"q": "đảng viên"},
+                       headers={"X-Vankien-Index": served + "-khac"})  # fmt: skip
+    error = error_of(other, 409)
+    assert error["code"] == "index_differs" and served not in error["message"]
