@@ -33,11 +33,12 @@ out = Console(soft_wrap=True)
 MAX_K = 100  # the API's limit too
 
 
-def _settings(**overrides):
+def _settings(configure: bool = True, **overrides):
     settings = get_settings()
     changes = {k: v for k, v in overrides.items() if v is not None}
     settings = settings.model_copy(update=changes) if changes else settings
-    logs.configure(settings)
+    if configure:
+        logs.configure(settings)
     return settings
 
 
@@ -386,9 +387,12 @@ def _answer(index, model, work):
 
     from .remote import Service, ServiceError, ServiceUnusable, index_version
 
-    settings = _settings(index=index, model=model)
+    # logging is set up by each branch: a local load imports FAISS, whose import logs, and
+    # configured before it, the log file would create INDEX/logs for an index that is not there
+    settings = _settings(configure=False, index=index, model=model)
     version = index_version(settings.index)
     if _asks_service(settings) and (version is not None or index is None):
+        logs.configure(settings)
         service = Service(settings.url, settings.read_token, version)
         try:
             service.check()

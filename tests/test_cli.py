@@ -259,3 +259,10 @@ def test_only_a_service_named_in_vankien_url_is_asked(env):
     assert not _asks_service(get_settings())
     env(url="http://127.0.0.1:9")
     assert _asks_service(get_settings().model_copy(update={"index": "x"}))
+
+
+def test_a_search_of_a_missing_index_says_so_and_creates_nothing(tmp_path):
+    index = tmp_path / "khong-co"
+    result = run("search", "đảng viên", "--index", str(index))
+    assert result.exit_code == 1 and f"vankien build corpus/ --index {index}" in result.stderr
+    assert not index.exists()
