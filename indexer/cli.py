@@ -570,20 +570,22 @@ def eval_(queries, index, model, misses) -> None:
 @main.command()
 @index_option
 @model_option
-@click.option("--host", default=None, help="Address to listen on (VANKIEN_HOST, 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port to listen on (VANKIEN_PORT, 8000).")
+@click.option("--host", default=None, help="Địa chỉ lắng nghe (VANKIEN_HOST, mặc định 127.0.0.1).")
+@click.option("--port", type=int, default=None,
+              help="Cổng lắng nghe (VANKIEN_PORT, mặc định 8000).")
 @click.option(
     "--build",
     "build_from",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="Bring the index up to date with these folders before serving.",
+    help="Cập nhật chỉ mục theo các thư mục này (lặp lại tùy chọn cho mỗi thư mục); dịch vụ "
+    "trả lời ngay trong lúc đó, /healthz và trang cho biết tiến độ.",
 )
 def serve(index, model, host, port, build_from) -> None:
-    """Serve the HTTP API and the web pages.
+    """Chạy dịch vụ: API JSON và trang tìm kiếm.
 
-    The port answers at once: while the index is built (with --build) and loaded, /healthz
-    answers 503 with the progress and the page shows it."""
+    Cổng trả lời ngay: trong lúc lập chỉ mục (với --build) và nạp chỉ mục, /healthz trả 503
+    kèm tiến độ và trang hiển thị tiến độ đó."""
     import uvicorn
 
     from app.main import create_app
