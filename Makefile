@@ -12,7 +12,7 @@ CORPUS ?= corpus $(wildcard $(SHARED)/corpus-extra)
 
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: setup browser readers serve test test-fast fuzz eval eval-dev clean
+.PHONY: setup browser readers serve notebook test test-fast fuzz eval eval-dev clean
 
 setup: $(VENV)/.installed $(ONNX_MODEL)
 
@@ -52,6 +52,21 @@ readers:
 # skipped), then serves it; uploads through the API are kept across restarts.
 serve: setup readers
 	$(BIN)/vankien serve --index $(INDEX) --host $(HOST) --port $(PORT) $(foreach d,$(CORPUS),--build $(d))
+
+# JupyterLab on the project's environment (the extra `notebook`), the analysts' notebook open, its
+# kernel .venv's python. The notebook opens the index `make serve` builds (INDEX, or the one
+# VANKIEN_INDEX names) read-only, and its HTTP cell asks the service at HOST:PORT (VANKIEN_URL).
+NOTEBOOK_PORT ?= 8888
+
+notebook: setup $(VENV)/.notebook
+	@echo "JupyterLab: http://$(HOST):$(NOTEBOOK_PORT)/lab/tree/explore.ipynb (mở bằng liên kết có token Jupyter in bên dưới)"
+	VANKIEN_INDEX="$${VANKIEN_INDEX:-$(abspath $(INDEX))}" VANKIEN_URL="$${VANKIEN_URL:-http://$(HOST):$(PORT)}" \
+		$(BIN)/jupyter lab --notebook-dir=notebooks --ip=$(HOST) --port=$(NOTEBOOK_PORT) \
+		--ServerApp.port_retries=0 --no-browser $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/explore.ipynb
+
+$(VENV)/.notebook: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[notebook]'
+	touch $@
 
 # The functional tests again with VANKIEN_BACKEND=milvus (Milvus Lite from PyPI, in-process).
 MILVUS_TESTS = tests/test_search.py tests/test_build.py tests/test_access.py tests/test_api.py \

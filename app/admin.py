@@ -11,7 +11,7 @@ import asyncio
 import threading
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -24,23 +24,30 @@ from indexer.storage import folder as store
 
 from . import schemas
 from .auth import AdminDep
-from .deps import warm_up
+from .deps import known_parameters, warm_up
 
-router = APIRouter(tags=["admin"])
+
+def _admin_parameters(request: Request, _: AdminDep) -> None:
+    """Unknown query parameters are refused, once the caller is known to be the admin."""
+    known_parameters(request)
+
+
+router = APIRouter(tags=["admin"], dependencies=[Depends(_admin_parameters)])
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the other fields
 WRITE_ERRORS = {
-    401: {"model": schemas.ErrorOut, "description": "no admin token was sent"},
+    401: {"model": schemas.ErrorOut, "description": "chưa gửi mã quản trị"},
     403: {
         "model": schemas.ErrorOut,
-        "description": "wrong token, or writing is disabled (VANKIEN_ADMIN_TOKEN not set)",
+        "description": "sai mã, hoặc không cho ghi (chưa đặt VANKIEN_ADMIN_TOKEN)",
     },
     409: {
         "model": schemas.ErrorOut,
-        "description": "the document is in a corpus folder, the corpus folders are unknown, "
-        "or (upload) the same bytes are indexed at another access level",
+        "description": "văn bản thuộc thư mục kho, không biết các thư mục kho, hoặc (tải lên) "
+        "cùng nội dung đã có ở mức truy cập khác",
     },
-    422: {"model": schemas.ErrorOut, "description": "a malformed id or form field"},
-    503: {"model": schemas.ErrorOut, "description": "another build holds the index folder"},
+    422: {"model": schemas.ErrorOut, "description": "mã hoặc trường biểu mẫu sai dạng, hoặc tham "
+          "số không có"},
+    503: {"model": schemas.ErrorOut, "description": "một lần dựng khác đang giữ thư mục chỉ mục"},
 }
 UPLOAD_BODY = {
     "requestBody": {
@@ -54,20 +61,20 @@ UPLOAD_BODY = {
                         "file": {
                             "type": "string",
                             "format": "binary",
-                            "description": ".docx, .pdf (scans: OCR), .doc, .rtf, .odt, .txt "
-                            "or .md (checked by content)",
+                            "description": ".docx, .pdf (bản chụp: OCR), .doc, .rtf, .odt, "
+                            ".txt hoặc .md (kiểm tra theo nội dung)",
                         },
                         "access": {
                             "type": "integer",
                             "minimum": 0,
                             "default": 0,
-                            "description": "access level; 0 = public",
+                            "description": "mức truy cập; 0 = công khai",
                         },
                         "change_access": {
                             "type": "boolean",
                             "default": False,
-                            "description": "the same bytes are indexed at another level: "
-                            "serve this upload at `access` all the same (else 409)",
+                            "description": "cùng nội dung đã có ở mức khác: vẫn phục vụ "
+                            "bản tải lên này ở mức `access` (nếu không: 409)",
                         },
                     },
                 }
@@ -83,10 +90,10 @@ class Skipped(BaseModel):
 
 
 class BuildOut(BaseModel):
-    """What the reindex did; the index described is the one now being served."""
+    """Lần lập chỉ mục đã làm gì; chỉ mục được mô tả là chỉ mục đang phục vụ."""
 
-    doc_id: str | None = Field(None, description="the uploaded document's id")
-    version: str | None = Field(description="the index version now served")
+    doc_id: str | None = Field(None, description="mã của văn bản vừa tải lên")
+    version: str | None = Field(description="phiên bản chỉ mục đang phục vụ")
     documents: int
     passages: int
     footnotes: int
@@ -94,8 +101,8 @@ class BuildOut(BaseModel):
     changed: list[str]
     removed: list[str]
     unchanged: int
-    embedded: int = Field(description="passages embedded by this build")
-    skipped: list[Skipped] = Field(description="corpus files that could not be read, and why")
+    embedded: int = Field(description="số đoạn được nhúng trong lần dựng này")
+    skipped: list[Skipped] = Field(description="các tệp trong kho không đọc được, và lý do")
     seconds: float
 
 
@@ -123,25 +130,26 @@ def build_out(report: BuildReport, doc_id: str | None = None) -> BuildOut:
     | {
         413: {
             "model": schemas.ErrorOut,
-            "description": "above VANKIEN_MAX_UPLOAD_BYTES, or the document holds more than "
-            "VANKIEN_MAX_DOC_CHARS, _PARAGRAPHS or _PASSAGES",
+            "description": "lớn hơn VANKIEN_MAX_UPLOAD_BYTES, hoặc văn bản chứa nhiều hơn "
+            "VANKIEN_MAX_DOC_CHARS, _PARAGRAPHS hoặc _PASSAGES",
         },
-        415: {"model": schemas.ErrorOut, "description": "not a document vankien reads"},
+        415: {"model": schemas.ErrorOut, "description": "không phải văn bản vankien đọc được"},
         422: {
             "model": schemas.ErrorOut,
-            "description": "the document cannot be read; nothing kept",
+            "description": "không đọc được văn bản; không giữ lại gì",
         },
     },
     openapi_extra=UPLOAD_BODY,
 )
 async def upload(request: Request, _: AdminDep) -> BuildOut:
-    """Add a document (multipart field `file`, optional `access` level) and reindex.
+    """Thêm một văn bản (trường multipart `file`, mức truy cập `access` tùy chọn) và lập lại
+    chỉ mục.
 
-    Synchronous: answers 200 once the new index, holding the document, is served. The type is
-    decided by content and the document parsed before anything is stored. The file is kept as
-    INDEX/uploads/<sha256>.<ext>; its name is only shown. The same bytes at another access
-    level are refused (409) unless `change_access=true`. A client gone before the answer
-    leaves nothing behind."""
+    Đồng bộ: trả 200 khi chỉ mục mới, có văn bản này, đã được phục vụ. Định dạng được xác định
+    theo nội dung và văn bản được đọc thử trước khi lưu. Tệp được giữ ở
+    INDEX/uploads/<sha256>.<ext>; tên tệp chỉ để hiển thị. Cùng nội dung ở mức truy cập khác bị
+    từ chối (409) trừ khi `change_access=true`. Máy khách ngắt trước khi có trả lời thì không
+    để lại gì."""
     settings: Settings = request.app.state.settings
     limit = settings.max_upload_bytes
     if int(request.headers.get("content-length") or 0) > limit + FORM_OVERHEAD:
@@ -215,13 +223,16 @@ async def _watch_disconnect(request: Request, gone: threading.Event):
     response_model=BuildOut,
     responses=WRITE_ERRORS
     | {
-        404: {"model": schemas.ErrorOut, "description": "unknown document id"},
+        404: {"model": schemas.ErrorOut, "description": "không có văn bản mã này"},
     },
 )
-async def delete(request: Request, _: AdminDep, doc_id: str = Path(max_length=200)) -> BuildOut:
-    """Remove an uploaded document and reindex; 200 once the index without it is served.
+async def delete(request: Request, _: AdminDep,
+                 doc_id: str = Path(max_length=200, description="mã văn bản đã tải lên"),
+                 ) -> BuildOut:  # fmt: skip
+    """Xóa một văn bản đã tải lên và lập lại chỉ mục; trả 200 khi chỉ mục không còn nó đã được
+    phục vụ.
 
-    A document from a corpus folder is refused (409): remove its file there, then reindex."""
+    Văn bản từ thư mục kho bị từ chối (409): hãy xóa tệp ở đó rồi lập lại chỉ mục."""
     settings: Settings = request.app.state.settings
 
     def remove(embedder: Embedder) -> BuildReport:
@@ -232,9 +243,9 @@ async def delete(request: Request, _: AdminDep, doc_id: str = Path(max_length=20
 
 @router.post("/api/reindex", response_model=BuildOut, responses=WRITE_ERRORS)
 async def reindex(request: Request, _: AdminDep) -> BuildOut:
-    """Pick up added, changed and removed files in the corpus folders and uploads.
+    """Cập nhật các tệp đã thêm, đổi và xóa trong thư mục kho và trong các văn bản tải lên.
 
-    Incremental; answers 200 with the summary once the new index is served."""
+    Từng phần; trả 200 kèm tóm tắt khi chỉ mục mới đã được phục vụ."""
     settings: Settings = request.app.state.settings
 
     def build(embedder: Embedder) -> BuildReport:

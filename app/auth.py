@@ -105,6 +105,14 @@ def reader(request: Request) -> Access:
         raise
 
 
+def is_admin(request: Request) -> bool:
+    """Whether the caller's bearer token or page cookie is the admin token (not counted as an
+    attempt: only for showing the admin link)."""
+    settings: Settings = request.app.state.settings
+    token = bearer(request) or request.cookies.get(COOKIE)
+    return bool(token and settings.admin_token and _same(token, settings.admin_token))
+
+
 def admin(request: Request) -> Access:
     """The admin, by bearer header only (a cookie would let other sites write); 401/403 else."""
     settings: Settings = request.app.state.settings

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request
 
 from indexer import Filters, Index, Settings
+from indexer.build.progress import BuildProgress
 from indexer.errors import BadQuery, DocumentNotFound
 from indexer.vietnamese import clean
 from indexer.vietnamese.periods import range_bound
@@ -19,14 +20,28 @@ from .auth import Access, ReaderDep
 log = logging.getLogger("vankien.app")
 MAX_FILTER_CHARS = 200
 MAX_OFFSET = 1000
+MAX_LIMIT = 1000  # documents per page of /api/documents
+MAX_DOC_OFFSET = 1_000_000  # listing documents is cheap at any offset, unlike a search
 
 
 class IndexHolder:
-    """The index being served. Requests read `index` once; `swap` replaces it atomically."""
+    """The index being served. Requests read `index` once; `swap` replaces it atomically.
+
+    While the service starts (builds, loads the index and model, warms the segmenter in the
+    background) `starting` is the tracker of how far it has got; None once it is done."""
 
     def __init__(self, index: Index | None = None, error: str | None = None) -> None:
         self._index, self._error = index, error
         self._lock = threading.Lock()
+        self.starting: BuildProgress | None = None
+
+    def start(self) -> BuildProgress:
+        """Mark the service as starting; the returned tracker takes the phases' progress."""
+        self.starting = BuildProgress()
+        return self.starting
+
+    def started(self) -> None:
+        self.starting = None
 
     @property
     def index(self) -> Index | None:
@@ -58,8 +73,8 @@ def warm_up(index: Index) -> None:
 
 
 class IndexUnavailable(HTTPException):
-    def __init__(self, detail: str) -> None:
-        super().__init__(status_code=503, detail=detail)
+    def __init__(self, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status_code=503, detail=detail, headers=headers)
 
 
 def get_settings(request: Request) -> Settings:
@@ -75,6 +90,10 @@ def get_index(request: Request) -> Index:
     holder: IndexHolder = request.app.state.holder
     index = holder.index
     if index is None:
+        starting = holder.starting
+        if starting is not None:
+            raise IndexUnavailable(f"the service is starting: {starting.message()}; try again "
+                                   "in a few seconds", headers={"Retry-After": "5"})
         raise IndexUnavailable(holder.error or "the index is not loaded yet")
     return index
 
@@ -172,21 +191,21 @@ def get_level(index: IndexDep, access: ReaderDep) -> int | None:
 LevelDep = Annotated[int | None, Depends(get_level)]
 
 
-PERIOD_FROM = ("documents whose reporting period ends on or after this day: YYYY-MM-DD, or a "
-               "year (its first day); documents without a dated period are left out")
-PERIOD_TO = ("documents whose reporting period starts on or before this day: YYYY-MM-DD, or a "
-             "year (its last day)")
+PERIOD_FROM = ("văn bản có kỳ báo cáo kết thúc từ ngày này trở đi: YYYY-MM-DD, hoặc một năm "
+               "(ngày đầu năm); văn bản không có kỳ báo cáo xác định ngày thì bị loại")
+PERIOD_TO = ("văn bản có kỳ báo cáo bắt đầu trước hoặc đúng ngày này: YYYY-MM-DD, hoặc một năm "
+             "(ngày cuối năm)")
 
 
 def get_filters(
     index: IndexDep,
     level: LevelDep,
-    doc_type: Annotated[str | None, Query(description="loại văn bản, e.g. Báo cáo")] = None,
-    issuer: Annotated[str | None, Query(description="cơ quan ban hành (part of the name)")] = None,
-    number: Annotated[str | None, Query(description="số ký hiệu, e.g. 35-NQ/TW")] = None,
-    year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    doc_type: Annotated[str | None, Query(description="loại văn bản, ví dụ Báo cáo")] = None,
+    issuer: Annotated[str | None, Query(description="cơ quan ban hành (một phần tên)")] = None,
+    number: Annotated[str | None, Query(description="số ký hiệu, ví dụ 35-NQ/TW")] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2100, description="năm ban hành")] = None,
     period: Annotated[str | None, Query(description="kỳ báo cáo: 6 tháng đầu năm 2024")] = None,
-    doc_id: Annotated[str | None, Query(description="one document's id")] = None,
+    doc_id: Annotated[str | None, Query(description="mã của một văn bản")] = None,
     period_from: Annotated[str | None, Query(description=PERIOD_FROM)] = None,
     period_to: Annotated[str | None, Query(description=PERIOD_TO)] = None,
 ) -> Filters:
@@ -196,5 +215,32 @@ def get_filters(
 
 QueryDep = Annotated[str, Depends(get_query)]
 FiltersDep = Annotated[Filters, Depends(get_filters)]
-Count = Annotated[int, Query(ge=1, le=100, description="results per page")]
-Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="results to skip")]
+Count = Annotated[int, Query(ge=1, le=100, description="số kết quả mỗi trang")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="số kết quả bỏ qua")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="số văn bản mỗi trang")]
+DocOffset = Annotated[int, Query(ge=0, le=MAX_DOC_OFFSET, description="số văn bản bỏ qua")]
+
+
+def declared_query(dependant) -> frozenset[str]:
+    """The query parameters a route takes, its dependencies' included."""
+    names = {field.alias for field in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= declared_query(sub)
+    return frozenset(names)
+
+
+def known_parameters(request: Request) -> None:
+    """422 `unknown_parameter` for a query parameter the route does not take: a typo such as
+    ?yaer=2024 must not silently answer as if no year was asked for."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    allowed = declared_query(dependant)
+    for name in request.query_params:
+        if name not in allowed:
+            takes = ", ".join(sorted(allowed)) or "no parameters"
+            raise BadQuery(f"unknown parameter {name[:MAX_FILTER_CHARS]!r}; "
+                           f"{route.path} takes: {takes}",
+                           field=name[:MAX_FILTER_CHARS], code="unknown_parameter",
+                           allowed=sorted(allowed))  # fmt: skip

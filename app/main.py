@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -16,7 +18,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from indexer import Embedder, Index, Settings, get_settings
+from indexer import BuildReport, Embedder, Index, Settings, get_settings, load_embedder
+from indexer.build.progress import BuildProgress
 from indexer.errors import (
     AccessConflict,
     BackendUnavailable,
@@ -25,6 +28,7 @@ from indexer.errors import (
     DocumentNotFound,
     DocumentTooLarge,
     IndexCorrupt,
+    IndexDiffers,
     IndexMismatch,
     IndexNotFound,
     IndexWriteError,
@@ -34,33 +38,51 @@ from indexer.errors import (
     UnsupportedFormat,
     UploadTooLarge,
     VankienError,
+    error_body,
 )
 
-from . import admin, api, apidocs, web
+from . import admin, admin_web, api, apidocs, export, web
 from .deps import IndexHolder, warm_up
 from .security import AttemptLimiter, SecurityHeaders, scrub_access_log
 
 HERE = Path(__file__).parent
 log = logging.getLogger("vankien.app")
+Progress = Callable[[str, int, int], None]  # a build's (phase, done, total)
+STOP_WAIT_SECONDS = 30  # a startup build notices a stop within one batch (a few seconds)
 JSON_PREFIXES = ("/api", "/healthz", "/openapi", "/docs", "/redoc")
 STATUS_OF = {BadQuery: 422, IndexNotFound: 503, IndexMismatch: 503, IndexCorrupt: 503,
              UploadTooLarge: 413, UnsupportedFormat: 415, UnreadableFile: 422,
              DocumentNotFound: 404, NotAnUpload: 409, CorpusUnknown: 409, IndexWriteError: 503,
              BackendUnavailable: 503, TooManyAttempts: 429, DocumentTooLarge: 413,
-             AccessConflict: 409}
+             AccessConflict: 409, IndexDiffers: 409}
 TITLES = {401: "Cần mã truy cập", 404: "Không tìm thấy", 422: "Yêu cầu không hợp lệ",
           429: "Quá nhiều lần thử", 503: "Chưa có chỉ mục", 500: "Lỗi máy chủ"}
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large",
+              415: "unsupported_media_type", 422: "invalid", 429: "too_many_attempts",
+              500: "internal_error", 503: "unavailable"}  # fmt: skip
+BOUNDS = {"le": "limit", "lt": "limit", "max_length": "limit", "ge": "minimum", "gt": "minimum",
+          "min_length": "minimum"}  # a parameter's bound, as the error's details name it
 HTML_DETAIL = {  # Starlette's and our English defaults, as a reader of the pages should see them
     "Not Found": "Không có trang này.",
 }
 
 
 def create_app(settings: Settings | None = None, index: Index | None = None,
-               embedder: Embedder | None = None,
-               build_embedder: Embedder | None = None) -> FastAPI:  # fmt: skip
+               embedder: Embedder | None = None, build_embedder: Embedder | None = None, *,
+               build_from: list[Path] | None = None, background: bool = False,
+               progress: Progress | None = None,
+               on_built: Callable[[BuildReport | None, Exception | None], None] | None = None,
+               ) -> FastAPI:  # fmt: skip
     """The service; `index` serves an already opened index instead of opening settings.index,
     `embedder` replaces the model named in the settings (for loading, and for rebuilds through
-    its twin, see `embed.build_twin`; or `build_embedder`)."""
+    its twin, see `embed.build_twin`; or `build_embedder`).
+
+    `build_from`: folders to bring the index up to date with before serving it. With
+    `background` the service answers at once and does that (and loads the index and model)
+    in a thread, `/healthz` and the pages saying how far it has got (503 until ready);
+    otherwise the startup waits for it. `progress` also gets the build's progress calls,
+    `on_built` the build's report, or the error that stopped it."""
     settings = settings or get_settings()
     app = FastAPI(
         title="vankien",
@@ -75,11 +97,14 @@ def create_app(settings: Settings | None = None, index: Index | None = None,
     app.state.embedder = embedder
     app.state.build_embedder = build_embedder  # made from the query embedder when first needed
     app.state.writer_lock = threading.RLock()  # uploads, deletes, reindexing: one at a time
+    app.state.startup = Startup(list(build_from or []), background, progress, on_built)
     app.state.limiter = AttemptLimiter(settings.auth_failures, settings.auth_window)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(admin.router)
+    app.include_router(admin_web.router)
+    app.include_router(export.router)
     app.include_router(web.router)
     apidocs.install(app)
     _install_handlers(app)
@@ -89,9 +114,12 @@ def create_app(settings: Settings | None = None, index: Index | None = None,
     return app
 
 
-def load_index(settings: Settings, holder: IndexHolder,
-               embedder: Embedder | None = None) -> Index | None:
-    """Open settings.index into the holder; on failure record why, so the service still starts."""
+def load_index(settings: Settings, holder: IndexHolder, embedder: Embedder | None = None,
+               tracker: BuildProgress | None = None) -> Index | None:  # fmt: skip
+    """Open settings.index and warm it up, then serve it from the holder; on failure record
+    why, so the service still starts (and answers 503 saying what to do)."""
+    if tracker is not None:
+        tracker.update("load", 0, 0)
     try:
         index = Index.open(settings.index, settings, embedder=embedder)
     except VankienError as exc:
@@ -103,21 +131,93 @@ def load_index(settings: Settings, holder: IndexHolder,
         holder.fail(f"the index at {settings.index} could not be loaded ({type(exc).__name__}); "
                     "see the service log, then rebuild it with `vankien build`")
         return None
+    if tracker is not None:
+        tracker.update("warm", 0, 0)
+    warm_up(index)  # before it is served: the first questions are not the slow ones
     holder.swap(index)
     return index
+
+
+@dataclass
+class Startup:
+    """What the service does before it serves (see `create_app`), and its worker."""
+
+    build_from: list[Path]
+    background: bool
+    progress: Progress | None
+    on_built: Callable[[BuildReport | None, Exception | None], None] | None
+    stop: threading.Event = field(default_factory=threading.Event)
+    opened: Index | None = None
+
+    def run(self, app: FastAPI, tracker: BuildProgress | None) -> None:
+        """Build (when asked), then load the index; the holder says why when neither works."""
+        holder: IndexHolder = app.state.holder
+        try:
+            if self.build_from:
+                self._build(app, tracker)
+            if not self.stop.is_set():
+                self.opened = load_index(app.state.settings, holder, app.state.embedder, tracker)
+        except Stopped:
+            log.info("startup stopped before the index was ready")
+        except Exception as exc:  # noqa: BLE001 - the thread's edge: said in /healthz, logged
+            log.exception("startup failed")
+            holder.fail(f"the service could not start its index ({type(exc).__name__}); "
+                        "see the service log")
+        finally:
+            holder.started()
+
+    def _build(self, app: FastAPI, tracker: BuildProgress | None) -> None:
+        from indexer.build.uploads import reindex  # the readers load only when a build runs
+
+        settings = app.state.settings
+
+        def told(what: str, done: int, total: int) -> None:
+            if self.stop.is_set():
+                raise Stopped()  # the build aborts; the last published version stays
+            for listener in (tracker.update if tracker else None, self.progress):
+                if listener is not None:
+                    listener(what, done, total)
+
+        with app.state.writer_lock:
+            try:
+                if app.state.embedder is None:
+                    told("model", 0, 0)
+                    app.state.embedder = load_embedder(settings.model, settings.threads)
+                report = reindex(settings.index, self.build_from, settings, app.state.embedder,
+                                 progress=told)  # fmt: skip
+            except VankienError as exc:  # what can be served still is (an older version)
+                log.warning("build before serving failed: %s", exc)
+                if self.on_built is not None:
+                    self.on_built(None, exc)
+                return
+        if self.on_built is not None:
+            self.on_built(report, None)
+
+
+class Stopped(Exception):
+    """The service is shutting down: a startup build stops at its next progress call."""
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
     scrub_access_log()  # again: uvicorn may have set its loggers up after create_app
     holder: IndexHolder = app.state.holder
-    opened = None
-    if holder.index is None:
-        opened = await run_in_threadpool(load_index, app.state.settings, holder,
-                                         app.state.embedder)
+    startup: Startup = app.state.startup
+    worker = None
     if holder.index is not None:
         await run_in_threadpool(warm_up, holder.index)
+    elif startup.background:
+        tracker = holder.start()
+        worker = threading.Thread(target=startup.run, args=(app, tracker), daemon=True,
+                                  name="vankien-startup")  # fmt: skip
+        worker.start()
+    else:
+        await run_in_threadpool(startup.run, app, None)
     yield
+    startup.stop.set()
+    if worker is not None:  # a build in progress stops at its next batch
+        await run_in_threadpool(worker.join, STOP_WAIT_SECONDS)
+    opened = startup.opened
     if opened is not None and holder.index is opened:
         opened.close()
 
@@ -126,10 +226,16 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(JSON_PREFIXES)
 
 
-def _error(request: Request, status: int, detail: str,
-           error: VankienError | None = None) -> JSONResponse | HTMLResponse:
+def _error(request: Request, status: int, detail: str, error: VankienError | None = None,
+           code: str | None = None, field: str | None = None,
+           **details: object) -> JSONResponse | HTMLResponse:  # fmt: skip
+    """The error as JSON (`{"error": {"code", "message", "field", …}}`) on the API, else the
+    Vietnamese error page."""
     if _wants_json(request):
-        body = error.as_dict() if error is not None else {"detail": detail}
+        if error is not None:
+            body = error.as_dict()
+        else:
+            body = error_body(code or HTTP_CODES.get(status, "error"), detail, field, **details)
         return JSONResponse(body, status_code=status)
     templates: Jinja2Templates = request.app.state.templates
     context = {"status": status, "title": TITLES.get(status, "Lỗi"),
@@ -141,9 +247,31 @@ def _validation_detail(exc: RequestValidationError) -> str:
     """"k: Input should be less than or equal to 100" — one line per bad parameter, no echo."""
     lines = []
     for err in exc.errors():
-        where = ".".join(str(p) for p in err.get("loc", ())[1:]) or "request"
-        lines.append(f"{where}: {err.get('msg', 'invalid value')}")
+        lines.append(f"{_where(err) or 'request'}: {err.get('msg', 'invalid value')}")
     return "; ".join(lines) or "invalid request"
+
+
+def _where(err: dict) -> str | None:
+    return ".".join(str(p) for p in err.get("loc", ())[1:]) or None
+
+
+def _validation_fields(exc: RequestValidationError) -> dict:
+    """The first bad parameter and its bound ({"field": "k", "limit": 100}), for programs."""
+    errors = exc.errors()
+    if not errors:
+        return {}
+    first = errors[0]
+    bounds = {BOUNDS[name]: value for name, value in (first.get("ctx") or {}).items()
+              if name in BOUNDS and isinstance(value, int | float)}  # fmt: skip
+    return {"field": _where(first)} | bounds
+
+
+def _unavailable_code(request: Request, exc: StarletteHTTPException) -> str | None:
+    """503 without an index: still loading, or none could be loaded (the message says why)."""
+    if exc.status_code != 503:
+        return None
+    holder = getattr(request.app.state, "holder", None)
+    return "index_loading" if holder is None or holder.error is None else "index_not_found"
 
 
 def _install_handlers(app: FastAPI) -> None:
@@ -156,12 +284,14 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
-        return _error(request, 422, _validation_detail(exc))
+        return _error(request, 422, _validation_detail(exc), code="invalid",
+                      **_validation_fields(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        response = _error(request, exc.status_code, detail)
+        code = getattr(exc, "code", None) or _unavailable_code(request, exc)
+        response = _error(request, exc.status_code, detail, code=code)
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
@@ -209,5 +339,5 @@ class ContainErrors:
             if started:  # the body is half sent: nothing else can be said on this connection
                 return
             detail = unexpected_detail(request, reference, not _wants_json(request))
-            response = _error(request, 500, detail)
+            response = _error(request, 500, detail, reference=reference)
             await response(scope, receive, send)

@@ -56,6 +56,13 @@ def home(request: Request, holder: HolderDep, settings: SettingsDep, q: str | No
             "issuer": issuer or "", "period": period or "", "period_from": period_from or "",
             "period_to": period_to or ""}
     context = {"form": form, "index_error": None, "error": None, "results": [], "answer": None}
+    if index is None and holder.starting is not None:  # the page reloads itself until ready
+        starting = holder.starting.snapshot()
+        context["starting"] = {"message": holder.starting.message(), "done": starting.done,
+                               "total": starting.total}  # fmt: skip
+        response = _render(request, "index.html", context, 503)
+        response.headers["Retry-After"] = "5"
+        return response
     if index is None:
         hint = BUILD_HINT.format(index=settings.index)
         context |= {"index_error": holder.error, "build_hint": hint}
@@ -73,11 +80,13 @@ def home(request: Request, holder: HolderDep, settings: SettingsDep, q: str | No
         start = _offset(offset)
     except BadQuery as exc:
         context["error"] = _vietnamese(exc)
+        context |= _facet_options(index.facets(None, Filters(access=level)), form)
         return _render(request, "index.html", context, 422)
     context |= _facet_options(index.facets(text, filters), form)
     found = index.search(text, k=PAGE_SIZE, filters=filters, offset=start)
     context["results"] = [_result(index, h, settings.base_url) for h in found.hits]
     context |= _paging(form, start, found.total)
+    context["export_query"] = urlencode({k: v for k, v in form.items() if v})  # Tải CSV / Word
     if start == 0 and found.total:  # nothing matches: "không tìm thấy", no answer from elsewhere
         context["answer"] = _answer(index, index.ask(text, filters=filters), settings.base_url)
     return _render(request, "index.html", context)
@@ -229,6 +238,7 @@ def _local(url: str) -> str:
 
 
 def _render(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
+    context = {"is_admin": auth.is_admin(request)} | context  # the header's link to /admin
     return request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
 
 
@@ -259,19 +269,18 @@ def _offset(raw: str | None) -> int:
 
 def _options(index: Index, level: int | None) -> dict:
     docs = index.documents(Filters(access=level))
-    return {
-        "doc_types": sorted({d.doc_type for d in docs if d.doc_type}),
-        "years": sorted({d.year for d in docs if d.year}, reverse=True),
-        "numbers": sorted({d.number for d in docs if d.number}),
-    }
+    return {"numbers": sorted({d.number for d in docs if d.number})}
 
 
 def _facet_options(facets: dict, form: dict) -> dict:
-    """The issuer and period selects: each value with its count of matching passages
-    ("Tỉnh ủy Hậu Giang (16)"); the current choice kept even when nothing matches it."""
+    """The type, year, issuer and period selects: each value with its count of matching
+    passages ("Tỉnh ủy Hậu Giang (16)"), years newest first, the others most first; the current
+    choice kept even when nothing matches it."""
     options = {}
-    for name in ("issuer", "period"):
+    for name in ("doc_type", "year", "issuer", "period"):
         values = [(str(v), n) for v, n in facets.get(name, [])]
+        if name == "year":
+            values.sort(key=lambda pair: pair[0], reverse=True)
         chosen = form[name]
         if chosen and all(v != chosen for v, _ in values):
             values.append((chosen, 0))

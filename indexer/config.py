@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # service
     host: str = "127.0.0.1"
     port: int = 8000
+    # where clients (the notebook's HTTP example) find a running service; `vankien search`/`ask`
+    # ask it instead of loading the index and the model only when VANKIEN_URL is set
+    url: str = "http://127.0.0.1:8000"
     max_query_chars: int = 1000
     read_token: str | None = None  # level-0 token; once set, no anonymous reads
     admin_token: str | None = None  # needed to upload, delete, reindex; sees every document

@@ -28,8 +28,18 @@ class VankienError(Exception):
             self.code = code
 
     def as_dict(self) -> dict:
-        """The error as the API answers it: {"detail", "code", "field"}."""
-        return {"detail": str(self), "code": self.code, "field": self.field}
+        """The error as the API answers it: {"error": {"code", "message", "field", …details}}.
+
+        >>> BadQuery("too long", field="q", code="too_long", limit=9).as_dict()["error"]
+        {'code': 'too_long', 'message': 'too long', 'field': 'q', 'limit': 9}
+        """
+        return error_body(self.code, str(self), self.field, **self.details)
+
+
+def error_body(code: str, message: str, field: str | None = None, **details: object) -> dict:
+    """The one shape of every JSON error: what (code, for programs), the message (for a
+    person: what to do next), the input at fault, and values a program may use (`limit`)."""
+    return {"error": {"code": code, "message": message, "field": field} | details}
 
 
 class UnsupportedFormat(VankienError):
@@ -60,6 +70,12 @@ class IndexCorrupt(VankienError):
     """An index file is missing or truncated."""
 
     code = "index_corrupt"
+
+
+class IndexDiffers(VankienError):
+    """A caller (the CLI) expects another index version than the one served."""
+
+    code = "index_differs"
 
 
 class IndexWriteError(VankienError):

@@ -67,12 +67,12 @@ def measure(index: Path, corpus: list[Path], paragraphs: int, work: Path) -> dic
         answer = reply.json()
         report["upload"] = {"bytes": len(data), "status": reply.status_code,
                             "seconds": round(time.perf_counter() - started, 2),
-                            "passages" if reply.status_code == 200 else "detail":
+                            "passages" if reply.status_code == 200 else "error":
                             answer.get("passages") if reply.status_code == 200
-                            else answer.get("detail")}  # fmt: skip
+                            else answer.get("error", {}).get("message")}  # fmt: skip
         report["after"] = {"index_mb": _size_mb(work / "index"), "rss_mb": service.rss_mb()}
         doc_id = answer.get("doc_id") if reply.status_code == 200 else max(
-            client.get("/api/documents").json(), key=lambda d: d["passages"])["doc_id"]
+            client.get("/api/documents").json()["documents"], key=lambda d: d["passages"])["doc_id"]
         routes = (("page", f"/documents/{doc_id}"), ("json", f"/api/documents/{doc_id}"))
         for name, route in routes:
             started = time.perf_counter()

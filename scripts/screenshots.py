@@ -2,6 +2,10 @@
 
     .venv/bin/vankien serve --index data/index --port 8013 &
     .venv/bin/python scripts/screenshots.py [--url http://127.0.0.1:8013] [--out docs/screenshots]
+        [--admin-token TOKEN]   # also the admin page (the service's VANKIEN_ADMIN_TOKEN)
+
+`--starting` shoots the page of a service still building its index (start one on an empty
+index folder with `--build corpus` and run this within a minute): starting-1280/390.png.
 
 Headless Chromium (Debian's /usr/bin/chromium and /usr/bin/chromedriver) through selenium.
 Each search shot is the whole page at its width (height grown to the page's, capped at
@@ -72,6 +76,10 @@ def main() -> None:
     ap.add_argument("--out", default="docs/screenshots", help="folder for the PNG files")
     ap.add_argument("--chromium", default="/usr/bin/chromium")
     ap.add_argument("--chromedriver", default="/usr/bin/chromedriver")
+    ap.add_argument("--starting", action="store_true",
+                    help="only the page of a service still building its index")
+    ap.add_argument("--admin-token", help="log in with it and take the admin page too")
+    ap.add_argument("--only-admin", action="store_true", help="the admin page only")
     args = ap.parse_args()
     base = args.url.rstrip("/")
     out = Path(args.out)
@@ -81,7 +89,18 @@ def main() -> None:
         return f"{base}/?{urlencode({'q': q})}"
 
     d = driver(args.chromium, args.chromedriver)
+    if args.starting:
+        try:
+            shot(d, search(QUESTION), 1280, out / "starting-1280.png")
+            shot(d, search(QUESTION), 390, out / "starting-390.png")
+        finally:
+            d.quit()
+        return
     try:
+        if args.admin_token:
+            admin_shots(d, base, args.admin_token, out)
+        if args.only_admin:
+            return
         shot(d, search(QUESTION), 1280, out / "search-1280.png")
         shot(d, search(QUESTION), 390, out / "search-390.png")
         shot(d, search(UNACCENTED), 1280, out / "search-unaccented-1280.png")
@@ -93,6 +112,19 @@ def main() -> None:
         shot(d, href, 1280, out / "document-1280.png", full=False)
     finally:
         d.quit()
+
+
+def admin_shots(d: webdriver.Chrome, base: str, token: str, out: Path) -> None:
+    """The admin page (documents, upload, reindex) at 1280 and 390 px, logged in through the
+    /login form; the cookie is dropped afterwards so the other shots are a reader's."""
+    d.get(f"{base}/login?next=/admin")
+    box = d.find_element(By.NAME, "token")
+    box.send_keys(token)
+    box.submit()
+    time.sleep(0.5)
+    shot(d, f"{base}/admin", 1280, out / "admin-1280.png")
+    shot(d, f"{base}/admin", 390, out / "admin-390.png")
+    d.delete_all_cookies()
 
 
 if __name__ == "__main__":

@@ -121,7 +121,7 @@ def test_search_results_totals_and_highlights_stop_at_the_callers_level(
     ],
 )
 def test_documents_and_document_views_stop_at_the_callers_level(client, headers, visible):
-    listed = client.get("/api/documents", headers=headers).json()
+    listed = client.get("/api/documents", headers=headers).json()["documents"]
     assert {d["doc_id"] for d in listed} == visible
     assert all("access" not in d for d in listed)
     for doc in (PUBLIC_ID, INTERNAL_ID, SECRET_ID):
@@ -132,9 +132,9 @@ def test_documents_and_document_views_stop_at_the_callers_level(client, headers,
         if doc in visible:
             assert view.status_code == 200 and filtered.status_code == 200
         else:  # exactly what an id that never existed gets
-            unknown = client.get("/api/documents/khong-co", headers=headers).json()["detail"]
+            unknown = client.get("/api/documents/khong-co", headers=headers).json()["error"]
             assert view.status_code == 404 == filtered.status_code
-            assert view.json()["detail"] == unknown.replace("khong-co", doc)
+            assert view.json()["error"]["message"] == unknown["message"].replace("khong-co", doc)
 
 
 def test_ask_answers_only_from_visible_documents(client):
@@ -200,7 +200,7 @@ def test_with_a_read_token_configured_anonymous_callers_are_refused(built):
             assert response.status_code == 401, url
             assert response.headers["www-authenticate"] == "Bearer"
             assert c.get(url, params={"q": "kết nạp"}, headers=_bearer("sai")).status_code == 401
-        public = c.get("/api/documents", headers=_bearer("tok-0")).json()
+        public = c.get("/api/documents", headers=_bearer("tok-0")).json()["documents"]
         assert [d["doc_id"] for d in public] == [PUBLIC_ID]
         assert c.get("/api/search", params=SEARCH, headers=_bearer("tok-2")).json()["total"] > 0
         page = c.get("/")
@@ -239,7 +239,7 @@ def test_an_upload_keeps_its_level(built, tmp_path):
             return c.post("/api/documents", headers=_bearer("adm"), data={"access": "0"} | form,
                           files={"file": ("Thiên Nga.txt", text.encode())})  # fmt: skip
 
-        assert again_at_0().json()["code"] == "access_level_conflict"
+        assert again_at_0().json()["error"]["code"] == "access_level_conflict"
         again = again_at_0(change_access="true")
         assert again.json()["changed"] == ["Thiên Nga.txt"] and again.json()["embedded"] == 0
         found = c.get("/api/search", params=params).json()

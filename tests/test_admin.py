@@ -94,7 +94,7 @@ def test_upload_is_searchable_listed_and_stored_under_a_hash(client, settings):
     hits = client.get("/api/search", params={"q": "sản lượng cá lồng sông Đà"}).json()
     assert hits["results"][0]["doc_id"] == doc_id
     assert "420 tấn" in hits["results"][0]["text"]
-    listed = {d["doc_id"]: d for d in client.get("/api/documents").json()}
+    listed = {d["doc_id"]: d for d in client.get("/api/documents").json()["documents"]}
     assert listed[doc_id]["name"] == "Báo cáo cá lồng.txt"
     stored = _uploads(settings)
     assert len(stored) == 1 and stored[0].endswith(".txt")
@@ -107,16 +107,16 @@ def test_type_is_judged_by_content_and_bad_files_leave_nothing(client, settings)
     before = client.get("/healthz", headers=ADMIN).json()["index_version"]
     png = _upload(client, PNG, name="bao-cao.txt")
     assert png.status_code == 415
-    assert "PNG" in png.json()["detail"]
+    assert "PNG" in png.json()["error"]["message"]
     corrupt = _upload(client, b"PK\x03\x04 not really a zip", name="nghi-quyet.docx")
     assert corrupt.status_code == 422
-    assert "corrupt zip/.docx" in corrupt.json()["detail"]
+    assert "corrupt zip/.docx" in corrupt.json()["error"]["message"]
     empty = _upload(client, b"  \n", name="trong.md")
-    assert empty.status_code == 422 and "empty" in empty.json()["detail"]
+    assert empty.status_code == 422 and "empty" in empty.json()["error"]["message"]
     missing = client.post("/api/documents", headers=ADMIN, data={"access": "0"})
-    assert missing.status_code == 422 and "`file`" in missing.json()["detail"]
+    assert missing.status_code == 422 and "`file`" in missing.json()["error"]["message"]
     bad_level = _upload(client, FISH, access="-1")
-    assert bad_level.status_code == 422 and "access" in bad_level.json()["detail"]
+    assert bad_level.status_code == 422 and "access" in bad_level.json()["error"]["message"]
     assert _uploads(settings) == []
     assert not (settings.index / "uploads.json").exists()
     assert client.get("/healthz", headers=ADMIN).json()["index_version"] == before
@@ -127,7 +127,7 @@ def test_too_large_uploads_are_refused(tmp_path, corpus):
     with _client(settings) as client:
         just_over = _upload(client, FISH)
         assert just_over.status_code == 413
-        assert "VANKIEN_MAX_UPLOAD_BYTES" in just_over.json()["detail"]
+        assert "VANKIEN_MAX_UPLOAD_BYTES" in just_over.json()["error"]["message"]
         huge = _upload(client, FISH * 2000)  # refused from its Content-Length, before parsing
         assert huge.status_code == 413
         assert _uploads(settings) == []
@@ -140,7 +140,7 @@ def test_a_traversal_name_is_only_a_display_name(client, settings, tmp_path):
     assert not (tmp_path / "etc").exists() and not (settings.index.parent / "passwd.txt").exists()
     (stored,) = _uploads(settings)
     assert stored != "passwd.txt" and (settings.index / "uploads" / stored).read_text() == FISH
-    listed = {d["doc_id"]: d["name"] for d in client.get("/api/documents").json()}
+    listed = {d["doc_id"]: d["name"] for d in client.get("/api/documents").json()["documents"]}
     assert listed[id_of("passwd.txt", FISH)] == "passwd.txt"
 
 
@@ -150,14 +150,14 @@ def test_delete_removes_an_upload_and_refuses_corpus_documents(client, settings)
     assert response.status_code == 200, response.text
     assert response.json()["removed"] == ["Báo cáo cá lồng.txt"]
     assert doc_id not in _doc_ids(client, "cá lồng sông Đà")
-    assert doc_id not in {d["doc_id"] for d in client.get("/api/documents").json()}
+    assert doc_id not in {d["doc_id"] for d in client.get("/api/documents").json()["documents"]}
     assert client.get(f"/api/documents/{doc_id}").status_code == 404
     assert _uploads(settings) == []
     assert json.loads((settings.index / "uploads.json").read_text()) == {}
     corpus_doc = client.delete(f"/api/documents/{KL_ID}", headers=ADMIN)
     assert corpus_doc.status_code == 409
-    assert "remove the file there" in corpus_doc.json()["detail"]
-    assert KL_ID in {d["doc_id"] for d in client.get("/api/documents").json()}
+    assert "remove the file there" in corpus_doc.json()["error"]["message"]
+    assert KL_ID in {d["doc_id"] for d in client.get("/api/documents").json()["documents"]}
     assert client.delete("/api/documents/khong-co", headers=ADMIN).status_code == 404
 
 
@@ -184,7 +184,7 @@ def test_write_endpoints_need_the_admin_token(tmp_path, corpus):
     with _client(settings) as client:
         for method, url in calls:
             anonymous = client.request(method, url)
-            assert anonymous.status_code == 401 and "Bearer" in anonymous.json()["detail"]
+            assert anonymous.status_code == 401 and "Bearer" in anonymous.json()["error"]["message"]
             assert anonymous.headers["www-authenticate"] == "Bearer"
             for token in ("wrong", "reader", "adm-secre"):
                 response = client.request(method, url, headers={"Authorization": f"Bearer {token}"})
@@ -201,7 +201,7 @@ def test_write_endpoints_are_disabled_without_an_admin_token(tmp_path, corpus):
         for method, url in [("post", "/api/reindex"), ("delete", f"/api/documents/{KL_ID}")]:
             response = client.request(method, url, headers=ADMIN)
             assert response.status_code == 403
-            assert "VANKIEN_ADMIN_TOKEN" in response.json()["detail"]
+            assert "VANKIEN_ADMIN_TOKEN" in response.json()["error"]["message"]
         assert _upload(client, FISH).status_code == 403
         assert _uploads(settings) == []
 

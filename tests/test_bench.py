@@ -100,6 +100,8 @@ def test_quick_bench_reports_every_number(tmp_path):
     http = size["latency"]["healthz"]["1"]  # the bare round trip, for scale
     assert http["errors"] == 0 and 0 < http["p50"] < size["latency"]["search"]["1"]["p50"]
     assert size["memory"]["rss_mb"] > 0 and size["memory"]["ratio"] > 0
+    cold = size["latency"]["cold_start"]  # the service answers before it is healthy
+    assert 0 < cold["first_answer_s"] <= cold["healthy_s"]
     assert [r["ef_search"] for r in size["ann"]["hnsw"]] == list(EF_SEARCH)
     assert all(0 <= r["recall_at_10"] <= 1 for r in size["ann"]["hnsw"])
     assert result["recommendation"]["approx_threshold"] > 0

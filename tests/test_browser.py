@@ -36,15 +36,19 @@ def periods_server(periods_index):
     yield from _serve(*periods_index)
 
 
-def _serve(settings, index):
-    import uvicorn
-
+def _serve(settings, index, app=None):
     from app.main import create_app
+
+    yield from _serve_app(app or create_app(settings, index=index))
+
+
+def _serve_app(app):
+    import uvicorn
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings, index=index), log_level="warning")
+    config = uvicorn.Config(app, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -191,3 +195,153 @@ def test_copy_button_copies_the_citation_line(server, browser):
     pasted.click()
     pasted.send_keys(Keys.CONTROL, "v")
     assert pasted.get_attribute("value") == label
+
+
+def test_export_buttons_download_the_answer_and_series(periods_server, browser, tmp_path):
+    """"Tải CSV" beside the series table downloads a CSV (BOM, UTF-8) holding each period's
+    figure and citation line as the page shows them; "Tải Word" a .docx with the same lines."""
+    import csv
+    from urllib.parse import quote
+
+    import docx
+    from selenium.webdriver.common.by import By
+
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior",
+                            {"behavior": "allow", "downloadPath": str(tmp_path)})
+    browser.get(f"{periods_server}/?q={quote('số đảng viên bị kỷ luật qua các kỳ báo cáo')}")
+    rows = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "table.series tbody tr"))
+    labels = [r.find_element(By.TAG_NAME, "a").text for r in rows]
+    links = browser.find_elements(By.CSS_SELECTOR, "section.answer p.export a")
+    assert [a.text for a in links] == ["Tải CSV", "Tải Word"] * 2
+    links[2].click()
+    saved = wait_for(lambda: [p for p in tmp_path.glob("*.csv")])
+    data = saved[0].read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and saved[0].name.startswith("trả lời")
+    table = list(csv.reader(data.decode("utf-8-sig").splitlines()))
+    for label in labels:
+        assert any(label in row for row in table), label
+    links[3].click()
+    word = wait_for(lambda: [p for p in tmp_path.glob("*.docx")])
+    text = "\n".join(c.text for t in docx.Document(str(word[0])).tables for r in t.rows
+                     for c in r.cells)  # fmt: skip
+    assert all(label in text for label in labels)
+    results = browser.find_elements(By.CSS_SELECTOR, "p.export a[href^='/export/search.csv']")
+    assert results and results[0].text == "Tải CSV"
+
+
+class GatedEmbedder:
+    """The toy embedder whose builds wait until the test opens the gate: the admin page is
+    then seen while the job runs."""
+
+    def __init__(self) -> None:
+        from tests.toy import ToyEmbedder
+
+        self.toy, self.gate = ToyEmbedder(), threading.Event()
+        self.name, self.dim = self.toy.name, self.toy.dim
+
+    def embed_queries(self, texts):
+        return self.toy.embed_queries(texts)
+
+    def embed_passages(self, texts, progress=None):
+        assert self.gate.wait(60), "the test never opened the gate"
+        return self.toy.embed_passages(texts)
+
+
+@pytest.fixture(scope="module")
+def admin_server(tmp_path_factory):
+    """A writable toy index (ket-luan.md) served with the admin token; builds wait on a gate."""
+    from app.main import create_app
+    from indexer.build import build_index
+    from indexer.config import Settings
+    from tests.toy import ToyEmbedder
+
+    folder = tmp_path_factory.mktemp("admin")
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    shutil.copy(DATA / "web" / "ket-luan-chuyen-doi-so.md", corpus / "ket-luan.md")
+    settings = Settings(index=folder / "index", model="toy", admin_token="adm-secret",
+                        corpus=[corpus], base_url="")  # fmt: skip
+    build_index([corpus], settings.index, settings, embedder=ToyEmbedder())
+    gated = GatedEmbedder()
+    served = _serve_app(create_app(settings, embedder=ToyEmbedder(), build_embedder=gated))
+    try:
+        yield next(served), gated
+    finally:
+        gated.gate.set()
+        next(served, None)
+
+
+def test_admin_uploads_a_file_and_watches_the_job(admin_server, browser, tmp_path):
+    """Log in with the admin token, upload a file at level 1: the job's progress shows while
+    the build runs (the script polls), then the page reloads with the document listed."""
+    from selenium.webdriver.common.by import By
+
+    url, gated = admin_server
+    fish = tmp_path / "Báo cáo cá lồng.txt"
+    fish.write_text("BÁO CÁO\nTình hình nuôi cá lồng năm 2024\n\n"
+                    "Năm 2024, toàn xã có 37 hộ nuôi cá lồng, sản lượng đạt 420 tấn.\n",
+                    encoding="utf-8")  # fmt: skip
+    try:
+        browser.get(url + "/admin")
+        box = wait_for(lambda: browser.find_elements(By.NAME, "token"))[0]
+        box.send_keys("adm-secret")
+        box.submit()
+        wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "input[type=file]"))
+        assert browser.current_url == url + "/admin"
+        header = browser.find_element(By.CSS_SELECTOR, "header.site nav").text
+        assert "Quản trị" in header
+        browser.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(fish))
+        level = browser.find_element(By.CSS_SELECTOR, ".admin-form input[name=access]")
+        level.clear()
+        level.send_keys("1")
+        level.submit()
+        phase = wait_for(lambda: browser.find_elements(By.ID, "job-phase"))[0]
+        # parsed, now held in the embedding (the gate): the script shows the build's phase
+        wait_for(lambda: phase.text == "Nhúng đoạn")
+        count = browser.find_element(By.ID, "job-count").text
+        done, total = (int(n) for n in count.split("/"))
+        assert done == 0 and total >= 1, count
+        bar = browser.find_element(By.ID, "job-bar")
+        assert bar.get_attribute("value") == "0" and bar.get_attribute("max") == str(total)
+        gated.gate.set()
+        done = wait_for(lambda: [p for p in browser.find_elements(By.CSS_SELECTOR, ".job .done")])
+        assert "Đã thêm “Báo cáo cá lồng.txt”" in done[0].text
+        assert "mức truy cập 1" in done[0].text
+        row = [r for r in browser.find_elements(By.CSS_SELECTOR, "table.admin-docs tbody tr")
+               if "Báo cáo cá lồng.txt" in r.text]  # fmt: skip
+        assert row and row[0].find_element(By.NAME, "access").get_attribute("value") == "1"
+        browser.set_window_size(1280, 900)
+        browser.save_screenshot("/tmp/vankien-admin.png")
+    finally:
+        gated.gate.set()
+        browser.delete_all_cookies()  # the other servers share 127.0.0.1: no admin cookie there
+
+
+def test_a_starting_service_shows_progress_then_the_answer_without_a_click(tmp_path, browser):
+    """The page of a service still building its index says so with a progress bar and
+    reloads itself; once the index is ready the same page shows the answer."""
+    from app.main import create_app
+    from indexer.config import Settings
+    from tests.test_startup import REPORT, GatedEmbedder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "bao-cao.md").write_text(REPORT, encoding="utf-8")
+    settings = Settings(index=tmp_path / "index", model="toy")
+    embedder = GatedEmbedder()
+    app = create_app(settings, embedder=embedder, build_from=[corpus], background=True)
+    serving = _serve(settings, None, app)
+    base = next(serving)
+    try:
+        assert embedder.waiting.wait(30)
+        browser.get(base + "/?q=k%E1%BB%B7+lu%E1%BA%ADt")  # kỷ luật
+        notice = browser.find_element("css selector", "section.notice.starting")
+        assert "Dịch vụ đang khởi động" in notice.text
+        assert "Đang lập chỉ mục (nhúng đoạn 0/3)" in notice.text
+        assert browser.find_element("css selector", "progress").get_attribute("max") == "3"
+        embedder.gate.set()
+        wait_for(lambda: "95 đảng viên" in browser.page_source, timeout=30)  # reloaded itself
+        assert not browser.find_elements("css selector", "section.notice.starting")
+    finally:
+        embedder.gate.set()
+        next(serving, None)

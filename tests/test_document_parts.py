@@ -93,5 +93,5 @@ def test_the_json_comes_in_parts_too(client):
     assert [f["number"] for f in second["footnotes"]] == [3, 4, 5]
     assert second["previous"] == f"/api/documents/{DAI}?part=1"
     missing = client.get(f"/api/documents/{DAI}", params={"part": 9})
-    assert missing.status_code == 404 and missing.json()["field"] == "part"
+    assert missing.status_code == 404 and missing.json()["error"]["field"] == "part"
     assert client.get(f"/api/documents/{NGAN}").json()["parts"] == 1

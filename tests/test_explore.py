@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from indexer.config import Settings
-from indexer.model import Answer, Hit, Passage
+from indexer.model import Answer, Filters, Hit, Passage
+from indexer.present import citation
 from indexer.present.evaluate import Outcome
 from indexer.present.explore import (
+    HIT_COLUMNS,
     UNKNOWN,
     answer_html,
     build_and_open,
     cited_numbers,
     cites,
     corpus_stats,
+    example_filters,
+    filters_code,
+    has_index,
     hit_html,
+    hit_rows,
+    hits_frame,
     hits_html,
     holds_documents,
     misses,
     misses_html,
+    only_files_of,
     recall_curve,
 )
 from tests.ids import doc_id
@@ -164,3 +173,55 @@ def test_holds_documents_ignores_hidden_files_and_missing_folders(tmp_path):
     assert not holds_documents([tmp_path, tmp_path / "absent"])
     assert holds_documents([tmp_path, DATA / "sample.md"])
     assert holds_documents([DATA])
+
+
+def test_hit_rows_give_rank_score_document_citation_line_and_verbatim_text(sample):
+    index = sample[0]
+    hits = index.search("kết nạp bao nhiêu đảng viên mới", k=4).hits
+    rows = hit_rows(index, hits)
+    assert [r["hạng"] for r in rows] == list(range(1, len(hits) + 1)) and len(rows) > 1
+    assert [r["điểm"] for r in rows] == [round(h.score, 3) for h in hits]
+    first, passage = rows[0], hits[0].passage
+    assert first["đoạn văn"] == passage.text and "kết nạp 321 đảng viên mới" in passage.text
+    assert first["trích dẫn"] == citation(passage, index.docs[passage.doc_id]).label
+    assert first["trích dẫn"].endswith(", đoạn 7") and first["loại đoạn"] == "đoạn văn"
+    assert first["văn bản"] == index.docs[passage.doc_id].title
+    assert [r["hạng"] for r in hit_rows(index, hits[:2], first_rank=11)] == [11, 12]
+    frame = hits_frame(index, hits)
+    assert tuple(frame.columns) == HIT_COLUMNS and frame.to_dict("records") == rows
+    empty = hits_frame(index, [])
+    assert tuple(empty.columns) == HIT_COLUMNS and len(empty) == 0
+
+
+def test_example_filters_take_a_documents_values_and_each_keeps_it(sample):
+    index = sample[0]
+    examples = example_filters(index, WORD_EXPORT)
+    assert list(examples.values()) == [
+        Filters(doc_type="Báo cáo"),
+        Filters(issuer="Tỉnh ủy Mẫu Sơn"),
+        Filters(year=2024),
+        Filters(period_from=date(2024, 1, 1), period_to=date(2024, 6, 30)),
+    ]
+    assert "kỳ báo cáo giao với 6 tháng đầu năm 2024" in examples
+    for only in examples.values():
+        kept = {d.doc_id for d in index.documents(only)}
+        assert WORD_EXPORT in kept and len(kept) < len(index.docs)  # it keeps some out
+    # no document named: the commonest type and issuer, the latest year
+    assert list(example_filters(index).values())[:3] == [
+        Filters(doc_type="Báo cáo"), Filters(issuer="Tỉnh ủy Mẫu Sơn"), Filters(year=2024)
+    ]  # fmt: skip
+
+
+def test_filters_code_writes_only_the_fields_set():
+    assert filters_code(Filters()) == "indexer.Filters()"
+    written = filters_code(Filters(doc_type="Nghị quyết", year=2023, period_to=date(2023, 12, 31)))
+    assert written == (
+        "indexer.Filters(doc_type='Nghị quyết', year=2023, period_to=date(2023, 12, 31))"
+    )
+
+
+def test_has_index_and_whether_every_document_is_a_file_of_a_folder(sample, tmp_path):
+    index, _, _, folder = sample
+    assert has_index(folder / "index") and not has_index(tmp_path / "absent")
+    assert only_files_of(index, folder / "docs")
+    assert not only_files_of(index, DATA)  # the directive is not a file of tests/data

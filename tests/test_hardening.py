@@ -184,7 +184,8 @@ def test_an_access_level_out_of_range_is_a_422_naming_the_field(served):
         up = served.post("/api/documents", headers=ADMIN, data={"access": level},
                          files={"file": ("x.txt", HIDDEN.encode())})  # fmt: skip
         assert up.status_code == 422, up.text
-        assert up.json()["field"] == "access" and up.json()["code"] == "out_of_range"
+        error = up.json()["error"]
+        assert error["field"] == "access" and error["code"] == "out_of_range"
 
 
 # --- 8. brute force -----------------------------------------------------------------------------
@@ -199,7 +200,7 @@ def test_repeated_wrong_tokens_are_answered_429_with_retry_after(tmp_path, publi
         assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
         assert "set-cookie" not in blocked.headers and "thử lại" in blocked.text
         bearer = c.get("/api/search", params={"q": "sáp"}, headers={"Authorization": "Bearer x"})
-        assert bearer.status_code == 429 and bearer.json()["code"] == "too_many_attempts"
+        assert bearer.status_code == 429 and bearer.json()["error"]["code"] == "too_many_attempts"
         assert c.get("/api/search", params={"q": "sáp"}).status_code == 200  # anonymous reads
     with TestClient(create_app(settings, embedder=embedder), raise_server_exceptions=False) as c:
         for _ in range(5):

@@ -72,10 +72,10 @@ def test_an_upload_holding_too_many_paragraphs_is_refused_naming_the_limit(tmp_p
         response = client.post("/api/documents", headers=ADMIN,
                                files={"file": ("rong.docx", data)})  # fmt: skip
         assert response.status_code == 413, response.text
-        body = response.json()
+        body = response.json()["error"]
         assert body["code"] == "document_too_large" and body["field"] == "file"
-        assert "2,000 paragraphs" in body["detail"]
-        assert "VANKIEN_MAX_DOC_PARAGRAPHS" in body["detail"]
+        assert "2,000 paragraphs" in body["message"]
+        assert "VANKIEN_MAX_DOC_PARAGRAPHS" in body["message"]
         assert _uploads(settings) == []
         small = hostile_docx(100, "Chi bộ họp.")
         ok = client.post("/api/documents", headers=ADMIN, files={"file": ("nho.docx", small)})

@@ -1,5 +1,5 @@
 """Schema-driven fuzzing of the real app: every GET operation of /openapi.json, with generated
-valid and invalid parameters, never answers 5xx, and every error is JSON with a `detail`.
+valid and invalid parameters, never answers 5xx, and every error is JSON `{"error": …}`.
 
 The write endpoints (upload, delete, reindex) are fuzzed too, with the admin token, against
 an index of their own (the toy encoder keeps each build short): no input makes them answer 5xx.
@@ -29,20 +29,23 @@ def api_schema(web_settings, web_index):
     return schemathesis.openapi.from_asgi("/openapi.json", app).include(method="GET")
 
 
-def errors_are_json_with_detail(ctx, response, case) -> bool | None:
-    """A 4xx/5xx answer is JSON carrying a one-string `detail` a user can read."""
+def errors_are_json_with_a_message(ctx, response, case) -> bool | None:
+    """A 4xx/5xx answer is JSON `{"error": {"code", "message", "field"}}` with a message a user
+    can read."""
     if response.status_code < 400:
         return None
     kind = response.headers.get("content-type", [""])
     kind = kind[0] if isinstance(kind, list) else kind
     assert kind.startswith("application/json"), f"{response.status_code} answered as {kind}"
-    detail = response.json().get("detail")
-    assert isinstance(detail, str) and detail.strip(), f"no detail in {response.text[:200]}"
+    error = response.json().get("error") or {}
+    assert isinstance(error.get("code"), str), f"no error code in {response.text[:200]}"
+    detail = error.get("message")
+    assert isinstance(detail, str) and detail.strip(), f"no message in {response.text[:200]}"
     assert "Traceback" not in detail
     return None
 
 
-CHECKS = [not_a_server_error, errors_are_json_with_detail, response_schema_conformance]
+CHECKS = [not_a_server_error, errors_are_json_with_a_message, response_schema_conformance]
 
 
 def _fuzz(operation, mode: GenerationMode, headers: dict | None = None,
@@ -138,7 +141,7 @@ def test_any_access_level_on_upload_is_answered_below_500(write_app):
                                files={"file": ("ca-long.txt", text)})  # fmt: skip
         assert response.status_code < 500, (access, response.text)
         if response.status_code == 422:
-            assert response.json()["field"] == "access"
+            assert response.json()["error"]["field"] == "access"
 
     with TestClient(write_app, raise_server_exceptions=False) as client:
         upload()

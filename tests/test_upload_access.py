@@ -48,9 +48,9 @@ def test_same_bytes_at_a_lower_level_are_refused_unless_the_change_is_said(tmp_p
         secret_id = first.json()["doc_id"]
         refused = _upload(client, SECRET, name="public-copy.md", access="0")
         assert refused.status_code == 409, refused.text
-        body = refused.json()
+        body = refused.json()["error"]
         assert body["code"] == "access_level_conflict" and body["field"] == "access"
-        assert "change_access" in body["detail"]
+        assert "change_access" in body["message"]
         anonymous = client.get("/api/documents/" + secret_id)
         assert anonymous.status_code == 404  # still restricted
         assert _public_ids(client, "chi bộ mật kết nạp") <= {A_ID}
@@ -72,7 +72,8 @@ def test_bytes_of_a_restricted_corpus_file_are_refused_at_a_lower_level(tmp_path
         (corpus / "b.txt").write_text(SECRET, encoding="utf-8")
         assert client.post("/api/reindex", headers=ADMIN).status_code == 200
         refused = _upload(client, FISH, access="1")
-        assert refused.status_code == 409 and refused.json()["code"] == "access_level_conflict"
+        assert refused.status_code == 409
+        assert refused.json()["error"]["code"] == "access_level_conflict"
 
 
 KILLED_UPLOAD = """

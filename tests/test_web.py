@@ -37,8 +37,10 @@ def test_search_page_is_vietnamese_responsive_and_needs_no_script(web_client):
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert '<form class="search" action="/" method="get"' in html and 'name="q"' in html
     assert_no_inline_script(html)
-    assert '<option value="Kết luận" >Kết luận</option>' in html
-    assert '<option value="2023" >2023</option>' in html
+    # type and year with their counts of passages, like issuer and period; years newest first
+    assert '<option value="Kết luận" >Kết luận (11)</option>' in html
+    assert html.index('<option value="2024" >2024 (22)</option>') < html.index(
+        '<option value="2023" >2023 (11)</option>')
     assert '<option value="15-KL/ĐU" >15-KL/ĐU</option>' in html
     assert f'href="/documents/{KL}"' in html  # the list of indexed documents
     css = web_client.get("/static/style.css")

@@ -12,8 +12,8 @@ def markdown(result: dict) -> str:
         "| passages | FAISS | search p50/p95/p99 ms (1 client) | search p50/p95/p99 (N clients) "
         "| ask p50/p95/p99 (1) | ask p50/p95/p99 (N) | floors embed+faiss+bm25 p50 ms "
         "| ratio p95/floors (≤1.3) | p50/p50, p95/p95 | HTTP round trip p50 "
-        "| RSS MB / sum MB (≤1.5×) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| RSS MB / sum MB (≤1.5×) | cold start s: first answer, healthy (≤5) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in result["sizes"]:
         lat, fl, mem, over = s["latency"], s["floors"], s["memory"], s["overhead"]
@@ -29,7 +29,8 @@ def markdown(result: dict) -> str:
             f"| {_three(lat['ask'][most])} (×{most}) | {floors} | {over['ratio']:.2f} "
             f"| {over.get('ratio_p50_p50')}, {over.get('ratio_p95_p95')} "
             f"| {'' if http is None else f'{http:.1f}'} "
-            f"| {mem['rss_mb']:.0f} / {mem['sum_mb']:.0f} ({mem['ratio']:.2f}×) |"
+            f"| {mem['rss_mb']:.0f} / {mem['sum_mb']:.0f} ({mem['ratio']:.2f}×) "
+            f"| {_cold(lat.get('cold_start', {}))} |"
         )
     lines += ["", "| passages | exact p50 ms | " + " | ".join(
         f"efSearch {r['ef_search']}: recall@10, p50 ms" for r in _first_sweep(result)
@@ -44,6 +45,11 @@ def markdown(result: dict) -> str:
             + " |"
         )
     return "\n".join(lines)
+
+
+def _cold(start: dict) -> str:
+    first, healthy = start.get("first_answer_s"), start.get("healthy_s")
+    return "" if healthy is None else f"{first:.1f}, {healthy:.1f}"
 
 
 def _three(stats: dict) -> str:

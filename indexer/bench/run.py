@@ -194,6 +194,7 @@ def _latency(config: BenchConfig, index: Path, queries: list[str], say) -> tuple
                 )
                 say(f"/api/{route} ×{clients}: {latency[route][str(clients)]}")
         rss = service.rss_mb()
+    latency["cold_start"] = service.startup
     return latency, rss
 
 

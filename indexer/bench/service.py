@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -25,6 +25,9 @@ HOST = "127.0.0.1"
 class Service:
     url: str
     process: subprocess.Popen
+    # Cold start, seconds from the process's launch: to the first /healthz answer (503
+    # "loading" counts) and to the first 200 (index, model and segmenter loaded).
+    startup: dict[str, float] = field(default_factory=dict)
 
     def rss_mb(self) -> float:
         """Resident memory of the service process (and any children it started)."""
@@ -55,9 +58,11 @@ def serve(index: Path, model: str, log: Path, timeout: float = 900,
     `env` replaces the environment it inherits."""
     port = free_port()
     command = serve_command(index, port, model)
+    launched = time.monotonic()
     with open(log, "ab") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env)
     service = Service(f"http://{HOST}:{port}", process)
+    service.startup["launched"] = launched
     try:
         _wait_healthy(service, timeout)
         yield service
@@ -71,14 +76,20 @@ def serve(index: Path, model: str, log: Path, timeout: float = 900,
 
 
 def _wait_healthy(service: Service, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
+    """Poll /healthz every 0.1 s until 200, noting the cold start's two moments."""
+    launched = service.startup.pop("launched", time.monotonic())
+    deadline = launched + timeout
     while time.monotonic() < deadline:
         if service.process.poll() is not None:
             raise RuntimeError(f"the service exited with code {service.process.returncode}")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(service.url + "/healthz", timeout=5).status_code == 200:
+            status = httpx.get(service.url + "/healthz", timeout=5).status_code
+            now = round(time.monotonic() - launched, 2)
+            service.startup.setdefault("first_answer_s", now)
+            if status == 200:
+                service.startup["healthy_s"] = now
                 return
-        time.sleep(0.5)
+        time.sleep(0.1)
     raise RuntimeError(f"the service did not become healthy within {timeout:.0f} s")
 
 

@@ -322,6 +322,8 @@ def _sync_documents(db: sqlite3.Connection, files: dict[str, Path], build: Build
     )
     if report.ocr_pages:
         build.timed("ocr", started)
+    if pending:
+        build.tell("files", 0, len(pending))  # reading and segmenting a file takes seconds
     results = build.workers.parse(
         _jobs(pending, str(build.ocr_cache), settings.convert_timeout,
               DocumentLimits.of(settings)),
@@ -369,9 +371,16 @@ def _embed_missing(db: sqlite3.Connection, build: BuildContext) -> None:
     started = time.perf_counter()
     done = 0
     window = build.workers.embed_window
+    build.tell("passages", 0, len(rows))  # the phase shows at once, not after a first window
     for start in range(0, len(rows), window):
         batch = rows[start : start + window]
-        vecs = build.workers.embed([r["embed_text"] for r in batch])
+        within = [done]  # moved on as each of the model's batches in this window ends
+
+        def batch_done(count: int, within=within) -> None:
+            within[0] = min(within[0] + count, len(rows))
+            build.tell("passages", within[0], len(rows))
+
+        vecs = build.workers.embed([r["embed_text"] for r in batch], batch_done)
         catalogue.add_vectors(db, [r["embed_hash"] for r in batch], vecs)
         done += len(batch)
         build.tell("passages", done, len(rows))

@@ -25,6 +25,7 @@ from itertools import islice
 import numpy as np
 
 from ..config import process_environment
+from ..embed import Progress
 from ..errors import VankienError
 from .workers import ParseJob, ParseResult, parse_job
 
@@ -90,7 +91,8 @@ class RayWorkers:
                 raise VankienError(f"reading on Ray failed: {_first_line(exc)}") from exc
             yield from results
 
-    def embed(self, texts: list[str]) -> np.ndarray:
+    def embed(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+        """The whole window on the cluster; `progress` is not called (the window is counted)."""
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         ds = self.ray.data.from_items([{"key": i, "text": t} for i, t in enumerate(texts)])

@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
-import pymupdf
-
 from ..ingest import ocr
 
 log = logging.getLogger(__name__)
@@ -68,6 +66,8 @@ def _collect(running: dict[Future, str], cache: ocr.OcrCache, when) -> int:
 
 def _uncached(paths: list[Path], cache: ocr.OcrCache) -> Iterator[tuple[Path, int, str]]:
     """(file, page index, page key) of every page needing OCR that the cache lacks."""
+    import pymupdf
+
     for path in paths:
         try:
             with open(path, "rb") as handle:
@@ -85,6 +85,8 @@ def _uncached(paths: list[Path], cache: ocr.OcrCache) -> Iterator[tuple[Path, in
 
 def _rendered(todo: list[tuple[Path, int, str]]) -> Iterator[tuple]:
     """(grey image, angle, key) of each page, opening each file once."""
+    import pymupdf
+
     current: tuple[Path, pymupdf.Document] | None = None
     try:
         for path, number, key in todo:

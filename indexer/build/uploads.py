@@ -138,6 +138,20 @@ def add_document(
     return _doc_of(index, stored), report
 
 
+def uploaded_documents(index: Path) -> set[str]:
+    """The ids of the documents served from uploads (the others come from corpus folders)."""
+    version = store.current_version(Path(index))
+    if version is None:
+        return set()
+    folder = uploads_folder(index).resolve()
+    db = catalogue.connect(version / store.CATALOGUE, readonly=True)
+    try:
+        found = (catalogue.doc_of_source(db, str(folder / name)) for name in _read_registry(index))
+        return {doc_id for doc_id in found if doc_id is not None}
+    finally:
+        db.close()
+
+
 def _check_same_level(index: Path, digest: str, stored: str, access: int) -> None:
     """AccessConflict when these bytes are indexed (or stored) at another access level."""
     entry = _read_registry(index).get(stored)
@@ -164,6 +178,7 @@ def remove_document(
     doc_id: str,
     settings: Settings,
     embedder: Embedder | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> BuildReport:
     """Delete an uploaded document's file and reindex; corpus documents are refused."""
     source = _source_of(index, doc_id)
@@ -176,7 +191,7 @@ def remove_document(
     parked = source.with_name(f".deleting-{source.name}")  # hidden: builds skip it
     os.replace(source, parked)
     try:
-        report = reindex(index, corpus, settings, embedder)
+        report = reindex(index, corpus, settings, embedder, progress)
     except BaseException:
         os.replace(parked, source)
         raise
@@ -185,6 +200,38 @@ def remove_document(
     registry.pop(source.name, None)
     _write_registry(index, registry)
     return report
+
+
+def set_access(
+    index: Path,
+    corpus: list[Path],
+    doc_id: str,
+    access: int,
+    settings: Settings,
+    embedder: Embedder | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> BuildReport:
+    """Serve an uploaded document at another access level and reindex; the old level stays
+    when the build fails. Corpus documents are refused (NotAnUpload): their level is the
+    build's (`vankien build --access`)."""
+    if access < 0:
+        raise VankienError("access must be a whole number ≥ 0", field="access", code="invalid")
+    source = _source_of(index, doc_id)
+    if source.parent != uploads_folder(index).resolve():
+        raise NotAnUpload(
+            f"{doc_id!r} comes from {source}, a corpus folder: its access level is the one "
+            "its folder was built with (`vankien build --access`)"
+        )
+    _drop_unfinished(index)
+    registry = _read_registry(index)
+    before = registry.get(source.name)
+    registry[source.name] = (before or {"name": source.name}) | {"access": access}
+    _write_registry(index, registry)
+    try:
+        return _reindex(index, corpus, settings, embedder, progress)
+    except BaseException:
+        _restore(index, source.name, before)
+        raise
 
 
 def reindex(

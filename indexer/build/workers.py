@@ -18,7 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from .. import logs
-from ..embed import Embedder
+from ..embed import Embedder, Progress
 from ..errors import VankienError
 from ..ingest.assemble import assemble
 from ..ingest.chunk import chunk
@@ -110,7 +110,9 @@ class Workers(Protocol):
         """Results in any order (each carries its job's key)."""
         ...
 
-    def embed(self, texts: list[str]) -> np.ndarray: ...
+    def embed(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+        """Vectors of `texts`; `progress(n)` after each batch of n, where the worker can tell."""
+        ...
 
 
 class LocalWorkers:
@@ -127,5 +129,5 @@ class LocalWorkers:
         for job in jobs:
             yield parse_job(job, max_chars, overlap)
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        return self.embedder.embed_passages(texts)
+    def embed(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+        return self.embedder.embed_passages(texts, progress)

@@ -16,15 +16,18 @@ import shutil
 import subprocess
 import time
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pymupdf
 from lxml import etree
 
 from ..errors import UnreadableFile
 from . import scanimage
 from .ocrpage import OcrCache, OcrLine, OcrMark, OcrPage, OcrWord
 from .scanimage import Box
+
+if TYPE_CHECKING:  # imported where used: pymupdf loads its layout model (~1 s)
+    import pymupdf
 
 __all__ = ["OcrCache", "OcrLine", "OcrMark", "OcrPage", "OcrWord", "needs_ocr", "ocr_page",
            "page_key", "recognise", "render", "unavailable"]
@@ -63,6 +66,8 @@ def needs_ocr(page: pymupdf.Page) -> bool:
 
     A text page (even one holding a chart) is never recognised: its own text is exact.
     """
+    import pymupdf
+
     area = abs(page.rect) or 1.0
     chars = "".join(page.get_text("text").split())
     if chars and chars.count("\ufffd") > 0.5 * len(chars):
@@ -87,6 +92,8 @@ def page_key(page: pymupdf.Page) -> str:
 
 def render(page: pymupdf.Page, dpi: int = DPI) -> tuple[np.ndarray, float]:
     """The page in grey at `dpi`, turned so its text lines are level; and the angle turned."""
+    import pymupdf
+
     small = page.get_pixmap(dpi=100, colorspace=pymupdf.csGRAY, alpha=False)
     angle = scanimage.skew_angle(_array(small))
     matrix = pymupdf.Matrix(dpi / 72, dpi / 72).prerotate(angle)

@@ -1,25 +1,31 @@
 """What the analysts' notebook shows, as plain data and HTML: corpus statistics, the most cited
-document numbers, rendered hits and answers, recall curves and misses of an evaluation."""
+document numbers, hits as table rows, example filters, rendered hits and answers, recall curves
+and misses of an evaluation."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import date
 from html import escape
 from pathlib import Path
 
 from ..build.build import BuildReport, build_index, scan
 from ..config import Settings
 from ..embed import Embedder
-from ..model import Answer, Hit
+from ..model import Answer, Filters, Hit
 from ..query.index import Index
 from ..storage import catalogue
+from ..storage.folder import current_version
 from ..vietnamese.refs import normalise_ref
 from .evaluate import Outcome
 from .view import Piece, answer_pieces, citation, pieces
 
 UNKNOWN = "(không rõ)"
+# a passage's kind as tables and charts name it
+KIND_LABELS = {"paragraph": "đoạn văn", "footnote": "chú thích", "table": "dòng bảng",
+               "heading": "tiêu đề"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,18 @@ def holds_documents(paths: Iterable[Path]) -> bool:
     return bool(scan([p for p in map(Path, paths) if p.exists()]))
 
 
+def has_index(path: Path) -> bool:
+    """Whether a build has published an index at `path` (IndexCorrupt when it is broken)."""
+    return current_version(Path(path)) is not None
+
+
+def only_files_of(index: Index, folder: Path) -> bool:
+    """Whether every indexed document is a file of `folder`, by name (the invented sample)."""
+    names = {p.name for p in Path(folder).rglob("*") if p.is_file()}
+    docs = index.documents()
+    return bool(docs) and all(d.name in names for d in docs)
+
+
 def build_and_open(
     folders: list[Path], index_dir: Path, settings: Settings, embedder: Embedder
 ) -> tuple[Index, BuildReport]:
@@ -69,6 +87,75 @@ def corpus_stats(index: Index) -> CorpusStats:
         per_document={d.doc_id: (d.passages, d.footnotes) for d in docs},
         lengths=dict(lengths),
     )
+
+
+HIT_COLUMNS = ("hạng", "điểm", "văn bản", "trích dẫn", "loại đoạn", "đoạn văn")
+
+
+def hit_rows(index: Index, hits: Iterable[Hit], first_rank: int = 1) -> list[dict]:
+    """Hits as table rows: rank, score, document title, the citation line, kind, verbatim text."""
+    rows = []
+    for rank, hit in enumerate(hits, first_rank):
+        p = hit.passage
+        cite = citation(p, index.docs.get(p.doc_id), index.settings.base_url)
+        kind = KIND_LABELS.get(p.kind, p.kind)
+        values = (rank, round(hit.score, 3), cite.title or p.doc_id, cite.label, kind, p.text)
+        rows.append(dict(zip(HIT_COLUMNS, values, strict=True)))
+    return rows
+
+
+def hits_frame(index: Index, hits: Iterable[Hit], first_rank: int = 1):
+    """Hits as a pandas DataFrame (`.to_csv(path, index=False)` exports it, citations included)."""
+    import pandas as pd
+
+    return pd.DataFrame(hit_rows(index, hits, first_rank), columns=list(HIT_COLUMNS))
+
+
+def example_filters(index: Index, doc_id: str | None = None) -> dict[str, Filters]:
+    """One example of each filter, with values of one document (the top hit's, say; None: the
+    commonest type and issuer, the latest year): its type, issuer, year and reporting period."""
+    doc, facts = index.docs.get(doc_id or ""), index.facts.get(doc_id or "")
+    if doc is None:
+        stats = corpus_stats(index)
+        years = [d.year for d in index.documents() if d.year]
+        doc_type = next((v for v in stats.by_type if v != UNKNOWN), None)
+        issuer = next((v for v in stats.by_issuer if v != UNKNOWN), None)
+        year, period = max(years, default=None), None
+    else:
+        doc_type, issuer, year = doc.doc_type, doc.issuer, doc.year
+        period = facts.period if facts and facts.period and facts.period.start else None
+    examples = {}
+    if doc_type:
+        examples[f"loại văn bản: {doc_type}"] = Filters(doc_type=doc_type)
+    if issuer:
+        examples[f"cơ quan ban hành: {issuer}"] = Filters(issuer=issuer)
+    if year:
+        examples[f"năm {year}"] = Filters(year=year)
+    if period:
+        examples[f"kỳ báo cáo giao với {period.label}"] = Filters(
+            period_from=period.start, period_to=period.end
+        )
+    elif year:
+        examples[f"kỳ báo cáo trong 6 tháng đầu năm {year}"] = Filters(
+            period_from=date(year, 1, 1), period_to=date(year, 6, 30)
+        )
+    return examples
+
+
+def filters_code(filters: Filters) -> str:
+    """The Filters as one writes them (`from datetime import date`), only the fields set.
+
+    >>> filters_code(Filters(issuer="Tỉnh ủy Hậu Giang", period_from=date(2024, 1, 1)))
+    "indexer.Filters(issuer='Tỉnh ủy Hậu Giang', period_from=date(2024, 1, 1))"
+    """
+    fields = ", ".join(f"{k}={_literal(v)}" for k, v in asdict(filters).items() if v is not None)
+    return f"indexer.Filters({fields})"
+
+
+def _literal(value) -> str:
+    if isinstance(value, date):
+        return f"date({value.year}, {value.month}, {value.day})"
+    return repr(value)
 
 
 def _count(values: Iterable[str | None]) -> dict[str, int]:

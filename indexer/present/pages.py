@@ -7,8 +7,6 @@ from __future__ import annotations
 import hashlib
 import os
 
-import pymupdf
-
 from ..query.index import Index
 from ..storage import catalogue
 
@@ -19,6 +17,8 @@ DPI = 110  # a page fits a screen column and its figures stay legible
 def page_png(index: Index, doc_id: str, page: int) -> bytes | None:
     """The PNG of page `page` (1-based) of a PDF document, or None when there is no such page
     or the file changed since it was indexed (its image would not be the text's source)."""
+    import pymupdf
+
     doc = index.docs.get(doc_id)
     if doc is None or doc.format != "pdf" or page < 1:
         return None

@@ -15,6 +15,7 @@ from ..query.scanned import SCAN_NOTE
 from ..storage import catalogue
 from ..vietnamese.segment import sentence_spans
 from ..vietnamese.text import fold
+from .runs import Piece, pieces  # noqa: F401 - view's own names too
 
 
 @dataclass(frozen=True)
@@ -31,33 +32,22 @@ class Citation:
     issuer: str | None
     date: str | None
     section: str
-    """heading path, outermost first, joined by ' › '"""
+    """đường dẫn các đề mục, từ ngoài vào trong, nối bằng ' › '"""
     paragraph: int
-    """1-based paragraph (block) number in the document"""
+    """số thứ tự đoạn (khối) trong văn bản, từ 1"""
     footnote: int | None
     url: str
-    """link to the passage in the document view"""
+    """liên kết tới đoạn trong trang văn bản"""
     page: int | None = None
-    """page of a paginated source (PDF)"""
+    """trang của văn bản gốc có đánh trang (PDF)"""
     scanned: bool = False
-    """the page is a scan read by OCR ('bản chụp, nhận dạng ký tự'): check its figures against
-    the page image"""
+    """trang là bản chụp, đọc bằng nhận dạng ký tự (OCR): hãy đối chiếu số liệu với ảnh trang"""
     draft: bool = False
-    """the document is a draft (dự thảo)"""
+    """văn bản là dự thảo"""
     label: str = ""
-    """the citation ready to paste into a report, as party documents cite: 'Báo cáo số
+    """trích dẫn sẵn để dán vào báo cáo, theo cách văn kiện Đảng trích dẫn: 'Báo cáo số
     12-BC/TU ngày 28/6/2024 của Tỉnh ủy Hậu Giang (dự thảo), mục II.6, đoạn 33, chú thích 20'
-    (the same line on the pages, in the CLI and in notebooks)"""
-
-
-@dataclass(frozen=True)
-class Piece:
-    """A run of paragraph text (`marked` when highlighted) or a footnote marker (`footnote`)."""
-
-    text: str = ""
-    marked: bool = False
-    footnote: int | None = None
-    quoted: bool = False  # inside the sentence an answer was taken from
+    (cùng một dòng trên trang web, trong CLI và trong notebook)"""
 
 
 @dataclass(frozen=True)
@@ -197,33 +187,6 @@ def section_name(section: str) -> str:
         last = heads[-1]
         named.append(f"mục “{last if len(last) <= 80 else last[:79] + '…'}”")
     return ", ".join(named)
-
-
-def pieces(text: str, spans=(), footnote_refs=(), quoted=()) -> list[Piece]:
-    """Cut text into plain and highlighted runs with footnote markers at their offsets;
-    runs inside a `quoted` span (an answer's sentence) say so.
-
-    >>> cut = pieces("Kết nạp 120 đảng viên", [(8, 11)], [(6, 21)])
-    >>> [(p.text, p.marked, p.footnote) for p in cut]
-    [('Kết nạp ', False, None), ('120', True, None), (' đảng viên', False, None), ('', False, 6)]
-    >>> [(p.text, p.marked, p.quoted) for p in pieces("A. Có 5 chi bộ.", [(6, 7)], (), [(3, 15)])]
-    [('A. ', False, False), ('Có ', False, True), ('5', True, True), (' chi bộ.', False, True)]
-    """
-    n = len(text)
-    spans, quoted = (sorted((max(0, s), min(n, e)) for s, e in runs if s < e and s < n and e > 0)
-                     for runs in (spans, quoted))  # fmt: skip
-    refs = sorted((min(max(0, off), n), num) for num, off in footnote_refs)
-    edges = [*spans, *quoted]
-    cuts = sorted({0, n, *(s for s, _ in edges), *(e for _, e in edges), *(o for o, _ in refs)})
-    out: list[Piece] = []
-    for start, end in zip(cuts, cuts[1:] + [n], strict=True):
-        out.extend(Piece(footnote=num) for off, num in refs if off == start and start < n)
-        if end > start:
-            marked = any(s <= start and end <= e for s, e in spans)
-            inside = any(s <= start and end <= e for s, e in quoted)
-            out.append(Piece(text=text[start:end], marked=marked, quoted=inside))
-    out.extend(Piece(footnote=num) for off, num in refs if off == n)
-    return out
 
 
 def figure_marks(text: str, figure: str | None, within: tuple[int, int] | None = None

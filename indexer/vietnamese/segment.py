@@ -6,17 +6,43 @@ concurrent first calls from a web server crash. Every caller goes through here i
 
 from __future__ import annotations
 
+import sys
 import threading
 from functools import lru_cache
 
 _lock = threading.Lock()
 _ready = False
+# underthesea's optional pipelines (its `optional_imports`, 9.x), which `import underthesea`
+# imports eagerly: torch and its models come with them (2–3 s, ~300 MB, and torch's OpenMP
+# runtime in the process). Segmentation and tagging need none of them.
+OPTIONAL_PIPELINES = (
+    "underthesea.pipeline.classification", "underthesea.pipeline.sentiment",
+    "underthesea.pipeline.lang_detect", "underthesea.pipeline.dependency_parse",
+    "underthesea.pipeline.translate", "underthesea.agent", "underthesea.address",
+)  # fmt: skip
+
+
+def _import_without_pipelines() -> None:
+    """`import underthesea` with its optional pipelines left out (it treats a pipeline that
+    cannot be imported as absent); they stay importable by name afterwards."""
+    if "underthesea" in sys.modules:
+        return
+    blocked = [name for name in OPTIONAL_PIPELINES if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # makes `import name` raise ImportError
+    try:
+        import underthesea  # noqa: F401
+    finally:
+        for name in blocked:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
 
 
 def _load() -> None:
     global _ready
     with _lock:
         if not _ready:
+            _import_without_pipelines()
             from underthesea import pos_tag, sent_tokenize, word_tokenize
 
             word_tokenize("Khởi động bộ tách từ.")

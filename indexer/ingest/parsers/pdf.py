@@ -5,14 +5,16 @@ dropped, wrapped lines re-joined, superscript markers linked to the page-bottom 
 from __future__ import annotations
 
 import re
-
-import pymupdf
+from typing import TYPE_CHECKING
 
 from indexer.errors import UnreadableFile
 from indexer.ingest import ocr
 from indexer.ingest.parsers.layout import Line, Span, read_lines
 from indexer.ingest.parsers.scanned import Numbering, page_lines, scanned_page
 from indexer.model import RawDocument, ScannedPage
+
+if TYPE_CHECKING:  # imported where used: pymupdf loads its layout model (~1 s)
+    import pymupdf
 
 BLANK = "không có lớp chữ và không có ảnh để nhận dạng: các trang đều trắng"
 BLANK_SCAN = "không có chữ nào, kể cả sau nhận dạng ký tự (OCR): các trang đều trắng"
@@ -63,6 +65,8 @@ def _joined_to(rect: pymupdf.Rect, drawn: list[pymupdf.Rect]) -> bool:
 def parse_pdf(data: bytes, cache: ocr.OcrCache | None = None) -> RawDocument:
     """Blocks (with page numbers) and footnotes of a PDF: its text layer, and OCR for pages
     that show an image with (almost) no text. `cache` keeps recognised pages by content."""
+    import pymupdf
+
     try:
         doc = pymupdf.open(stream=data, filetype="pdf")
     except Exception as exc:  # pymupdf raises its own FileDataError and plain RuntimeErrors
