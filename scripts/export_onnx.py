@@ -3,7 +3,7 @@
     python scripts/export_onnx.py models/e5-onnx [--fp32]
     VANKIEN_MODEL=models/e5-onnx vankien build corpus/      # the int8 model, onnxruntime
 
-Needs the `onnx` extra (`pip install -e '.[onnx]'`); takes ≈ 40 s and ≈ 1 GB of disk while
+Needs the `onnx` extra (`pip install -e '.[onnx]'`); takes 40–140 s and ≈ 1 GB of disk while
 it works (the fp32 graph is quantised, then dropped unless `--fp32`).
 """
 
