@@ -40,6 +40,7 @@ from indexer.errors import (
     VankienError,
     error_body,
 )
+from indexer.vietnamese import segment
 
 from . import admin, admin_web, api, apidocs, export, web
 from .deps import IndexHolder, warm_up
@@ -152,6 +153,8 @@ class Startup:
     def run(self, app: FastAPI, tracker: BuildProgress | None) -> None:
         """Build (when asked), then load the index; the holder says why when neither works."""
         holder: IndexHolder = app.state.holder
+        # the segmenter loads (≈1 s) beside the model and index, not after them
+        threading.Thread(target=segment.load, name="vankien-segmenter", daemon=True).start()
         try:
             if self.build_from:
                 self._build(app, tracker)

@@ -51,6 +51,12 @@ def _load() -> None:
             _ready = True
 
 
+def load() -> None:
+    """Load the segmenter and tagger now (a starting service does it beside its other loads)."""
+    if not _ready:
+        _load()
+
+
 def words(text: str) -> list[str]:
     """Vietnamese words, compounds joined by a space.
 
