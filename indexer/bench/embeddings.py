@@ -31,6 +31,54 @@ def cached_embeddings(texts: list[str], embedder: Embedder, cache: Path) -> np.n
     return vectors
 
 
+EMBED_CHUNK = 500  # passages per cached file: a stopped embedding job loses at most this many
+
+
+def _chunk_path(texts: list[str], name: str, cache: Path) -> Path:
+    digest = hashlib.sha1("\n".join([name, *texts]).encode("utf-8")).hexdigest()[:20]
+    return cache / "chunks" / f"{digest}.npy"
+
+
+def cached_prefix(
+    texts: list[str],
+    embedder: Embedder,
+    cache: Path,
+    embed_missing: bool = False,
+    say=None,
+) -> np.ndarray:
+    """Vectors of the longest prefix of `texts` whose vectors are cached (all of it, embedding
+    and caching what is missing, when `embed_missing`).
+
+    Each distinct text is embedded once (recombined passages repeat: a one-sentence passage
+    recurs wherever its sentence is drawn alone), in chunks of distinct texts keyed by their
+    content, so a job stopped anywhere resumes where it stopped and a longer run reuses a
+    shorter one's work.
+    """
+    distinct = list(dict.fromkeys(texts))
+    known: dict[str, np.ndarray] = {}
+    for start in range(0, len(distinct), EMBED_CHUNK):
+        chunk = distinct[start : start + EMBED_CHUNK]
+        path = _chunk_path(chunk, embedder.name, cache)
+        if path.exists():
+            vectors = np.load(path)
+        elif embed_missing:
+            vectors = embedder.embed_passages(chunk).astype(np.float32)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.save(path.with_suffix(".tmp.npy"), vectors)
+            path.with_suffix(".tmp.npy").rename(path)  # never a half-written chunk under its name
+            if say is not None:
+                say(f"{start + len(chunk)} of {len(distinct)} distinct passages embedded")
+        else:
+            break
+        known.update(zip(chunk, vectors, strict=True))
+    rows = []
+    for text in texts:
+        if text not in known:
+            break
+        rows.append(known[text])
+    return np.array(rows, dtype=np.float32).reshape(len(rows), embedder.dim)
+
+
 def _unit(rows: np.ndarray) -> np.ndarray:
     return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
 
