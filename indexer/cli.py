@@ -508,10 +508,18 @@ def convert_e5(out_dir, dtype) -> None:
 @click.option(
     "--random-vectors",
     is_flag=True,
-    help="Random unit vectors beyond the embedded passages (default: mixtures of real).",
+    help="Random unit vectors beyond the embedded passages (default: composed from the real "
+    "embeddings of their sentences).",
 )
 @click.option("--requests", type=int, default=None, help="Requests per latency run.")
-def bench(quick, out_dir, sizes, random_vectors, requests) -> None:
+@click.option(
+    "--cache",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of cached embeddings (default data/bench-cache; the embedding job's folder "
+    "to use its vectors).",
+)
+def bench(quick, out_dir, sizes, random_vectors, requests, cache) -> None:
     """Measure indexing speed, HTTP latency against its floors, memory and ANN recall."""
     from dataclasses import replace
 
@@ -525,6 +533,8 @@ def bench(quick, out_dir, sizes, random_vectors, requests) -> None:
         changes["fill"] = "random"
     if requests:
         changes["requests"] = requests
+    if cache:
+        changes["cache"] = cache
     try:
         result = run_bench(replace(config, **changes), say=lambda m: err.print(m, highlight=False))
     except (VankienError, RuntimeError) as exc:

@@ -107,7 +107,14 @@ def _unit(n: int, dim: int = 32) -> np.ndarray:
     return rows / np.linalg.norm(rows, axis=1, keepdims=True)
 
 
-def test_the_index_type_follows_the_size():
+@pytest.fixture(params=["hnsw", "ivf"])
+def approx_kind(request, monkeypatch):
+    """Both approximate types `build` can be set to, whichever is chosen."""
+    monkeypatch.setattr(vectors, "APPROX", request.param)
+    return request.param
+
+
+def test_the_index_type_follows_the_size(approx_kind):
     small, large = _unit(500), _unit(3000)
     assert isinstance(vectors.build(small, approx_threshold=1000), faiss.IndexFlatIP)
     approx = vectors.build(large, approx_threshold=1000)
@@ -116,12 +123,15 @@ def test_the_index_type_follows_the_size():
     if vectors.APPROX == "ivf":
         assert vectors.ivf_of(approx).nprobe == vectors.NPROBE
         assert vectors.ivf_of(approx).nlist == vectors.nlist_for(3000)
-    for q in large[:20]:  # a stored vector finds itself first
-        assert vectors.search(approx, q, 5)[1][0] == int(np.argmax(large @ q))
+    odd = np.arange(3000) % 2 == 1
+    for i, q in enumerate(large[:20]):  # a stored vector finds itself first, and the mask holds
+        assert vectors.search(approx, q, 5)[1][0] == i
+        rows = vectors.search(approx, q, 5, odd)[1]
+        assert len(rows) == 5 and (rows % 2 == 1).all() and (i % 2 == 0 or rows[0] == i)
 
 
 @pytest.mark.parametrize("threshold", [10_000, 1_000])  # exact, then approximate
-def test_memory_mapped_index_returns_the_same_results(tmp_path, threshold):
+def test_memory_mapped_index_returns_the_same_results(tmp_path, threshold, approx_kind):
     matrix = _unit(3000)
     index = vectors.build(matrix, threshold)
     vectors.save(index, tmp_path)

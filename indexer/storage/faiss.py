@@ -96,6 +96,8 @@ def build(vectors: np.ndarray, approx_threshold: int) -> faiss.Index:
     tune(index)
     if n:
         index.add(vectors)
+    if (lists := ivf_of(index)) is not None:
+        lists.make_direct_map()  # `scores` reads stored vectors back by row
     return index
 
 
@@ -134,13 +136,22 @@ def search(
     params = None
     if mask is not None:
         bitmap = np.packbits(mask.astype(np.uint8), bitorder="little")
-        params = faiss.SearchParameters(
-            sel=faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap))
-        )
+        selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap))
+        params = _params(index, selector)
     with _one_thread():
         scores, rows = index.search(query, k, params=params)
     keep = rows[0] >= 0
     return scores[0][keep], rows[0][keep]
+
+
+def _params(index: faiss.Index, selector) -> faiss.SearchParameters:
+    """Search parameters restricting to `selector`, with the index's own search effort (IVF
+    takes only its own type, whose nprobe would otherwise be 1)."""
+    if (lists := ivf_of(index)) is not None:
+        return faiss.SearchParametersIVF(sel=selector, nprobe=lists.nprobe)
+    if (graph := hnsw_of(index)) is not None:
+        return faiss.SearchParametersHNSW(sel=selector, efSearch=graph.hnsw.efSearch)
+    return faiss.SearchParameters(sel=selector)
 
 
 @contextmanager
