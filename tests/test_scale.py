@@ -10,6 +10,8 @@ import faiss
 import numpy as np
 import pytest
 
+from indexer.bench import embeddings
+from indexer.bench.embeddings import cached_prefix, composed
 from indexer.build import build_index
 from indexer.config import Settings
 from indexer.model import Filters
@@ -144,3 +146,27 @@ def test_memory_mapped_index_returns_the_same_results(tmp_path, threshold, appro
             assert np.array_equal(got[1], want[1]) and np.allclose(got[0], want[0])
     assert vectors.scores(loaded, matrix[0], [0, 5]) == pytest.approx(
         vectors.scores(index, matrix[0], [0, 5]))
+
+
+def test_composed_bench_vectors_keep_real_rows_and_one_sentence_passages():
+    sentences = _unit(6, 8)
+    real = _unit(2, 8)
+    parts = [(0, 1), (2,), (3,), (1, 4, 5), (5,)]
+    rows = composed(parts, sentences, real)
+    assert np.array_equal(rows[:2], real)  # really embedded rows first
+    assert np.array_equal(rows[2], sentences[3]) and np.array_equal(rows[4], sentences[5])
+    summed = sentences[[1, 4, 5]].sum(0)
+    assert np.allclose(rows[3], summed / np.linalg.norm(summed))
+
+
+def test_bench_embeddings_resume_from_the_cached_chunks(tmp_path, monkeypatch):
+    monkeypatch.setattr(embeddings, "EMBED_CHUNK", 3)
+    texts = [f"câu số {i % 5}" for i in range(9)]  # 5 distinct texts
+    toy = ToyEmbedder()
+    assert len(cached_prefix(texts, toy, tmp_path)) == 0  # nothing cached, nothing embedded
+    full = cached_prefix(texts, toy, tmp_path, embed_missing=True)
+    assert len(toy.embedded) == 5 and np.array_equal(full, toy.embed_queries(texts))
+    again = ToyEmbedder()
+    assert np.array_equal(cached_prefix(texts, again, tmp_path), full) and not again.embedded
+    (next(tmp_path.glob("chunks/*.npy"))).unlink()  # one chunk lost: the prefix before it
+    assert len(cached_prefix(texts, again, tmp_path)) < len(texts)
