@@ -115,7 +115,7 @@ def save(index: faiss.Index, folder: Path) -> None:
 # Vectors memory-mapped, not read: a version folder is never rewritten (builds publish a new
 # one), and the flag serves the flat, HNSW, IVF and refine indexes alike in faiss 1.15
 # (IO_FLAG_MMAP alone still copies flat and HNSW storage); load times in docs/speed.md.
-MMAP = faiss.IO_FLAG_MMAP_IFC
+MMAP = getattr(faiss, "IO_FLAG_MMAP_IFC", 0)  # older faiss (pyproject allows 1.8): read whole
 
 
 def load(folder: Path, dim: int, count: int) -> faiss.Index:
