@@ -508,16 +508,16 @@ def convert_e5(out_dir, dtype) -> None:
 @click.option(
     "--random-vectors",
     is_flag=True,
-    help="Random unit vectors beyond the embedded passages (default: composed from the real "
-    "embeddings of their sentences).",
+    help="Vectơ đơn vị ngẫu nhiên ngoài các đoạn đã nhúng (mặc định: ghép từ vectơ thật của "
+    "các câu trong đoạn).",
 )
 @click.option("--requests", type=int, default=None, help="Requests per latency run.")
 @click.option(
     "--cache",
     type=click.Path(path_type=Path),
     default=None,
-    help="Folder of cached embeddings (default data/bench-cache; the embedding job's folder "
-    "to use its vectors).",
+    help="Thư mục vectơ đã nhúng (mặc định data/bench-cache; chỉ tới thư mục của tác vụ nhúng "
+    "chạy nền để dùng lại vectơ của nó).",
 )
 def bench(quick, out_dir, sizes, random_vectors, requests, cache) -> None:
     """Measure indexing speed, HTTP latency against its floors, memory and ANN recall."""

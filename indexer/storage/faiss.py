@@ -17,8 +17,8 @@ FILE = "vectors.faiss"
 # sentence embeddings, docs/speed.md): at 1M rows 0.955 for the bench questions and 0.987 for
 # held-out passages in 3.9–5.1 ms p50, built in 24 s; HNSW M=32 efC=40 (the earlier choice)
 # gave 0.953 / 0.981 in 0.7–1.6 ms at efSearch 256 but took 1,139 s to build, and IVF-PQ48 +
-# refine(×4) fell to 0.53 for questions at 100k. At 100k IVF256 gave 0.987 / 0.993 in 1.4 ms, HNSW efSearch 256 0.988 /
-# 0.999 in 1.2 ms but 41 s of build against 1.2 s.
+# refine(×4) fell to 0.53 for questions at 100k. At 100k IVF256 gave 0.987 / 0.993 in
+# 1.4 ms, HNSW efSearch 256 0.988 / 0.999 in 1.2 ms but 41 s of build against 1.2 s.
 APPROX = "ivf"
 NPROBE = 32
 # HNSW, when APPROX is set to it (and Milvus's HNSW): efSearch 256 gave recall@10 0.988 at
