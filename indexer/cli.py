@@ -707,10 +707,18 @@ def convert_e5(out_dir, dtype) -> None:
 @click.option(
     "--random-vectors",
     is_flag=True,
-    help="Vectơ đơn vị ngẫu nhiên ngoài các đoạn đã nhúng (mặc định: pha trộn vectơ thật).",
+    help="Vectơ đơn vị ngẫu nhiên ngoài các đoạn đã nhúng (mặc định: ghép từ vectơ thật của "
+    "các câu trong đoạn).",
 )
 @click.option("--requests", type=int, default=None, help="Số yêu cầu mỗi lượt đo độ trễ.")
-def bench(quick, out_dir, sizes, random_vectors, requests) -> None:
+@click.option(
+    "--cache",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Thư mục vectơ đã nhúng (mặc định data/bench-cache; chỉ tới thư mục của tác vụ nhúng "
+    "chạy nền để dùng lại vectơ của nó).",
+)
+def bench(quick, out_dir, sizes, random_vectors, requests, cache) -> None:
     """Đo tốc độ lập chỉ mục, độ trễ HTTP so với mức sàn, bộ nhớ và độ phủ ANN."""
     from dataclasses import replace
 
@@ -724,6 +732,8 @@ def bench(quick, out_dir, sizes, random_vectors, requests) -> None:
         changes["fill"] = "random"
     if requests:
         changes["requests"] = requests
+    if cache:
+        changes["cache"] = cache
     try:
         result = run_bench(replace(config, **changes), say=lambda m: err.print(m, highlight=False))
     except (VankienError, RuntimeError) as exc:

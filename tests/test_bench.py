@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from indexer.bench import quick_config, run_bench
-from indexer.bench.ann import EF_SEARCH, recommend
+from indexer.bench.ann import EF_SEARCH, NPROBE, recommend, served_spec
 from indexer.bench.corpus import Pool, Sentence, synthesize
 from indexer.bench.embeddings import extend
 from indexer.bench.service import percentiles
@@ -52,10 +52,12 @@ def test_recommendation_follows_the_measurements():
 
     sweep = {
         "rows": 100_000,
+        "index": "HNSW M=32 efC=40",
+        "knob": "ef_search",
         "flat_ms": {"p50": 8.0},
-        "hnsw": [row(32, 0.80, 0.3), row(64, 0.93, 0.5), row(128, 0.97, 0.9), row(256, 0.99, 1.7)],
+        "sweep": [row(32, 0.80, 0.3), row(64, 0.93, 0.5), row(128, 0.97, 0.9), row(256, 0.99, 1.7)],
     }
-    advice = recommend([sweep], 200_000, 128)
+    advice = recommend([sweep], 200_000)
     assert advice["ef_search"] == 128  # the smallest efSearch with recall ≥ 0.95
     assert advice["approx_threshold"] == 120_000  # 10 ms of exact scan at 0.08 ms per 1k rows
     assert advice["reaches_target_recall"]
@@ -66,6 +68,7 @@ def test_quick_bench_reports_every_number(tmp_path):
         tmp_path / "out",
         sizes=(1_000,),
         embed_count=0,
+        held_out=5,
         requests=6,
         clients=(1, 2),
         queries=12,
@@ -102,10 +105,12 @@ def test_quick_bench_reports_every_number(tmp_path):
     assert size["memory"]["rss_mb"] > 0 and size["memory"]["ratio"] > 0
     cold = size["latency"]["cold_start"]  # the service answers before it is healthy
     assert 0 < cold["first_answer_s"] <= cold["healthy_s"]
-    assert [r["ef_search"] for r in size["ann"]["hnsw"]] == list(EF_SEARCH)
-    assert all(0 <= r["recall_at_10"] <= 1 for r in size["ann"]["hnsw"])
+    ann = size["ann"]  # below the threshold: the type served above it, built to be measured
+    assert ann["index"] == served_spec(1_000).name and ann["queries"] == 12 + 5
+    assert [r[ann["knob"]] for r in ann["sweep"]] == list(EF_SEARCH if ann["knob"] ==
+                                                          "ef_search" else NPROBE)  # fmt: skip
+    assert all(0 <= r["recall_at_10"] <= 1 for r in ann["sweep"])
     assert result["recommendation"]["approx_threshold"] > 0
-    assert result["recommendation"]["ef_search"] in EF_SEARCH
 
     png = (tmp_path / "out" / "bench.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n")

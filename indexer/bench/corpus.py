@@ -121,6 +121,14 @@ def embed_texts(pool: Pool, synthetic: Synthetic, count: int) -> list[str]:
     ]
 
 
+def sentence_texts(pool: Pool) -> list[str]:
+    """What the embedder sees for a passage of one sentence, for every sentence of the pool."""
+    return [
+        " | ".join(p for p in (prefix(pool, (i,)), pool.sentences[i].text) if p)
+        for i in range(len(pool.sentences))
+    ]
+
+
 def key_streams(pool: Pool, synthetic: Synthetic, stream: str) -> list[list[str]]:
     """One lexical stream ("accented" or "folded") for every passage, from the cached keys."""
     keyer = word_keys if stream == "accented" else folded_keys

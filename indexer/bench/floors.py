@@ -12,7 +12,6 @@ from ..embed import Embedder
 from ..query.search import plan
 from ..storage import faiss as vectors
 from ..storage.bm25 import Lexical
-from ..storage.retrieval import top_rows
 from .service import percentiles
 
 
@@ -34,7 +33,7 @@ def measure_floors(
 
     def lexical_call(p) -> None:
         stream, keys = ("folded", p.folded) if p.unaccented else ("accented", p.accented)
-        top_rows(lex.scores(stream, list(keys)), candidates)
+        lex.ranked(stream, list(keys), candidates)
 
     def faiss_call(v) -> None:
         vectors.search(faiss_index, v, candidates)

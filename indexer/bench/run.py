@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import faiss
 import numpy as np
 
 from ..config import Settings
 from ..embed import load_embedder
-from ..storage import faiss as vectors
 from ..vietnamese.text import fold
-from .ann import recommend, sweep
+from .ann import recommend, served_spec, sweep
 from .corpus import (
     Pool,
     Synthetic,
@@ -25,9 +25,10 @@ from .corpus import (
     key_streams,
     read_documents,
     sentence_pool,
+    sentence_texts,
     synthesize,
 )
-from .embeddings import cached_embeddings, extend
+from .embeddings import cached_prefix, composed, composition_fidelity, extend
 from .floors import measure_floors, query_vectors
 from .indexing import measure_indexing
 from .report import chart, markdown
@@ -44,8 +45,11 @@ ROUTES = ("search", "ask")
 class BenchConfig:
     out: Path
     sizes: tuple[int, ...] = (1_000, 10_000, 100_000, 1_000_000)
-    fill: str = "mixed"  # vectors beyond the really embedded rows: "mixed" or "random"
-    embed_count: int = 2_000  # passages really embedded by the model (cached)
+    # vectors beyond the really embedded rows: "composed" (from their sentences' real
+    # vectors, embeddings.composed), "mixed" (two real ones plus noise) or "random"
+    fill: str = "composed"
+    embed_count: int = 2_000  # passages at least really embedded (cached; more if cached)
+    held_out: int = 200  # real passages outside the index, ANN queries beside the questions
     requests: int = 200
     clients: tuple[int, ...] = (1, 8)
     run_budget_s: float = 180.0
@@ -68,6 +72,7 @@ def quick_config(out: Path, **changes) -> BenchConfig:
         requests=30,
         run_budget_s=45.0,
         indexing_folders=(REPO / "tests" / "data",),
+        held_out=40,
     )
     return replace(base, **changes)
 
@@ -110,26 +115,47 @@ def run_bench(config: BenchConfig, say: Callable[[str], None] = print) -> dict:
     pool = sentence_pool(read_documents(list(config.sentence_folders or _real_corpus())))
     say(f"{len(pool.sentences)} real sentences from {len(pool.docs)} documents")
     synthetic = synthesize(pool, max(config.sizes))
-    real_rows = min(config.embed_count, max(config.sizes))
-    say(f"embedding {real_rows} recombined passages (cached under {config.cache})")
-    base = cached_embeddings(embed_texts(pool, synthetic, real_rows), embedder, config.cache)
+    base, sentences, held = _real_vectors(config, pool, synthetic, embedder, say)
     queries = bench_queries(pool, config.queries)
     qvec = query_vectors(embedder, queries)
+    ann_queries = np.vstack([qvec, held]) if len(held) else qvec
+    fidelity = composition_fidelity(synthetic.parts, base, sentences) if len(sentences) else None
     sizes, sweeps = [], []
     for n in sorted(config.sizes):
         say(f"--- {n:,} passages")
         entry, ann = measure_size(
-            config, pool, _head(synthetic, n), base, queries, qvec, embedder, say
+            config, pool, _head(synthetic, n), (base, sentences), queries, ann_queries, embedder,
+            say,
         )
         sizes.append(entry)
         sweeps.append(ann)
         gc.collect()
         # written after every size, so a run stopped early still leaves what it measured
         result = _result(config, indexing, sizes, sweeps, started)
+        result["meta"]["vector_fidelity"] = fidelity
         write_outputs(result, out)
     if not config.keep_indexes:
         shutil.rmtree(work, ignore_errors=True)
     return result
+
+
+def _real_vectors(config, pool, synthetic, embedder, say):
+    """Real passage vectors (at least `embed_count`, more when the embedding job cached
+    more), the pool's sentence vectors (for `composed`) and held-out passage vectors (real
+    embeddings of other recombined passages, never indexed)."""
+    texts = embed_texts(pool, synthetic, len(synthetic.parts))
+    want = min(config.embed_count, len(texts))
+    say(f"embedding at least {want} recombined passages (cached under {config.cache})")
+    base = cached_prefix(texts[:want], embedder, config.cache, embed_missing=True)
+    cached = cached_prefix(texts, embedder, config.cache)
+    base = cached if len(cached) > len(base) else base
+    sentences = np.zeros((0, embedder.dim), np.float32)
+    if config.fill == "composed":
+        say(f"{len(base)} real passage vectors; embedding the {len(pool.sentences)} sentences")
+        sentences = cached_prefix(sentence_texts(pool), embedder, config.cache, True)
+    other = synthesize(pool, config.held_out, seed=1)
+    held = cached_prefix(embed_texts(pool, other, config.held_out), embedder, config.cache, True)
+    return base, sentences, held
 
 
 def _head(synthetic: Synthetic, n: int) -> Synthetic:
@@ -137,23 +163,28 @@ def _head(synthetic: Synthetic, n: int) -> Synthetic:
     return Synthetic(doc_of=doc_of, parts=synthetic.parts[:n], docs=int(doc_of[-1]) + 1)
 
 
-def measure_size(config, pool, synthetic, base, queries, qvec, embedder, say) -> tuple[dict, dict]:
+def measure_size(config, pool, synthetic, real, queries, qvec, embedder, say) -> tuple[dict, dict]:
     """Build one synthetic index, measure floors and ANN in-process, then latency over HTTP."""
     n, settings = len(synthetic.parts), config.settings
+    base, sentences = real
     t0 = time.perf_counter()
     streams = {s: key_streams(pool, synthetic, s) for s in ("accented", "folded")}
-    matrix = extend(base, n, config.fill, embedder.dim, seed=n)
+    if config.fill == "composed":
+        matrix = composed(synthetic.parts, sentences, base)
+    else:
+        matrix = extend(base, n, config.fill, embedder.dim, seed=n)
     prepared_s = time.perf_counter() - t0
     index = config.out / "work" / f"index-{n}"
     folder, faiss_index, lex, seconds = write_index(
         index, pool, synthetic, streams, matrix, settings, embedder.name
     )
     say(f"written in {sum(seconds.values()) + prepared_s:.0f} s: {seconds}")
-    hnsw = faiss_index if "HNSW" in type(faiss_index).__name__ else None
-    ann = sweep(matrix, qvec, hnsw)
+    # the index served when approximate; below the threshold the type used above it
+    approx = None if isinstance(faiss_index, faiss.IndexFlat) else faiss_index
+    ann = sweep(matrix, qvec, approx, None if approx else served_spec(n))
     floors = measure_floors(embedder, faiss_index, lex, queries, settings.candidates)
     faiss_type = type(faiss_index).__name__
-    del matrix, faiss_index, lex, hnsw
+    del matrix, faiss_index, lex, approx
     gc.collect()
     latency, rss = _latency(config, index, queries, say)
     entry = {
@@ -199,8 +230,6 @@ def _latency(config: BenchConfig, index: Path, queries: list[str], say) -> tuple
 
 
 def _result(config, indexing, sizes, sweeps, started) -> dict:
-    import faiss
-
     s = config.settings
     return {
         "meta": {
@@ -216,17 +245,15 @@ def _result(config, indexing, sizes, sweeps, started) -> dict:
             "threads": s.threads,
             "requests_per_run": config.requests,
             "clients": list(config.clients),
-            "vectors": f"first {config.embed_count} passages embedded for real, "
-            f"{config.fill} vectors beyond",
+            "vectors": f"first {config.embed_count}+ passages embedded for real (each size "
+            f"says how many), {config.fill} vectors beyond",
             "note": "shared 2-core machine: absolute numbers are noisy; compare ratios "
             "measured in the same run",
         },
         "indexing": indexing,
         "sizes": sizes,
         "recommendation": recommend(
-            [w for w in sweeps if w["rows"] >= 10_000] or sweeps,
-            s.approx_threshold,
-            vectors.EF_SEARCH,
+            [w for w in sweeps if w["rows"] >= 10_000] or sweeps, s.approx_threshold
         )
         | {"vectors": config.fill, "caveat": _caveat(config)},
     }

@@ -36,16 +36,6 @@ def rrf(
     return fused
 
 
-def top_rows(scores: np.ndarray, k: int) -> list[int]:
-    """Rows of the k highest positive scores, best first."""
-    positive = np.flatnonzero(scores > 0)
-    if positive.size == 0:
-        return []
-    k = min(k, positive.size)
-    best = positive[np.argpartition(-scores[positive], k - 1)[:k]]
-    return [int(r) for r in best[np.argsort(-scores[best], kind="stable")]]
-
-
 @dataclass(frozen=True)
 class Scope:
     """Which rows a search may return: the caller's filters, and the same as a row mask
@@ -111,9 +101,14 @@ class FaissRetriever:
         return cls(vectors.load(folder, manifest.dim, len(pids)), lex)
 
     def lexical(self, stream: str, keys: list[str], n: int, scope: Scope) -> Ranking:
-        # every row's, computed once, with the statistics of what the caller may see
-        scores = self.lex.scores(stream, keys, scope.mask, scope.filters.access)
-        rows = top_rows(scores, n)
+        level = scope.filters.access
+        if n <= 0:  # only other rows to score (a word's share): from the postings, no pass
+            return Ranking([], [], lambda more: self.lex.row_scores(
+                stream, keys, np.asarray(more, dtype=np.int64), scope.mask, level).tolist())
+        # one pass, with the statistics of what the caller may see; its scores array then
+        # scores the dense candidates too
+        best, scores = self.lex.ranked(stream, keys, n, scope.mask, level)
+        rows = [int(r) for r in best]
         return Ranking(
             rows, [float(scores[r]) for r in rows], lambda more: [float(scores[r]) for r in more]
         )
