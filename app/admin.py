@@ -291,7 +291,7 @@ def _embedder(state) -> Embedder:
         state.embedder = (
             index.embedder
             if index is not None
-            else load_embedder(state.settings.model, state.settings.threads)
+            else load_embedder(state.settings.model, state.settings.query_threads)
         )
     return state.embedder
 

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer import BuildReport, Embedder, Index, Settings, get_settings, load_embedder
 from indexer.build.progress import BuildProgress
+from indexer.embed import build_twin
 from indexer.errors import (
     AccessConflict,
     BackendUnavailable,
@@ -183,10 +184,12 @@ class Startup:
 
         with app.state.writer_lock:
             try:
-                if app.state.embedder is None:
+                if app.state.embedder is None:  # the questions' instance, served afterwards
                     told("model", 0, 0)
-                    app.state.embedder = load_embedder(settings.model, settings.threads)
-                report = reindex(settings.index, self.build_from, settings, app.state.embedder,
+                    app.state.embedder = load_embedder(settings.model, settings.query_threads)
+                # nothing is served yet: the build takes every thread it is given
+                builder = build_twin(app.state.embedder, settings.threads)
+                report = reindex(settings.index, self.build_from, settings, builder,
                                  progress=told)  # fmt: skip
             except VankienError as exc:  # what can be served still is (an older version)
                 log.warning("build before serving failed: %s", exc)

@@ -80,7 +80,7 @@ class Index:
         folder = store.require_version(Path(path))
         manifest = Manifest.read(folder)
         manifest.check(settings, folder)
-        embedder = embedder or load_embedder(settings.model, settings.threads)
+        embedder = embedder or load_embedder(settings.model, settings.query_threads)
         manifest.check_dim(embedder.dim)
         db = _open_catalogue(folder, manifest)
         try:
