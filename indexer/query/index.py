@@ -87,7 +87,8 @@ class Index:
             rows = catalogue.passage_rows(db)
             pids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             row_doc = np.array([r[1] for r in rows], dtype=object)
-            retriever = backend_for(settings).open(folder, manifest, db, pids)
+            access = catalogue.levels_of_rows(db, row_doc)
+            retriever = backend_for(settings).open(folder, manifest, db, pids, access)
         except BaseException:
             db.close()
             raise

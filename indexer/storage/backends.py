@@ -46,8 +46,9 @@ class Backend(Protocol):
         ...
 
     def open(self, folder: Path, manifest: Manifest, db: sqlite3.Connection,
-             pids: np.ndarray) -> Retriever:  # fmt: skip
-        """The version's rankings, for searching."""
+             pids: np.ndarray, access: np.ndarray | None = None) -> Retriever:  # fmt: skip
+        """The version's rankings, for searching; `access`: each row's level, when the caller
+        has it already (else read from the catalogue)."""
         ...
 
 
@@ -90,8 +91,9 @@ class FaissBackend:
             if not (folder / name).is_dir():
                 raise IndexCorrupt(f"{folder / name} is missing; rebuild the index")
 
-    def open(self, folder, manifest, db, pids) -> Retriever:
-        return FaissRetriever.load(folder, manifest, pids, catalogue.row_access(db),
+    def open(self, folder, manifest, db, pids, access=None) -> Retriever:
+        access = catalogue.row_access(db) if access is None else access
+        return FaissRetriever.load(folder, manifest, pids, access,
                                    lambda: catalogue.lexical_streams(db))
 
 
@@ -127,10 +129,10 @@ class MilvusBackend:
     def verify(self, folder, manifest) -> None:
         pass  # the vectors are in Milvus: `intact` asks it
 
-    def open(self, folder, manifest, db, pids) -> Retriever:
+    def open(self, folder, manifest, db, pids, access=None) -> Retriever:
         from .milvus import MilvusRetriever
 
-        return MilvusRetriever.open(folder, manifest, self.settings, db, pids)
+        return MilvusRetriever.open(folder, manifest, self.settings, db, pids, access)
 
 
 def backend_for(settings: Settings) -> Backend:

@@ -75,7 +75,7 @@ class Lexical:
     def load(cls, folder: Path, access: np.ndarray | None = None, streams=None) -> Lexical:
         """The files in `folder`; with `access` (each row's level), a level whose files are
         missing (a version written before levels were kept) is built here from `streams()`."""
-        lex = cls({name: bm25s.BM25.load(str(folder / f"bm25-{name}"), mmap=False)
+        lex = cls({name: bm25s.BM25.load(str(folder / f"bm25-{name}"), mmap=True)
                    for name in STREAMS}, top=_top(access))  # fmt: skip
         needed = lower_levels(access) if access is not None else []
         missing = []
@@ -85,7 +85,7 @@ class Lexical:
                 missing.append(level)
                 continue
             lex.levels[level] = (np.load(rows_file), {
-                name: bm25s.BM25.load(str(folder / f"bm25-level{level}-{name}"), mmap=False)
+                name: bm25s.BM25.load(str(folder / f"bm25-level{level}-{name}"), mmap=True)
                 for name in STREAMS})  # fmt: skip
         if missing and streams is not None:
             log.warning("%s has no BM25 statistics per access level; computed them now "

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import IndexCorrupt
 from ..model import Block, DocInfo, Document, Footnote, Passage, ScannedPage
 from ..vietnamese.refs import normalise_ref
 
@@ -225,6 +226,16 @@ def row_access(db: sqlite3.Connection) -> np.ndarray:
         "SELECT d.access FROM passages p JOIN documents d ON d.doc_id = p.doc_id ORDER BY p.pid"
     ).fetchall()
     return np.array([r[0] for r in rows], dtype=np.int64)
+
+
+def levels_of_rows(db: sqlite3.Connection, row_doc: np.ndarray) -> np.ndarray:
+    """`row_access` from rows' documents already read (`passage_rows`): the join over every
+    passage costs ≈ 0.7 s at 100k passages, this ≈ 10 ms."""
+    level_of = dict(db.execute("SELECT doc_id, access FROM documents").fetchall())
+    try:
+        return np.fromiter((level_of[d] for d in row_doc), dtype=np.int64, count=len(row_doc))
+    except KeyError as exc:
+        raise IndexCorrupt(f"a passage belongs to no document ({exc}); rebuild the index") from exc
 
 
 def lexical_streams(db: sqlite3.Connection) -> dict[str, list[list[str]]]:

@@ -125,20 +125,21 @@ def _literal(value: str) -> str:
 class MilvusRetriever:
     backend = "milvus"
 
-    def __init__(self, address, conn, section, db, pids):
+    def __init__(self, address, conn, section, db, pids, access=None):
         self.address, self.conn, self.db, self.pids = address, conn, db, pids
         self.collection = section["collection"]
         self.max_pid = int(section["max_pid"])
         self.avgdl = section["avgdl"]
-        self.row_access = catalogue.row_access(db)  # each row's level: per-level IDF
+        # each row's level: per-level IDF
+        self.row_access = catalogue.row_access(db) if access is None else access
         self._visible: dict[int, int] = {}  # passages at or below each level asked about
         self.search_params = {"metric_type": "IP"}
         if section["dense_index"] == "HNSW":
             self.search_params["params"] = {"ef": vectors.EF_SEARCH}
 
     @classmethod
-    def open(cls, folder: Path, manifest: Manifest, settings: Settings, db, pids
-             ) -> MilvusRetriever:  # fmt: skip
+    def open(cls, folder: Path, manifest: Manifest, settings: Settings, db, pids,
+             access=None) -> MilvusRetriever:  # fmt: skip
         section = manifest.milvus
         if not isinstance(section, dict) or "collection" not in section:
             raise IndexCorrupt(f"{folder / MANIFEST} lacks its Milvus section; rebuild")
@@ -154,7 +155,7 @@ class MilvusRetriever:
                 f"the Milvus collection {name} at {address} holds {stored} of the "
                 f"{len(pids)} passages of this index; rebuild the index"
             )
-        return cls(address, conn, section, db, pids)
+        return cls(address, conn, section, db, pids, access)
 
     def _rows(self, hits, scope: Scope) -> Ranking:
         found = np.fromiter((h["pid"] for h in hits), dtype=np.int64, count=len(hits))
