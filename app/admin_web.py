@@ -62,6 +62,16 @@ def _check_form(request: Request, sent) -> None:
         raise HTTPException(403, FORBIDDEN)
 
 
+async def _admin_form(request: Request):
+    """A small admin form's fields, its token checked; or the login form for a non-admin."""
+    access = _page_admin(request)
+    if isinstance(access, Response):
+        return access
+    form = await request.form(max_files=0, max_fields=4)
+    _check_form(request, form.get("csrf"))
+    return form
+
+
 @router.get("/admin", response_class=HTMLResponse)
 def admin_page(request: Request, job: str | None = None):
     """Documents with their access levels, the upload and reindex forms, the jobs."""
@@ -166,11 +176,9 @@ def confirm_delete(request: Request, doc_id: str = Path(max_length=200)):
 
 @router.post("/admin/documents/{doc_id}/delete")
 async def delete(request: Request, doc_id: str = Path(max_length=200)):
-    access = _page_admin(request)
-    if isinstance(access, Response):
-        return access
-    form = await request.form(max_files=0, max_fields=4)
-    _check_form(request, form.get("csrf"))
+    form = await _admin_form(request)
+    if isinstance(form, Response):
+        return form
     settings: Settings = request.app.state.settings
     name = _name(request, doc_id)
 
@@ -186,11 +194,9 @@ async def delete(request: Request, doc_id: str = Path(max_length=200)):
 
 @router.post("/admin/documents/{doc_id}/access")
 async def change_access(request: Request, doc_id: str = Path(max_length=200)):
-    access = _page_admin(request)
-    if isinstance(access, Response):
-        return access
-    form = await request.form(max_files=0, max_fields=4)
-    _check_form(request, form.get("csrf"))
+    form = await _admin_form(request)
+    if isinstance(form, Response):
+        return form
     settings: Settings = request.app.state.settings
     try:
         level = admin._access(form.get("access"), settings.max_access_level)
@@ -210,11 +216,9 @@ async def change_access(request: Request, doc_id: str = Path(max_length=200)):
 
 @router.post("/admin/reindex")
 async def reindex(request: Request):
-    access = _page_admin(request)
-    if isinstance(access, Response):
-        return access
-    form = await request.form(max_files=0, max_fields=4)
-    _check_form(request, form.get("csrf"))
+    form = await _admin_form(request)
+    if isinstance(form, Response):
+        return form
     settings: Settings = request.app.state.settings
 
     def build(embedder, progress):
