@@ -154,13 +154,19 @@ class Startup:
     def run(self, app: FastAPI, tracker: BuildProgress | None) -> None:
         """Build (when asked), then load the index; the holder says why when neither works."""
         holder: IndexHolder = app.state.holder
-        # the segmenter loads (≈1 s) beside the model and index, not after them
-        threading.Thread(target=segment.load, name="vankien-segmenter", daemon=True).start()
         try:
-            if self.build_from:
-                self._build(app, tracker)
-            if not self.stop.is_set():
-                self.opened = load_index(app.state.settings, holder, app.state.embedder, tracker)
+            # the segmenter loads (≈1 s) beside the model and index, not after them
+            threading.Thread(target=segment.load, name="vankien-segmenter", daemon=True).start()
+            # an admin's write waits until this start serves its version: one published
+            # meanwhile would be replaced by the older version loaded here
+            with app.state.writer_lock:
+                if self.build_from:
+                    self._build(app, tracker)
+                if not self.stop.is_set():
+                    self.opened = load_index(app.state.settings, holder, app.state.embedder,
+                                             tracker)  # fmt: skip
+                    if self.opened is not None and app.state.embedder is None:
+                        app.state.embedder = self.opened.embedder  # one model for all
         except Stopped:
             log.info("startup stopped before the index was ready")
         except Exception as exc:  # noqa: BLE001 - the thread's edge: said in /healthz, logged
@@ -171,6 +177,8 @@ class Startup:
             holder.started()
 
     def _build(self, app: FastAPI, tracker: BuildProgress | None) -> None:
+        """Bring the index up to date; a failure is told and logged, and whatever version
+        was published before is loaded all the same."""
         from indexer.build.uploads import reindex  # the readers load only when a build runs
 
         settings = app.state.settings
@@ -182,22 +190,33 @@ class Startup:
                 if listener is not None:
                     listener(what, done, total)
 
-        with app.state.writer_lock:
-            try:
-                if app.state.embedder is None:  # the questions' instance, served afterwards
-                    told("model", 0, 0)
-                    app.state.embedder = load_embedder(settings.model, settings.query_threads)
-                # nothing is served yet: the build takes every thread it is given
-                builder = build_twin(app.state.embedder, settings.threads)
-                report = reindex(settings.index, self.build_from, settings, builder,
-                                 progress=told)  # fmt: skip
-            except VankienError as exc:  # what can be served still is (an older version)
-                log.warning("build before serving failed: %s", exc)
-                if self.on_built is not None:
-                    self.on_built(None, exc)
-                return
-        if self.on_built is not None:
-            self.on_built(report, None)
+        try:
+            if app.state.embedder is None:  # the questions' instance, served afterwards
+                told("model", 0, 0)
+                app.state.embedder = load_embedder(settings.model, settings.query_threads)
+            # nothing is served yet: the build takes every thread it is given
+            builder = build_twin(app.state.embedder, settings.threads)
+            report = reindex(settings.index, self.build_from, settings, builder, progress=told)
+        except Stopped:
+            raise
+        except VankienError as exc:  # what can be served still is (an older version)
+            log.warning("build before serving failed: %s", exc)
+            self._tell(None, exc)
+            return
+        except Exception as exc:  # noqa: BLE001 - a disk, library or model failure: the same
+            log.exception("build before serving failed")
+            self._tell(None, exc)
+            return
+        self._tell(report, None)
+
+    def _tell(self, report: BuildReport | None, error: Exception | None) -> None:
+        """`on_built`, whose own failure must not stop the index from being served."""
+        if self.on_built is None:
+            return
+        try:
+            self.on_built(report, error)
+        except Exception:  # noqa: BLE001 - a report that cannot be printed loses only itself
+            log.exception("the startup build's report could not be given")
 
 
 class Stopped(Exception):

@@ -56,9 +56,10 @@ def home(request: Request, holder: HolderDep, settings: SettingsDep, q: str | No
             "issuer": issuer or "", "period": period or "", "period_from": period_from or "",
             "period_to": period_to or ""}
     context = {"form": form, "index_error": None, "error": None, "results": [], "answer": None}
-    if index is None and holder.starting is not None:  # the page reloads itself until ready
-        starting = holder.starting.snapshot()
-        context["starting"] = {"message": holder.starting.message(), "done": starting.done,
+    tracker = holder.starting  # read once: the start may end while this page is made
+    if index is None and tracker is not None:  # the page reloads itself until ready
+        starting = tracker.snapshot()
+        context["starting"] = {"message": tracker.message(), "done": starting.done,
                                "total": starting.total}  # fmt: skip
         response = _render(request, "index.html", context, 503)
         response.headers["Retry-After"] = "5"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -69,7 +70,7 @@ def _fail(exc: Exception | str, code: int = 1, index: Path | None = None):
     text = CLI_ERRORS.get(getattr(exc, "code", ""))
     if text is not None and (index is not None or "{index}" not in text):
         exc = text.format(index=index, detail=exc)
-    err.print(f"[red]vankien:[/red] {exc}", highlight=False, soft_wrap=True)
+    err.print(f"[red]vankien:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
     sys.exit(code)
 
 
@@ -193,7 +194,8 @@ def build(folders, index, model, access, as_json, ray_address) -> None:
             workers.close()
     _skipped(report.skipped)
     for path in report.notes:
-        err.print(f"[dim]không phải văn bản (ghi chú của thư mục): {path}[/dim]", highlight=False)
+        err.print(f"[dim]không phải văn bản (ghi chú của thư mục): {escape(str(path))}[/dim]",
+                  highlight=False)  # fmt: skip
     if report.rebuilt:
         err.print(f"[yellow]lưu ý[/yellow]: {report.rebuilt}", highlight=False)
     if as_json:
@@ -214,7 +216,8 @@ def _require_sources(folders) -> None:
 def _skipped(files) -> None:
     """One line per file that could not be read, with its reason."""
     for path, reason in files:
-        err.print(f"[yellow]bỏ qua[/yellow] {path}: {reason}", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]bỏ qua[/yellow] {escape(str(path))}: {escape(str(reason))}",
+                  highlight=False, soft_wrap=True)  # fmt: skip
 
 
 class _progress:
@@ -409,7 +412,6 @@ def _ms(started: float) -> float:
 def _answer(index, model, work):
     """work(source) through the running service when one answers for this index (saying so),
     else from the index loaded here (saying how long that takes)."""
-    from rich.markup import escape
 
     from .remote import Service, ServiceError, ServiceUnusable, index_version
 
@@ -499,14 +501,12 @@ def search(query, index, model, k, as_json, **kw) -> None:
 def _cite_line(cite: dict) -> str:
     """The citation line every surface shows (its `label`, built by
     present.view.citation_label), markup escaped."""
-    from rich.markup import escape
 
     return escape(cite["label"])
 
 
 def _marked(text: str, spans) -> str:
     """Highlights as rich markup, cut by the same `pieces` the pages use."""
-    from rich.markup import escape
 
     from .present.runs import pieces
 
@@ -655,8 +655,8 @@ def _built(report, error) -> None:
     """What a startup build did, as `vankien build` says it (the server keeps running)."""
     if error is not None:
         _skipped(getattr(error, "skipped", ()))
-        err.print(f"[red]lỗi[/red]: {error} (dịch vụ phục vụ phiên bản chỉ mục trước đó, nếu có)",
-                  highlight=False)  # fmt: skip
+        err.print(f"[red]lỗi[/red]: {escape(str(error))} (dịch vụ phục vụ phiên bản chỉ mục trước "
+                  "đó, nếu có)", highlight=False)  # fmt: skip
         return
     _skipped(report.skipped)
     err.print(f"chỉ mục: {report.documents} văn bản, {report.passages} đoạn", highlight=False)

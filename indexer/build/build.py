@@ -207,6 +207,7 @@ def build_index(
                 )
             _embed_missing(db, build)
             started = time.perf_counter()
+            build.tell("write", 0, 0)  # a phase of its own (and a point where a stop is heard)
             manifest = _write_indexes(db, staging, index, previous, build,
                                       _corpus_folders(folders, index))
             db.close()
