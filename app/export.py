@@ -22,9 +22,12 @@ MAX_ROWS = 100
 Text = Annotated[str | None, Query(max_length=2000)]
 
 
-def _prepare(request: Request, holder, settings: Settings, q, doc_type, year, number, issuer,
-             period, period_from, period_to):  # fmt: skip
-    """(index, query, filters) for the caller, or the login page to answer instead."""
+def _prepare(request: Request, holder, settings: Settings, fmt: str, q, doc_type, year, number,
+             issuer, period, period_from, period_to):  # fmt: skip
+    """(index, query, filters) for the caller, or the login page to answer instead; 404 for
+    a format other than csv and docx."""
+    if fmt not in ("csv", "docx"):
+        raise HTTPException(404, "Not Found")
     access = web._access(request)
     if not isinstance(access, auth.Access):
         return access
@@ -54,10 +57,8 @@ def export_search(request: Request, holder: HolderDep, settings: SettingsDep, fm
                   period_to: Text = None, offset: Text = None,
                   k: Annotated[int, Query(ge=1, le=MAX_ROWS)] = 50):  # fmt: skip
     """The results of a search from `offset` (up to k, default 50) as search.csv / .docx."""
-    if fmt not in ("csv", "docx"):
-        raise HTTPException(404, "Not Found")
-    prepared = _prepare(request, holder, settings, q, doc_type, year, number, issuer, period,
-                        period_from, period_to)  # fmt: skip
+    prepared = _prepare(request, holder, settings, fmt, q, doc_type, year, number, issuer,
+                        period, period_from, period_to)  # fmt: skip
     if not isinstance(prepared, tuple):
         return prepared
     index, text, filters = prepared
@@ -78,10 +79,8 @@ def export_ask(request: Request, holder: HolderDep, settings: SettingsDep, fmt: 
                period_to: Text = None):  # fmt: skip
     """The short answer, its quoted sentence and citation, and the series table when the
     question spans periods, as ask.csv / .docx."""
-    if fmt not in ("csv", "docx"):
-        raise HTTPException(404, "Not Found")
-    prepared = _prepare(request, holder, settings, q, doc_type, year, number, issuer, period,
-                        period_from, period_to)  # fmt: skip
+    prepared = _prepare(request, holder, settings, fmt, q, doc_type, year, number, issuer,
+                        period, period_from, period_to)  # fmt: skip
     if not isinstance(prepared, tuple):
         return prepared
     index, text, filters = prepared

@@ -183,6 +183,8 @@ def test_export_refuses_what_the_search_page_refuses(client):
     assert empty.status_code == 422 and "Câu hỏi trống" in empty.text
     assert client.get("/export/search.pdf", params={"q": "a"},
                       headers=_as(client, "doc-0")).status_code == 404  # fmt: skip
+    assert client.get("/export/ask.xlsx", params={"q": "a"},
+                      headers=_as(client, "doc-0")).status_code == 404  # fmt: skip
 
 
 def test_the_search_page_links_the_exports(client):
