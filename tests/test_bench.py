@@ -100,6 +100,8 @@ def test_quick_bench_reports_every_number(tmp_path):
     assert floors["plan_ms"]["p50"] > 0 and floors["sum_p95_ms"] >= floors["sum_p50_ms"]
     assert size["overhead"]["ratio"] > 0
     assert size["overhead"]["ratio_p50_p50"] > 0 and size["overhead"]["ratio_p95_p95"] > 0
+    again = size["latency"]["search_repeated"]["1"]  # the same questions: kept vectors, rankings
+    assert again["errors"] == 0 and again["p50"] < size["latency"]["search"]["1"]["p50"]
     http = size["latency"]["healthz"]["1"]  # the bare round trip, for scale
     assert http["errors"] == 0 and 0 < http["p50"] < size["latency"]["search"]["1"]["p50"]
     assert size["memory"]["rss_mb"] > 0 and size["memory"]["ratio"] > 0

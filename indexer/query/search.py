@@ -63,6 +63,9 @@ def _plan(query: str) -> QueryPlan:
     )
 
 
+plan_uncached = _plan.__wrapped__  # what planning costs (the bench's floor), no cache
+
+
 def _period(text: str) -> str | None:
     """The period a query names, as its key: "6 tháng đầu năm 2023" → "6 thang dau nam 2023"."""
     found = next((p for p in find_periods(text) if p.start), None)
