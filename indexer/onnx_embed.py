@@ -80,6 +80,9 @@ class OnnxEmbedder:
         self.callers = callers
         folder, model_file = resolve(spec)
         try:
+            pooling = json.loads((folder / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
+            self.dim = int(pooling["word_embedding_dimension"])
+            self.prompts = _prompts(folder)
             self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
             options = ort.SessionOptions()
             options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
@@ -95,10 +98,7 @@ class OnnxEmbedder:
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._output = self._session.get_outputs()[0].name
-        pooling = json.loads((folder / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
-        self.dim = int(pooling["word_embedding_dimension"])
         self.name = f"onnx:{model_file}"
-        self.prompts = _prompts(folder)
         self._pad = self._tokenizer.token_to_id("<pad>") or 0
         # one inference at a time gets all its threads; single-threaded runs go side by side
         self._lock = threading.Lock() if threads > 1 else contextlib.nullcontext()

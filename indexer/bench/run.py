@@ -16,7 +16,7 @@ import numpy as np
 
 from ..config import Settings
 from ..embed import load_embedder
-from ..vietnamese.text import fold
+from ..vietnamese.text import fold, nfc
 from .ann import recommend, served_spec, sweep
 from .corpus import (
     Pool,
@@ -85,18 +85,22 @@ def _real_corpus() -> tuple[Path, ...]:
 def bench_queries(pool: Pool, count: int = 60, seed: int = 1) -> list[str]:
     """Real questions from the shared eval files, topped up with sentence fragments, a third
     of them typed without accents ("so dang vien…")."""
-    queries = []
+    found: dict[str, None] = {}  # each question once: a repeat is served from the caches
     for name in ("dev-extra.jsonl", "dev.jsonl"):
         path = SHARED / "eval" / name
         if path.exists():
             lines = path.read_text(encoding="utf-8").splitlines()
-            queries += [json.loads(line)["query"] for line in lines if line.strip()]
+            found |= dict.fromkeys(nfc(json.loads(line)["query"]).strip() for line in lines
+                                     if line.strip())  # fmt: skip
     rng = np.random.default_rng(seed)
-    while len(queries) < count:
+    for _ in range(count * 50):  # a pool too small for `count` distinct ones gives fewer
+        if len(found) >= count:
+            break
         words = pool.sentences[int(rng.integers(len(pool.sentences)))].text.split()
         start = int(rng.integers(0, max(1, len(words) - 6)))
-        fragment = " ".join(words[start : start + int(rng.integers(3, 9))])
-        queries.append(fold(fragment) if len(queries) % 3 == 0 else fragment)
+        fragment = nfc(" ".join(words[start : start + int(rng.integers(3, 9))])).strip()
+        found[fold(fragment) if len(found) % 3 == 0 else fragment] = None
+    queries = list(found)
     order = rng.permutation(len(queries))[:count]
     return [queries[i] for i in order]
 
@@ -215,7 +219,8 @@ def _latency(config: BenchConfig, index: Path, queries: list[str], say) -> tuple
     log = config.out / "work" / "service.log"
     latency: dict[str, dict] = {route: {} for route in ROUTES}
     runs = [(route, clients) for route in ROUTES for clients in config.clients]
-    asked = {run: queries[i * config.requests : (i + 1) * config.requests]
+    # (a corpus too small for that many distinct questions repeats some: --quick on tests/data)
+    asked = {run: queries[i * config.requests : (i + 1) * config.requests] or queries
              for i, run in enumerate(runs)}  # fmt: skip
     with serve(index, config.settings.model, log) as service:
         warm(service.url, queries[len(runs) * config.requests :], config.warm_requests)
