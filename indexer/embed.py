@@ -13,7 +13,6 @@ import queue
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
 from functools import partial
@@ -24,6 +23,7 @@ import numpy as np
 
 from indexer.batches import Progress, batched, bucketed
 from indexer.errors import VankienError
+from indexer.recent import Recent
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class QueryCache:
     def __init__(self, embedder: Embedder, size: int = 1024, window: float = 0.0,
                  batch: int = 32) -> None:  # fmt: skip
         self.embedder, self.size, self.window, self.batch = embedder, size, window, batch
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._vectors: Recent[str, np.ndarray] = Recent(size)
         self._lock = threading.Lock()
         self._queue: queue.SimpleQueue[tuple[str, Future] | None] = queue.SimpleQueue()
         self._worker: threading.Thread | None = None
@@ -85,7 +85,6 @@ class QueryCache:
         with self._lock:
             found = self._vectors.get(text)
             if found is not None:
-                self._vectors.move_to_end(text)
                 return found
             if self._worker is None:
                 self._worker = threading.Thread(target=self._run, name="query-embedder",
@@ -130,11 +129,7 @@ class QueryCache:
             return
         vectors.flags.writeable = False
         found = dict(zip(texts, vectors, strict=True))
-        if self.size > 0:
-            with self._lock:
-                self._vectors.update(found)
-                while len(self._vectors) > self.size:
-                    self._vectors.popitem(last=False)
+        self._vectors.keep(found)  # (none with size 0)
         for text, asked in waiting:
             asked.set_result(found[text])
 

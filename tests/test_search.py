@@ -242,7 +242,7 @@ def test_search_facets_and_ask_share_one_ranking_per_query_and_scope(web_index, 
     ranking instead of running BM25, FAISS and fusion again; a new filter ranks anew."""
     query = "số đảng viên được kết nạp trong kỳ"
     fresh = web_index.search(query, k=5)
-    web_index.rankings = type(web_index.rankings)()
+    web_index.rankings = type(web_index.rankings)(64)
     fused = []
     real = Index._fuse
     monkeypatch.setattr(Index, "_fuse", lambda self, q, scope: fused.append(scope.filters)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from ..config import Settings
 from ..embed import Embedder, QueryCache, load_embedder
 from ..errors import IndexCorrupt, VankienError
 from ..model import Answer, DocFacts, DocInfo, Filters, Hit, Passage
+from ..recent import Recent
 from ..storage import catalogue
 from ..storage import folder as store
 from ..storage.backends import backend_for
@@ -40,7 +40,9 @@ from .search import (
 )
 
 ENTITY_DEPTH = 30  # candidates checked for naming the question's place: a bonus, not a filter
-RANKINGS_KEPT = 64  # recent rankings (query, filters, documents): search, facets and ask share
+# recent rankings by (query plan, filters, documents): one search request ranks its query for
+# the hits and again for the facet counts, and the page asks /api/search and /api/ask alike
+RANKINGS_KEPT = 64
 
 
 @dataclass(frozen=True)
@@ -53,40 +55,6 @@ class Ranked:
     share: dict[int, float]
     cosine: dict[int, float]
     refs: tuple[int, ...]
-
-
-class RecentRankings:
-    """The last `size` rankings by (query plan, filters, documents). One search request ranks
-    its query once for the hits and again for the facet counts with the same filters, and the
-    web page asks the same question of /api/search and /api/ask: the work beyond the floors.
-
-    >>> recent = RecentRankings(size=1)
-    >>> made = []
-    >>> one = recent.get("k", lambda: made.append(1) or "r")
-    >>> recent.get("k", lambda: made.append(1) or "r"), len(made)
-    ('r', 1)
-    >>> _ = recent.get("other", lambda: "s"); _ = recent.get("k", lambda: made.append(1) or "r")
-    >>> len(made)  # "k" was pushed out by "other"
-    2
-    """
-
-    def __init__(self, size: int = RANKINGS_KEPT) -> None:
-        self.size = size
-        self._kept: OrderedDict[object, object] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: object, make):
-        with self._lock:
-            if key in self._kept:
-                self._kept.move_to_end(key)
-                return self._kept[key]
-        made = make()  # outside the lock: two threads may both make it, and agree
-        with self._lock:
-            self._kept[key] = made
-            self._kept.move_to_end(key)
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
-        return made
 
 
 @dataclass(frozen=True)
@@ -114,7 +82,7 @@ class Index:
         self.folder, self.manifest, self.db, self.embedder = folder, manifest, db, embedder
         self.retriever, self.pids, self.row_doc, self.settings = retriever, pids, row_doc, settings
         self.query_vectors = QueryCache(embedder, settings.query_cache)
-        self.rankings = RecentRankings()
+        self.rankings: Recent[tuple, Ranked] = Recent(RANKINGS_KEPT)
         self.scans = catalogue.scanned_pages(db)
         self.docs = self._load_docs()
         self.row_of_pid = {int(p): i for i, p in enumerate(pids)}
@@ -227,7 +195,7 @@ class Index:
             rows = sorted(fused, key=fused.get, reverse=True)
             return Ranked(tuple(rows), self._word_share(q, rows, scope), cosine, tuple(refs))
 
-        return self.rankings.get((q, filters, within), rank)
+        return self.rankings.get_or_make((q, filters, within), rank)
 
     def _matching(self, q: QueryPlan, found: Ranked) -> list[int]:
         """The ranked candidates that match the query, in rank order: a query naming a document
