@@ -23,6 +23,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from indexer.build.workers import keys
 from indexer.errors import VankienError
 from indexer.ingest.assemble import assemble
 from indexer.ingest.chunk import chunk
@@ -34,6 +35,7 @@ from indexer.query.search import highlight_spans, plan
 from indexer.vietnamese import text as vtext
 from indexer.vietnamese.keys import folded_keys, word_keys
 from indexer.vietnamese.segment import sentences
+from indexer.vietnamese.wordspans import located_words, packed_words, unpacked_words
 
 pytestmark = pytest.mark.slow  # property-based campaigns
 
@@ -356,6 +358,26 @@ def _query(query: str, passage: str) -> None:
 def test_query_side_on_arbitrary_unicode():
     _query()
     ran("query: plan, highlight, classify")
+
+
+@FUZZ
+@example("Kết nạp 654/1.150 đảng viên, đạt 56,87%; cử 01cán bộ")
+@example("xã Hoà Bình, Đồng Hoá̀ ")
+@given(MIXED)
+def _kept_words(passage: str) -> None:
+    with budget("words kept by the build"):
+        located = located_words(passage)
+        packed = packed_words(passage, located)
+        assert packed is None or unpacked_words(passage, packed) == located
+        *_, words = keys(f"Tiêu đề | Mục 1 | {passage}", passage)
+        found = unpacked_words(passage, words) if words is not None else ()
+        assert all(passage[a:b] == w and a < b for a, b, w in found)
+        assert all(b < c for (_, b, _), (c, _, _) in zip(found, found[1:], strict=False))
+
+
+def test_words_kept_by_the_build_are_the_words_found():
+    _kept_words()
+    ran("words kept by the build")
 
 
 def _passage(i: int, text: str) -> Passage:

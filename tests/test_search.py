@@ -258,3 +258,52 @@ def test_search_facets_and_ask_share_one_ranking_per_query_and_scope(web_index, 
     assert fused == [Filters(), Filters(year=2024)]
     assert all(h.passage.doc_id in {d.doc_id for d in web_index.documents(Filters(year=2024))}
                for h in year.hits)  # fmt: skip
+
+
+def test_highlights_come_from_the_words_kept_at_build_without_segmenting(two_periods, monkeypatch):
+    """A search lights up its hits' words from where the build found them: the segmenter (a
+    CRF, ~1 ms a passage) is not run again for every new hit of every question; the words are
+    those of segmenting the passage when shown."""
+    from indexer.vietnamese import wordspans
+
+    passages = two_periods.db.execute("SELECT count(*), count(words) FROM passages").fetchone()
+    assert passages[1] >= 0.97 * passages[0]  # "01cán" (glued) and "5%" words are the rest
+    queries = ("kết nạp đảng viên", "so dang vien bi ky luat", "Nghị quyết 35-NQ/TW")
+    segmented = {q: [(h.passage.id, tuple(highlight_spans(h.passage.text, plan(q))))
+                     for h in two_periods.search(q).hits] for q in queries}  # fmt: skip
+    wordspans.located_words.cache_clear()
+    monkeypatch.setattr(wordspans, "segment_words", _not_called)
+    for query in queries:
+        hits = two_periods.search(query).hits
+        assert any(h.highlights for h in hits)
+        assert [(h.passage.id, h.highlights) for h in hits] == segmented[query]
+
+
+def _not_called(text):
+    raise AssertionError(f"segmented at query time: {text[:40]!r}")
+
+
+def test_an_index_built_before_words_were_kept_is_read_and_then_completed(tmp_path):
+    """An older catalogue (no `words` column) still serves highlights, segmenting as before;
+    the next build re-segments it and keeps the words."""
+    import sqlite3
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(DATA / "word_export.txt", folder / "bc.txt")
+    settings = Settings(index=tmp_path / "index", model="toy")
+    build_index([folder], settings.index, settings, embedder=ToyEmbedder())
+    index = Index.open(settings.index, settings, embedder=ToyEmbedder())
+    expected = [h.highlights for h in index.search("kết nạp đảng viên").hits]
+    path = index.folder / "catalogue.sqlite"
+    index.close()
+    with sqlite3.connect(path) as db:
+        db.execute("ALTER TABLE passages DROP COLUMN words")
+    old = Index.open(settings.index, settings, embedder=ToyEmbedder())
+    assert not old.stored_words
+    assert [h.highlights for h in old.search("kết nạp đảng viên").hits] == expected
+    report = build_index([folder], settings.index, settings, embedder=ToyEmbedder())
+    assert report.version != old.folder.name and report.embedded == 0
+    new = Index.open(settings.index, settings, embedder=ToyEmbedder())
+    assert new.stored_words and new.db.execute("SELECT count(words) FROM passages").fetchone()[0]
+    assert [h.highlights for h in new.search("kết nạp đảng viên").hits] == expected

@@ -1,8 +1,8 @@
 """Bench corpora: real sentences from real documents, recombined into as many passages as asked.
 
-Each real sentence is segmented once; a synthetic passage's lexical keys are the keys of its
-context prefix and sentences put together, so a million passages cost no more segmentation
-than the few thousand sentences they are made of.
+Each real sentence is segmented once; a synthetic passage's lexical keys (and its words) are
+those of its context prefix and sentences put together, so a million passages cost no more
+segmentation than the few thousand sentences they are made of.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ..ingest.parsers import read
 from ..model import Document
 from ..vietnamese.keys import folded_keys, word_keys
 from ..vietnamese.segment import sentences as split_sentences
+from ..vietnamese.wordspans import located_words, pack, word_flags
 
 DOC_SIZE = 200  # passages per synthetic document
 
@@ -31,6 +32,7 @@ class Sentence:
     section: str
     accented: tuple[str, ...]
     folded: tuple[str, ...]
+    words: np.ndarray | None = None  # where its words are (wordspans.word_flags)
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ def sentence_pool(docs: list[Document], limit: int | None = None) -> Pool:
                             passage.section,
                             tuple(word_keys(text)),
                             tuple(folded_keys(text)),
+                            word_flags(text, located_words(text)),
                         )
                     )
     return Pool(docs, found)
@@ -99,6 +102,13 @@ def synthesize(pool: Pool, n: int, seed: int = 0) -> Synthetic:
 
 def passage_text(pool: Pool, parts: tuple[int, ...]) -> str:
     return " ".join(pool.sentences[s].text for s in parts)
+
+
+def passage_words(pool: Pool, parts: tuple[int, ...]) -> bytes | None:
+    """The packed words of `passage_text`, from its sentences' (their units follow one another:
+    a space joins them); None when a sentence's could not be kept."""
+    flags = [pool.sentences[s].words for s in parts]
+    return None if any(f is None for f in flags) else pack(np.concatenate(flags, axis=1))
 
 
 def source_doc(pool: Pool, synthetic_doc: int) -> Document:

@@ -47,7 +47,7 @@ def chunked_passages(folders: list[Path], settings: Settings) -> list[str]:
     for key, path in enumerate(files):
         job = ParseJob(key, str(path), path.read_bytes(), f"d{key}", path.name)
         result = parse_job(job, settings.max_passage_chars, settings.overlap_sentences)
-        texts += [passage.embed_text for passage, _, _ in result.keyed]
+        texts += [passage.embed_text for passage, *_ in result.keyed]
     return list(dict.fromkeys(texts))  # a build embeds each distinct text once
 
 

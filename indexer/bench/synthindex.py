@@ -20,7 +20,7 @@ from ..storage import faiss as vectors
 from ..storage import folder as store
 from ..storage.manifest import Manifest
 from ..vietnamese.refs import extract_refs, normalise_ref
-from .corpus import Pool, Synthetic, passage_text, prefix, source_doc
+from .corpus import Pool, Synthetic, passage_text, passage_words, prefix, source_doc
 
 
 def _documents(pool: Pool, synthetic: Synthetic) -> Iterator[dict]:
@@ -51,7 +51,7 @@ def _passages(pool: Pool, synthetic: Synthetic, cited: list[dict]) -> Iterator[d
             "text": text, "embed_text": embed, "embed_hash": f"e{row}", "section": section,
             "paragraph": row % 200 + 1, "footnote": None, "part": 0, "context": None,
             "page": None, "refs": _json_list(refs), "lexical_text": embed, "accented": "",
-            "folded": "",
+            "folded": "", "words": passage_words(pool, parts),
         }  # fmt: skip
 
 

@@ -248,24 +248,29 @@ def _discard(staging: Path) -> None:
 
 
 def _check_previous(folder: Path) -> bool:
-    """Refuse an index of another format; True when its lexical keys need recomputing."""
+    """Refuse an index of another format; True when its lexical keys need recomputing (the
+    normalisation rules changed, or it was built before passages' words were kept)."""
     manifest = Manifest.read(folder)
     if manifest.format_version != FORMAT_VERSION:
         raise IndexWriteError(
             f"the index at {folder.parent.parent} has format {manifest.format_version}, "
             f"this vankien writes {FORMAT_VERSION}: build into a new folder"
         )
-    return manifest.normalisation_version != NORMALISATION_VERSION
+    db = catalogue.connect(folder / store.CATALOGUE, readonly=True)
+    try:
+        kept = catalogue.stores_words(db)
+    finally:
+        db.close()
+    return manifest.normalisation_version != NORMALISATION_VERSION or not kept
 
 
 def _resegment(db: sqlite3.Connection, build: BuildContext) -> None:
-    """Recompute every passage's lexical keys after the normalisation rules changed."""
+    """Recompute every passage's lexical keys and words (the normalisation rules changed, or
+    the index was built before words were kept)."""
     started = time.perf_counter()
     rows = catalogue.lexical_texts(db)
-    catalogue.set_keys(
-        db,
-        [(" ".join(a), " ".join(f), r["pid"]) for r in rows for a, f in [keys(r["lexical_text"])]],
-    )
+    catalogue.set_keys(db, [(" ".join(a), " ".join(f), w, r["pid"]) for r in rows
+                            for a, f, w in [keys(r["lexical_text"], r["text"])]])  # fmt: skip
     db.commit()
     build.timed("segment", started)
 

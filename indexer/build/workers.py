@@ -26,6 +26,9 @@ from ..ingest.limits import DocumentLimits
 from ..ingest.parsers import read_bytes
 from ..model import Document, Passage
 from ..vietnamese import keys as lexical
+from ..vietnamese.segment import words as segment_words
+from ..vietnamese.text import nfc
+from ..vietnamese.wordspans import packed_words, text_words
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +56,19 @@ class ParseJob:
 class ParseResult:
     key: int
     document: Document | None = None
-    keyed: list[tuple[Passage, list[str], list[str]]] = field(default_factory=list)
+    # each passage with its accented and folded keys and its text's words packed (or None)
+    keyed: list[tuple[Passage, list[str], list[str], bytes | None]] = field(default_factory=list)
     error: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def keys(text: str) -> tuple[list[str], list[str]]:
-    """The passage's lexical keys: accented words and folded syllables."""
-    return lexical.word_keys(text), lexical.folded_keys(text)
+def keys(lexical_text: str, text: str) -> tuple[list[str], list[str], bytes | None]:
+    """A passage's lexical keys (accented words and folded syllables of its `lexical_text`)
+    and where its `text`'s words are (`wordspans.packed_words`), from one segmentation."""
+    words = segment_words(nfc(lexical_text))
+    located = text_words(lexical_text, words, text)
+    return (lexical.word_keys(lexical_text, words), lexical.folded_keys(lexical_text),
+            None if located is None else packed_words(text, located))
 
 
 def parse_job(job: ParseJob, max_chars: int, overlap: int) -> ParseResult:
@@ -93,7 +101,7 @@ def parse_job(job: ParseJob, max_chars: int, overlap: int) -> ParseResult:
             error=f"could not be read ({type(exc).__name__}: {exc}); details in {logs.where()}",
         )
     parsed = time.perf_counter()
-    keyed = [(p, *keys(p.lexical_text)) for p in passages]
+    keyed = [(p, *keys(p.lexical_text, p.text)) for p in passages]
     recognised = sum(page.seconds for page in raw.scanned)  # pages the OCR phase left over
     seconds = {"parse": parsed - started - recognised, "segment": time.perf_counter() - parsed}
     if recognised:

@@ -25,6 +25,7 @@ from ..vietnamese.periods import overlaps, parse_period
 from ..vietnamese.places import mentions_place, places_in
 from ..vietnamese.refs import normalise_ref
 from ..vietnamese.text import fold
+from ..vietnamese.wordspans import unpacked_words
 from . import facets as facet_counts
 from . import fusion, series
 from .answer import answer as extract_answer
@@ -84,6 +85,7 @@ class Index:
         self.query_vectors = QueryCache(embedder, settings.query_cache)
         self.rankings: Recent[tuple, Ranked] = Recent(RANKINGS_KEPT)
         self.scans = catalogue.scanned_pages(db)
+        self.stored_words = catalogue.stores_words(db)  # else highlights segment the passages
         self.docs = self._load_docs()
         self.row_of_pid = {int(p): i for i, p in enumerate(pids)}
         self.doc_rows = _rows_by_doc(self.row_doc)
@@ -401,6 +403,7 @@ class Index:
         (each is at most its own evidence), so a client may cut the list at a score."""
         pids = [int(self.pids[r]) for r in ranked[: limit * self.settings.overfetch]]
         passages = self.passages_by_pid(pids)
+        packed = catalogue.words_by_pid(self.db, pids) if self.stored_words else {}
         hits: list[Hit] = []
         ceiling = 1.0
         for row, pid in zip(ranked, pids, strict=False):
@@ -410,7 +413,9 @@ class Index:
             ):
                 continue
             ceiling = min(ceiling, evidence.get(row, 0.0))
-            hits.append(Hit(p, round(ceiling, 4), tuple(highlight_spans(p.text, q))))
+            words = packed.get(pid)
+            words = unpacked_words(p.text, words) if words is not None else None
+            hits.append(Hit(p, round(ceiling, 4), tuple(highlight_spans(p.text, q, words))))
             if len(hits) >= limit:
                 break
         return hits

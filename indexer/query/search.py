@@ -17,6 +17,7 @@ from ..vietnamese.stopwords import (
     HIGHLIGHT_SKIPPED_FOLDED,
 )
 from ..vietnamese.text import SYLLABLE, fold, is_unaccented, nfc, syllable_key
+from ..vietnamese.wordspans import Located, located_words
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 
@@ -72,10 +73,12 @@ def _period(text: str) -> str | None:
     return period_key(found.label) if found else None
 
 
-def highlight_spans(text: str, query: QueryPlan) -> list[tuple[int, int]]:
+def highlight_spans(text: str, query: QueryPlan, words: Located | None = None
+                    ) -> list[tuple[int, int]]:  # fmt: skip
     """Character spans of `text` where a segmented word is one of the query's words (not a
     syllable of another word: "kết" does not light up "tổng kết"); accent-blind only for a
-    query typed without accents. Adjacent matches are merged.
+    query typed without accents. Adjacent matches are merged. `words`: the text's words as
+    the index keeps them (`wordspans`); else it is segmented here.
 
     >>> highlight_spans("Thi hành kỷ luật 95 đảng viên", plan("ky luat"))
     [(9, 16)]
@@ -84,7 +87,7 @@ def highlight_spans(text: str, query: QueryPlan) -> list[tuple[int, int]]:
     """
     cited = [(a, b) for a, b, ref in ref_spans(text)]
     asked = {(a, b) for a, b, ref in ref_spans(text) if normalise_ref(ref) in query.refs}
-    found = [(a, b, ref) for a, b, ref in located_words(text)
+    found = [(a, b, ref) for a, b, ref in (located_words(text) if words is None else words)
              if not any(s <= a < e for s, e in cited)]  # a number's parts are not words
     free = _uncovered(query, [_word_key(w, True) for _, _, w in found]) if query.unaccented \
         else frozenset()  # fmt: skip
@@ -139,31 +142,7 @@ def _uncovered(query: QueryPlan, keys: list[str]) -> frozenset[str]:
     return frozenset(w for w, c in zip(words, covered, strict=True) if not c)
 
 
-HIGHLIGHT_CHARS = 20_000  # passages are cut far shorter; a runaway line is not segmented whole
-
-
-@lru_cache(maxsize=4096)
-def located_words(text: str) -> tuple[tuple[int, int, str], ...]:
-    """(start, end, word) of each underthesea word of `text` (its first HIGHLIGHT_CHARS) found
-    in it, in order; cached because the same passages come back query after query.
-
-    >>> located_words("Tổng kết công tác")
-    ((0, 8, 'Tổng kết'), (9, 17, 'công tác'))
-    """
-    found = []
-    pos = 0
-    for word in segment_words(text[:HIGHLIGHT_CHARS]):
-        at = text.find(word, pos)
-        if at < 0:  # the tokenizer changed the spacing inside the word: keep it unmatched
-            continue
-        pos = at + len(word)
-        syllables = list(SYLLABLE.finditer(word))  # "4G <" is a word to underthesea
-        if syllables:
-            start, end = at + syllables[0].start(), at + syllables[-1].end()
-            found.append((start, end, text[start:end]))
-    return tuple(found)
-
-
+@lru_cache(maxsize=65536)  # a vocabulary: the same words come back in passage after passage
 def _word_key(word: str, unaccented: bool) -> str:
     """A word's match key: its syllables in match form (folded when unaccented), joined by "_".
 

@@ -41,7 +41,8 @@ CREATE TABLE IF NOT EXISTS passages (
     kind TEXT NOT NULL, text TEXT NOT NULL, embed_text TEXT NOT NULL, embed_hash TEXT NOT NULL,
     section TEXT NOT NULL, paragraph INTEGER NOT NULL, footnote INTEGER, part INTEGER NOT NULL,
     context TEXT, page INTEGER, refs TEXT NOT NULL, lexical_text TEXT NOT NULL,
-    accented TEXT NOT NULL, folded TEXT NOT NULL
+    accented TEXT NOT NULL, folded TEXT NOT NULL,
+    words BLOB  -- where the text's words are (vietnamese/wordspans.py); NULL: segment when shown
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages (doc_id);
 CREATE TABLE IF NOT EXISTS refs (ref TEXT NOT NULL, pid INTEGER NOT NULL);
@@ -71,8 +72,15 @@ def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
     else:
         db = sqlite3.connect(path)
         db.executescript(SCHEMA)
+        if not stores_words(db):  # a catalogue from before words were kept: its rows say NULL
+            db.execute("ALTER TABLE passages ADD COLUMN words BLOB")
     db.row_factory = sqlite3.Row
     return db
+
+
+def stores_words(db: sqlite3.Connection) -> bool:
+    """Whether the catalogue keeps where its passages' words are (a column added later)."""
+    return any(row[1] == "words" for row in db.execute("PRAGMA table_info(passages)"))
 
 
 def select_in(db: sqlite3.Connection, sql: str, values: list, size: int = 900) -> Iterator:
@@ -133,14 +141,15 @@ def embed_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def passage_row(p: Passage, accented: list[str], folded: list[str]) -> dict:
+def passage_row(p: Passage, accented: list[str], folded: list[str], words: bytes | None = None
+                ) -> dict:  # fmt: skip
     return {
         "id": p.id, "doc_id": p.doc_id, "kind": p.kind, "text": p.text,
         "embed_text": p.embed_text, "embed_hash": embed_hash(p.embed_text), "section": p.section,
         "paragraph": p.paragraph, "footnote": p.footnote, "part": p.part, "context": p.context,
         "page": p.page, "refs": json.dumps(p.refs, ensure_ascii=False),
         "lexical_text": p.lexical_text, "accented": " ".join(accented),
-        "folded": " ".join(folded),
+        "folded": " ".join(folded), "words": words,
     }  # fmt: skip
 
 
@@ -154,15 +163,15 @@ def delete_document(db: sqlite3.Connection, doc_id: str) -> None:
 
 def insert_document(db, doc: Document, source: str, digest: str, keyed, access: int) -> None:
     """A document with its blocks, footnotes and passages (`keyed`: (passage, accented keys,
-    folded keys)) and the document numbers each passage cites."""
+    folded keys, packed words)) and the document numbers each passage cites."""
     insert(db, "documents", [document_row(doc, source, digest, access)])
     insert(db, "blocks", [block_row(doc.doc_id, b) for b in doc.blocks])
     insert(db, "footnotes", [footnote_row(doc.doc_id, f) for f in doc.footnotes],
            verb="INSERT OR REPLACE")  # fmt: skip
     insert(db, "scanned_pages", [scanned_row(doc.doc_id, s) for s in doc.scanned],
            verb="INSERT OR REPLACE")  # pages read by OCR: answers citing them say so
-    for passage, accented, folded in keyed:
-        pid = insert(db, "passages", [passage_row(passage, accented, folded)])
+    for passage, accented, folded, words in keyed:
+        pid = insert(db, "passages", [passage_row(passage, accented, folded, words)])
         insert(db, "refs", [{"ref": normalise_ref(ref), "pid": pid}
                             for ref in dict.fromkeys(passage.refs)])  # fmt: skip
 
@@ -181,12 +190,12 @@ def has_passages(db: sqlite3.Connection) -> bool:
 
 
 def lexical_texts(db: sqlite3.Connection) -> list[sqlite3.Row]:
-    return db.execute("SELECT pid, lexical_text FROM passages").fetchall()
+    return db.execute("SELECT pid, lexical_text, text FROM passages").fetchall()
 
 
-def set_keys(db: sqlite3.Connection, rows: Iterable[tuple[str, str, int]]) -> None:
-    """Replace passages' lexical keys: (accented, folded, pid) rows."""
-    db.executemany("UPDATE passages SET accented = ?, folded = ? WHERE pid = ?", rows)
+def set_keys(db: sqlite3.Connection, rows: Iterable[tuple[str, str, bytes | None, int]]) -> None:
+    """Replace passages' lexical keys and words: (accented, folded, words, pid) rows."""
+    db.executemany("UPDATE passages SET accented = ?, folded = ?, words = ? WHERE pid = ?", rows)
 
 
 def unembedded(db: sqlite3.Connection) -> list[sqlite3.Row]:
@@ -308,6 +317,11 @@ def passages_by_pid(db: sqlite3.Connection, pids: list[int]) -> dict[int, Passag
     marks = ",".join("?" * len(pids))
     rows = db.execute(f"SELECT * FROM passages WHERE pid IN ({marks})", pids)
     return {row["pid"]: passage(row) for row in rows}
+
+
+def words_by_pid(db: sqlite3.Connection, pids: list[int]) -> dict[int, bytes | None]:
+    """Each passage's packed words (vietnamese/wordspans.py); None where not kept."""
+    return dict(select_in(db, "SELECT pid, words FROM passages WHERE pid IN", pids))
 
 
 def passage_by_id(db: sqlite3.Connection, passage_id: str) -> Passage | None:

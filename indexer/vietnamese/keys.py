@@ -8,14 +8,16 @@ diacritic-free syllables and syllable bigrams, for queries typed without accents
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .periods import parse_period
 from .segment import words as word_tokenize
 from .text import SYLLABLE, fold, nfc, syllable_key
 
 
-def word_keys(text: str) -> list[str]:
-    """Segmented compound words, syllables and syllable bigrams, in match form.
+def word_keys(text: str, words: list[str] | None = None) -> list[str]:
+    """Segmented compound words, syllables and syllable bigrams, in match form; `words`: the
+    segmentation of `nfc(text)`, when the caller has it already.
 
     >>> word_keys("thi hành kỷ luật") == word_keys("thi hành kỉ luật")
     True
@@ -24,7 +26,7 @@ def word_keys(text: str) -> list[str]:
     """
     keys: list[str] = []
     previous: str | None = None
-    for word in word_tokenize(nfc(text)):
+    for word in word_tokenize(nfc(text)) if words is None else words:
         syllables = [syllable_key(s) for s in SYLLABLE.findall(word.lower())]
         if not syllables:
             previous = None
@@ -54,6 +56,7 @@ def folded_keys(text: str) -> list[str]:
     return syllables + [f"{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False)]
 
 
+@lru_cache(maxsize=8192)  # a few distinct periods, compared per candidate document
 def period_key(period: str | None) -> str | None:
     """The key periods compare by: the folded normalised label when the text is a period, so
     "quý II năm 2024" and "Quý II/2024" meet; else the folded text.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date
+from functools import lru_cache
 
 from ..model import Period
 from .text import fold
@@ -107,6 +108,7 @@ def period_spans(text: str) -> list[tuple[int, int, Period]]:
     return sorted(taken, key=lambda t: t[0])
 
 
+@lru_cache(maxsize=8192)  # documents' periods and titles, read per candidate of each search
 def parse_period(text: str | None) -> Period | None:
     """The first period named in `text`: a document's reporting period from its title.
 

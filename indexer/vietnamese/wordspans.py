@@ -1,0 +1,115 @@
+"""Where a text's words are: underthesea's words located in the text, and the same kept in an
+index as one bit per syllable, so a search lights up a passage's words without segmenting it.
+
+A passage's words are found once, when it is indexed (from the segmentation its lexical keys
+come from), and stored packed: two flags for each run of letters and digits of the text
+(`UNIT`), whether it begins a word and whether it is in one. Units are finer than syllables
+("654/1.150" is three: the tokenizer splits it, and "7,98%" ends a word at "98"), so nearly
+every passage's words are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+import numpy as np
+
+from .segment import words as segment_words
+from .text import SYLLABLE, nfc
+
+UNIT = re.compile(r"\w+")
+WORD_CHARS = 20_000  # passages are cut far shorter; a runaway line is not segmented whole
+
+Located = tuple[tuple[int, int, str], ...]  # (start, end, word) in order
+
+
+@lru_cache(maxsize=4096)
+def located_words(text: str) -> Located:
+    """(start, end, word) of each underthesea word of `text` (its first WORD_CHARS) found in
+    it, in order; cached because the same passages come back query after query.
+
+    >>> located_words("Tổng kết công tác")
+    ((0, 8, 'Tổng kết'), (9, 17, 'công tác'))
+    """
+    return locate(text, segment_words(text[:WORD_CHARS]))
+
+
+def locate(text: str, words: Iterable[str]) -> Located:
+    """Each of `words` (a segmentation of `text`) found in `text` in order, from its first to
+    its last syllable; a word the tokenizer respaced, or without syllables, is left out."""
+    found = []
+    pos = 0
+    for word in words:
+        at = text.find(word, pos)
+        if at < 0:  # the tokenizer changed the spacing inside the word: keep it unmatched
+            continue
+        pos = at + len(word)
+        syllables = list(SYLLABLE.finditer(word))  # "4G <" is a word to underthesea
+        if syllables:
+            start, end = at + syllables[0].start(), at + syllables[-1].end()
+            found.append((start, end, text[start:end]))
+    return tuple(found)
+
+
+def word_flags(text: str, located: Located) -> np.ndarray | None:
+    """Two flags per unit of `text` (rows: whether it begins a word, whether it is in one);
+    None when the words are not runs of whole units (a word ending "5%", "01" split from
+    "01cán"): those passages are segmented again when shown."""
+    if len(text) > WORD_CHARS:
+        return None
+    units = list(UNIT.finditer(text))
+    starts, inside, at = {a for a, _, _ in located}, np.zeros(len(units), dtype=bool), 0
+    for a, b, _ in located:  # both in order: mark the units each word covers
+        while at < len(units) and units[at].start() < a:
+            at += 1
+        while at < len(units) and units[at].end() <= b:
+            inside[at] = True
+            at += 1
+    flags = np.vstack([[m.start() in starts for m in units], inside]).astype(bool)
+    return flags if words_from_flags(text, flags, units) == located else None
+
+
+def pack(flags: np.ndarray | None) -> bytes | None:
+    """Flags (`word_flags`, or several texts' side by side) as stored."""
+    return None if flags is None else np.packbits(flags.reshape(-1)).tobytes()
+
+
+def packed_words(text: str, located: Located) -> bytes | None:
+    """`located` (the words of `text`) as stored in an index, or None when they cannot be.
+
+    >>> text = "Kết nạp 654/1.150 đảng viên, đạt 56,87%"
+    >>> unpacked_words(text, packed_words(text, located_words(text))) == located_words(text)
+    True
+    """
+    return pack(word_flags(text, located))
+
+
+def unpacked_words(text: str, packed: bytes) -> Located:
+    """The words of `text` from their packed form (`packed_words`)."""
+    units = list(UNIT.finditer(text))
+    bits = np.unpackbits(np.frombuffer(packed, dtype=np.uint8), count=2 * len(units))
+    return words_from_flags(text, bits.reshape(2, len(units)), units)
+
+
+def words_from_flags(text: str, flags: np.ndarray, units: list) -> Located:
+    spans: list[list[int]] = []
+    joined = False  # whether the unit before was in a word
+    for m, begins, inside in zip(units, flags[0], flags[1], strict=True):
+        if inside and joined and not begins:
+            spans[-1][1] = m.end()
+        elif inside:
+            spans.append([m.start(), m.end()])
+        joined = bool(inside)
+    return tuple((a, b, text[a:b]) for a, b in spans)
+
+
+def text_words(lexical_text: str, words: list[str], text: str) -> Located | None:
+    """The words of `text` from the segmentation (`words`) of the lexical text it ends
+    ("title | heading | text"); None when it does not end it."""
+    full = nfc(lexical_text)
+    offset = len(full) - len(text)
+    if offset < 0 or not full.endswith(text):
+        return None
+    return tuple((a - offset, b - offset, w) for a, b, w in locate(full, words) if a >= offset)
