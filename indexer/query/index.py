@@ -368,9 +368,9 @@ class Index:
             return fused
         best = sorted(fused, key=fused.get, reverse=True)[: self.settings.entity_depth]
         pids = [int(self.pids[r]) for r in best]
-        texts = self.passages_by_pid(pids)
+        texts = catalogue.texts_by_pid(self.db, pids)
         naming = [row for row, pid in zip(best, pids, strict=True)
-                  if mentions(texts[pid].text, entity[1])]  # fmt: skip
+                  if mentions(texts[pid], entity[1])]  # fmt: skip
         return fusion.with_bonus(fused, naming, self.settings.entity_bonus)
 
     def _ref_rows(self, refs: tuple[str, ...], mask: np.ndarray | None) -> list[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..vietnamese.text import fold, nfc
+from ..vietnamese.text import fold, nfc, syllable_key
 from .cues import is_function, same_syllable
 
 PLACE_TYPES = ("thị trấn", "thị xã", "thành phố", "xã", "phường", "huyện", "quận", "tỉnh")
@@ -42,7 +42,13 @@ def _not_a_place(words: list[re.Match], i: int, n: int) -> bool:
     return before == "cap" or after in _NOT_NAME_AFTER
 
 
+# what same_syllable needs of a type's first syllable, as one set: a cheap first test
+_FIRST_SYLLABLES = {fold(syllable_key(kind.split()[0])) for kind in PLACE_TYPES}
+
+
 def _place_type(words: list[re.Match], i: int) -> tuple[str | None, int]:
+    if i >= len(words) or fold(syllable_key(words[i].group(0).lower())) not in _FIRST_SYLLABLES:
+        return None, 0
     for kind in PLACE_TYPES:
         parts = kind.split()
         window = [w.group(0).lower() for w in words[i : i + len(parts)]]

@@ -319,6 +319,11 @@ def passages_by_pid(db: sqlite3.Connection, pids: list[int]) -> dict[int, Passag
     return {row["pid"]: passage(row) for row in rows}
 
 
+def texts_by_pid(db: sqlite3.Connection, pids: list[int]) -> dict[int, str]:
+    """Each passage's text alone (cheaper than whole passages, for a test on many)."""
+    return dict(select_in(db, "SELECT pid, text FROM passages WHERE pid IN", pids))
+
+
 def words_by_pid(db: sqlite3.Connection, pids: list[int]) -> dict[int, bytes | None]:
     """Each passage's packed words (vietnamese/wordspans.py); None where not kept."""
     return dict(select_in(db, "SELECT pid, words FROM passages WHERE pid IN", pids))

@@ -68,9 +68,14 @@ def mentions_place(text: str, place: str, year: int | None = None) -> bool:
     >>> mentions_place("Tỉnh ủy Hậu Giang", "An Giang")
     False
     """
-    words = " " + " ".join(re.findall(r"\w+", fold(text))) + " "
-    return any(" " + " ".join(re.findall(r"\w+", fold(name))) + " " in words
-               for name in names_of(place, year))  # fmt: skip
+    words = _spaced_words(text)
+    return any(_spaced_words(name) in words for name in names_of(place, year))
+
+
+@lru_cache(maxsize=65536)  # documents' issuers and titles, tested against each question's places
+def _spaced_words(text: str) -> str:
+    """The folded words of `text`, one space between them and one on each side."""
+    return " " + " ".join(re.findall(r"\w+", fold(text))) + " "
 
 
 # Country names that are also everyday words: only capitalised in the question do they count.
@@ -78,10 +83,13 @@ _AMBIGUOUS = {"anh", "nga", "duc", "y", "uc", "bi", "lao", "sec", "my"}
 
 
 @lru_cache(maxsize=1)
-def _gazetteer() -> list[tuple[str, str, str]]:
-    """(folded name, name, type), longest first: "Thành phố Hồ Chí Minh" before "Hồ Chí Minh"."""
+def _gazetteer() -> list[tuple[str, str, str, list[str], list[str]]]:
+    """(folded name, name, type, its folded words, its words in match form), longest first:
+    "Thành phố Hồ Chí Minh" before "Hồ Chí Minh"."""
     rows = [(fold(n), n, "tỉnh") for n in PROVINCES] + [(fold(n), n, "nước") for n in COUNTRIES]
-    return sorted(rows, key=lambda r: -len(r[0]))
+    return [(key, name, kind, key.replace("-", " ").split(),
+             [syllable_key(w.lower()) for w in re.findall(r"\w+", name)])
+            for key, name, kind in sorted(rows, key=lambda r: -len(r[0]))]  # fmt: skip
 
 
 def places_in(text: str) -> list[tuple[str, str]]:
@@ -114,10 +122,11 @@ def place_mentions(text: str) -> list[tuple[int, int, str, str]]:
     typed_plain = fold(text) == text.lower()
     found: list[tuple[int, int, str, str]] = []
     taken: set[int] = set()
-    for key, name, kind in _gazetteer():
-        parts = key.replace("-", " ").split()
-        spelled = [syllable_key(w.lower()) for w in re.findall(r"\w+", name)]
-        for i in range(len(keys) - len(parts) + 1):
+    at: dict[str, list[int]] = {}  # where each word is: a name is tried where its first word is
+    for i, key in enumerate(keys):
+        at.setdefault(key, []).append(i)
+    for key, name, kind, parts, spelled in _gazetteer():
+        for i in at.get(parts[0], ()):
             if keys[i : i + len(parts)] != parts or taken & set(range(i, i + len(parts))):
                 continue
             if not typed_plain and accents[i : i + len(parts)] != spelled:
