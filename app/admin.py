@@ -27,9 +27,9 @@ from .auth import AdminDep
 from .deps import known_parameters, warm_up
 
 
-def _admin_parameters(request: Request, _: AdminDep) -> None:
+async def _admin_parameters(request: Request, _: AdminDep) -> None:
     """Unknown query parameters are refused, once the caller is known to be the admin."""
-    known_parameters(request)
+    await known_parameters(request)
 
 
 router = APIRouter(tags=["admin"], dependencies=[Depends(_admin_parameters)])

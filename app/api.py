@@ -7,7 +7,8 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
 from indexer.errors import DocumentNotFound, IndexDiffers
 from indexer.present.parts import document_part
@@ -43,7 +44,7 @@ ERRORS = {
 INDEX_HEADER = "x-vankien-index"
 
 
-def same_index(request: Request, index: IndexDep) -> None:
+async def same_index(request: Request, index: IndexDep) -> None:
     """409 `index_differs` when the caller names (header X-Vankien-Index) another index version
     than the one served: the CLI then answers from its own index, never from another one."""
     expected = request.headers.get(INDEX_HEADER)
@@ -67,28 +68,35 @@ def app_version() -> str:
 @router.get("/api/search", dependencies=READER, response_model=schemas.SearchResponse,
             responses=ERRORS, tags=["api"])
 def search(index: IndexDep, settings: SettingsDep, q: QueryDep, filters: FiltersDep,
-           k: Count = 10, offset: Offset = 0) -> schemas.SearchResponse:
+           k: Count = 10, offset: Offset = 0) -> Response:
     """Các đoạn phù hợp với câu hỏi, tốt nhất trước, mỗi đoạn kèm trích dẫn và liên kết tới nó,
     cùng số đoạn phù hợp theo loại, năm, cơ quan ban hành và kỳ báo cáo (facets)."""
     started = time.perf_counter()
     found = index.search(q, k=k, filters=filters, offset=offset)
     facets = index.facets(q, filters)
     response = schemas.search_response(q, found, index.docs, settings.base_url, facets)
-    return response.model_copy(update={"k": k, "offset": offset, "took_ms": _ms(started)})
+    return _json(response.model_copy(update={"k": k, "offset": offset, "took_ms": _ms(started)}))
 
 
 @router.get("/api/ask", dependencies=READER, response_model=schemas.AskResponse,
             responses=ERRORS, tags=["api"])
 def ask(index: IndexDep, settings: SettingsDep, q: QueryDep,
-        filters: FiltersDep) -> schemas.AskResponse:
+        filters: FiltersDep) -> Response:
     """Câu trả lời ngắn cắt nguyên văn từ một đoạn, kèm trích dẫn; hoặc null và lý do."""
     started = time.perf_counter()
     response = schemas.ask_response(index.ask(q, filters=filters), index.docs, settings.base_url)
-    return response.model_copy(update={"took_ms": _ms(started)})
+    return _json(response.model_copy(update={"took_ms": _ms(started)}))
 
 
 def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 1)
+
+
+def _json(model: BaseModel) -> Response:
+    """A route's model as JSON, written once: it was made by validating it against that model
+    (the route's response_model, which OpenAPI shows); FastAPI would dump, validate and dump it
+    again (1–2 ms a search)."""
+    return Response(model.model_dump_json(by_alias=True), media_type="application/json")
 
 
 @router.get("/api/documents", dependencies=READER,

@@ -201,7 +201,7 @@ def _access(request: Request) -> auth.Access | HTMLResponse:
     login form (POST): one in the address would be kept in logs and histories, and a link
     from anywhere could replace the reader's own."""
     try:
-        return auth.reader(request)
+        return auth.access_of(request)
     except TooManyAttempts as exc:
         return _too_many(request, exc, str(request.url.path))
     except auth.Unauthorized as exc:

@@ -13,6 +13,7 @@ from indexer.embed import QueryCache
 from indexer.model import Filters
 from indexer.query.index import Index
 from indexer.query.search import highlight_spans, plan
+from indexer.storage import catalogue
 from indexer.storage.retrieval import rrf
 from tests.toy import ToyEmbedder
 
@@ -300,10 +301,11 @@ def test_an_index_built_before_words_were_kept_is_read_and_then_completed(tmp_pa
     with sqlite3.connect(path) as db:
         db.execute("ALTER TABLE passages DROP COLUMN words")
     old = Index.open(settings.index, settings, embedder=ToyEmbedder())
-    assert not old.stored_words
+    assert not catalogue.stores_words(old.db)
     assert [h.highlights for h in old.search("kết nạp đảng viên").hits] == expected
     report = build_index([folder], settings.index, settings, embedder=ToyEmbedder())
     assert report.version != old.folder.name and report.embedded == 0
     new = Index.open(settings.index, settings, embedder=ToyEmbedder())
-    assert new.stored_words and new.db.execute("SELECT count(words) FROM passages").fetchone()[0]
+    assert catalogue.stores_words(new.db)
+    assert new.db.execute("SELECT count(words) FROM passages").fetchone()[0]
     assert [h.highlights for h in new.search("kết nạp đảng viên").hits] == expected

@@ -44,6 +44,7 @@ ENTITY_DEPTH = 30  # candidates checked for naming the question's place: a bonus
 # recent rankings by (query plan, filters, documents): one search request ranks its query for
 # the hits and again for the facet counts, and the page asks /api/search and /api/ask alike
 RANKINGS_KEPT = 64
+SPARE_ROWS = 3  # passages read beyond the hits still wanted, in case some are near-duplicates
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,6 @@ class Index:
         self.query_vectors = QueryCache(embedder, settings.query_cache)
         self.rankings: Recent[tuple, Ranked] = Recent(RANKINGS_KEPT)
         self.scans = catalogue.scanned_pages(db)
-        self.stored_words = catalogue.stores_words(db)  # else highlights segment the passages
         self.docs = self._load_docs()
         self.row_of_pid = {int(p): i for i, p in enumerate(pids)}
         self.doc_rows = _rows_by_doc(self.row_doc)
@@ -401,23 +401,25 @@ class Index:
               evidence: dict[int, float], limit: int) -> list[Hit]:  # fmt: skip
         """The best `limit` passages, near-duplicates merged; a score never rises down the list
         (each is at most its own evidence), so a client may cut the list at a score."""
-        pids = [int(self.pids[r]) for r in ranked[: limit * self.settings.overfetch]]
-        passages = self.passages_by_pid(pids)
-        packed = catalogue.words_by_pid(self.db, pids) if self.stored_words else {}
+        rows = ranked[: limit * self.settings.overfetch]
         hits: list[Hit] = []
-        ceiling = 1.0
-        for row, pid in zip(ranked, pids, strict=False):
-            p = passages[pid]
-            if any(
-                h.passage.doc_id == p.doc_id and same_text(h.passage.text, p.text) for h in hits
-            ):
-                continue
-            ceiling = min(ceiling, evidence.get(row, 0.0))
-            words = packed.get(pid)
-            words = unpacked_words(p.text, words) if words is not None else None
-            hits.append(Hit(p, round(ceiling, 4), tuple(highlight_spans(p.text, q, words))))
-            if len(hits) >= limit:
-                break
+        ceiling, at = 1.0, 0
+        while len(hits) < limit and at < len(rows):
+            # read what is still wanted and a few more (for near-duplicates), not every row
+            batch = rows[at : at + limit - len(hits) + SPARE_ROWS]
+            at += len(batch)
+            pids = [int(self.pids[r]) for r in batch]
+            found = catalogue.passages_and_words(self.db, pids)
+            for row, pid in zip(batch, pids, strict=True):
+                p, words = found[pid]
+                if any(h.passage.doc_id == p.doc_id and same_text(h.passage.text, p.text)
+                       for h in hits):  # fmt: skip
+                    continue
+                ceiling = min(ceiling, evidence.get(row, 0.0))
+                located = unpacked_words(p.text, words) if words is not None else None
+                hits.append(Hit(p, round(ceiling, 4), tuple(highlight_spans(p.text, q, located))))
+                if len(hits) >= limit:
+                    break
         return hits
 
 

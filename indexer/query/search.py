@@ -85,8 +85,9 @@ def highlight_spans(text: str, query: QueryPlan, words: Located | None = None
     >>> highlight_spans("Ủy viên Ban Thường vụ", plan("đảng viên"))
     []
     """
-    cited = [(a, b) for a, b, ref in ref_spans(text)]
-    asked = {(a, b) for a, b, ref in ref_spans(text) if normalise_ref(ref) in query.refs}
+    refs = ref_spans(text)
+    cited = [(a, b) for a, b, _ in refs]
+    asked = {(a, b) for a, b, ref in refs if normalise_ref(ref) in query.refs}
     found = [(a, b, ref) for a, b, ref in (located_words(text) if words is None else words)
              if not any(s <= a < e for s, e in cited)]  # a number's parts are not words
     free = _uncovered(query, [_word_key(w, True) for _, _, w in found]) if query.unaccented \

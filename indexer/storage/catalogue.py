@@ -311,12 +311,24 @@ def passage(row: sqlite3.Row) -> Passage:
     )  # fmt: skip
 
 
+# what a Passage is read from (not the lexical keys: long, and only a rebuild reads them)
+PASSAGE_COLUMNS = ("pid, id, doc_id, kind, text, embed_text, section, paragraph, footnote, part,"
+                   " context, refs, page")  # fmt: skip
+
+
 def passages_by_pid(db: sqlite3.Connection, pids: list[int]) -> dict[int, Passage]:
+    return {pid: p for pid, (p, _) in passages_and_words(db, pids, words=False).items()}
+
+
+def passages_and_words(db: sqlite3.Connection, pids: list[int], words: bool = True
+                       ) -> dict[int, tuple[Passage, bytes | None]]:  # fmt: skip
+    """Passages by pid, each with its packed words (vietnamese/wordspans.py; None where the
+    catalogue does not keep them)."""
     if not pids:
         return {}
-    marks = ",".join("?" * len(pids))
-    rows = db.execute(f"SELECT * FROM passages WHERE pid IN ({marks})", pids)
-    return {row["pid"]: passage(row) for row in rows}
+    column = ", words" if words and stores_words(db) else ", NULL AS words"
+    rows = select_in(db, f"SELECT {PASSAGE_COLUMNS}{column} FROM passages WHERE pid IN", pids)
+    return {row["pid"]: (passage(row), row["words"]) for row in rows}
 
 
 def texts_by_pid(db: sqlite3.Connection, pids: list[int]) -> dict[int, str]:
@@ -324,13 +336,9 @@ def texts_by_pid(db: sqlite3.Connection, pids: list[int]) -> dict[int, str]:
     return dict(select_in(db, "SELECT pid, text FROM passages WHERE pid IN", pids))
 
 
-def words_by_pid(db: sqlite3.Connection, pids: list[int]) -> dict[int, bytes | None]:
-    """Each passage's packed words (vietnamese/wordspans.py); None where not kept."""
-    return dict(select_in(db, "SELECT pid, words FROM passages WHERE pid IN", pids))
-
-
 def passage_by_id(db: sqlite3.Connection, passage_id: str) -> Passage | None:
-    row = db.execute("SELECT * FROM passages WHERE id = ?", (passage_id,)).fetchone()
+    row = db.execute(f"SELECT {PASSAGE_COLUMNS} FROM passages WHERE id = ?", (passage_id,)
+                     ).fetchone()  # fmt: skip
     return passage(row) if row else None
 
 
