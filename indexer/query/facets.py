@@ -29,18 +29,33 @@ def facet_value(doc: DocInfo, name: str) -> str | int | None:
     return value
 
 
-def count(name: str, per_doc: Mapping[str, int], docs: Mapping[str, DocInfo]
-          ) -> list[tuple[str | int, int]]:  # fmt: skip
+Shown = dict[str, tuple[str | int, str | int]]  # a field's (key, value shown) per document
+
+
+def shown_values(docs: Mapping[str, DocInfo]) -> dict[str, Shown]:
+    """Each field's value per document, with the key it is counted under (a period's
+    `period_key`): computed once per loaded index, not per document per search."""
+    fields: dict[str, Shown] = {name: {} for name in FIELDS}
+    for doc_id, doc in docs.items():
+        for name in FIELDS:
+            value = facet_value(doc, name)
+            if value is not None and value != "":
+                fields[name][doc_id] = (period_key(value) if name == "period" else value, value)
+    return fields
+
+
+def count(per_doc: Mapping[str, int], shown: Shown) -> list[tuple[str | int, int]]:
     """(value, passages) of one field, most passages first: `per_doc` counts each document's
-    matching passages; documents without a value for the field are left out."""
+    matching passages, `shown` is the field's `shown_values`; documents without a value for
+    the field are left out."""
     counts: Counter = Counter()
-    shown: dict = {}
+    labels: dict = {}
     for doc_id, n in per_doc.items():
-        value = facet_value(docs[doc_id], name) if n else None
-        if value is None or value == "":
+        found = shown.get(doc_id) if n else None
+        if found is None:
             continue
-        key = period_key(value) if name == "period" else value
-        shown.setdefault(key, value)
+        key, value = found
+        labels.setdefault(key, value)
         counts[key] += n
-    return sorted(((shown[k], n) for k, n in counts.items()),
+    return sorted(((labels[k], n) for k, n in counts.items()),
                   key=lambda item: (-item[1], str(item[0])))  # fmt: skip

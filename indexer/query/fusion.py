@@ -117,7 +117,7 @@ def document_factor(q: QueryPlan, folded_query: str, doc: DocKeys, settings: Set
     return factor
 
 
-def scaled(fused: Mapping[int, float], doc_of: Mapping[int, str] | np.ndarray,
+def scaled(fused: Mapping[int, float], doc_of: Mapping[int, str] | list[str] | np.ndarray,
            factors: Mapping[str, float]) -> Scores:  # fmt: skip
     """Each score times its document's factor (1.0 for a document not in `factors`);
     `doc_of[row]` is the row's document.

@@ -89,7 +89,9 @@ class Index:
         self.docs = self._load_docs()
         self.row_of_pid = {int(p): i for i, p in enumerate(pids)}
         self.doc_rows = _rows_by_doc(self.row_doc)
+        self.doc_of: list[str] = row_doc.tolist()  # row_doc, for lookups one row at a time
         self.doc_keys = {d: DocKeys.of(doc) for d, doc in self.docs.items()}
+        self.shown = facet_counts.shown_values(self.docs)
         self.facts = {d: replace(doc_facts(doc), scanned=self.scans.get(d, ()))
                       for d, doc in self.docs.items()}  # fmt: skip
 
@@ -177,14 +179,14 @@ class Index:
             others = replace(filters, **{name: None})
             if others not in per_doc:
                 per_doc[others] = self._passages_per_doc(q, others)
-            found[name] = facet_counts.count(name, per_doc[others], self.docs)
+            found[name] = facet_counts.count(per_doc[others], self.shown[name])
         return found
 
     def _passages_per_doc(self, q: QueryPlan | None, filters: Filters) -> dict[str, int]:
         if q is None:
             return {d.doc_id: d.passages for d in self.documents(filters)}
         ranked = self._matching(q, self._ranked(q, filters))
-        return dict(Counter(str(self.row_doc[r]) for r in ranked))
+        return dict(Counter(self.doc_of[r] for r in ranked))
 
     def _ranked(self, q: QueryPlan, filters: Filters,
                 within: frozenset[str] | None = None) -> Ranked:  # fmt: skip
@@ -385,7 +387,7 @@ class Index:
     def _boost_documents(self, q: QueryPlan, fused: dict[int, float]) -> dict[int, float]:
         """Prefer documents the query points at (fusion.document_factor)."""
         folded = f" {fold(q.text)} "
-        docs = {self.row_doc[row] for row in fused}  # only the candidates' documents matter
+        docs = {self.doc_of[row] for row in fused}  # only the candidates' documents matter
         factors = {d: fusion.document_factor(q, folded, self.doc_keys[d], self.settings)
                    for d in docs}  # fmt: skip
         places = [name for _, name in places_in(q.text)]
@@ -395,7 +397,7 @@ class Index:
             if all(mentions_place(said, name, facts.year) for name in places):
                 factors[d] *= self.settings.place_factor
         factors = {d: f for d, f in factors.items() if f != 1.0}
-        return fusion.scaled(fused, self.row_doc, factors) if factors else fused
+        return fusion.scaled(fused, self.doc_of, factors) if factors else fused
 
     def _hits(self, q: QueryPlan, ranked: list[int] | tuple[int, ...],
               evidence: dict[int, float], limit: int) -> list[Hit]:  # fmt: skip
