@@ -3,6 +3,8 @@ diacritics ("may" ~ "mấy"); cues with gaps ("tăng … bao nhiêu"); function 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..vietnamese.stopwords import FUNCTION_WORDS, FUNCTION_WORDS_FOLDED
 from ..vietnamese.text import SYLLABLE, fold, is_unaccented, match_form, nfc, syllable_key
 
@@ -19,6 +21,7 @@ def syllables(text: str) -> list[str]:
     return SYLLABLE.findall(nfc(text).lower())
 
 
+@lru_cache(maxsize=1 << 18)  # (typed, cue) syllable pairs: every cue is tried at every syllable
 def same_syllable(typed: str, wanted: str) -> bool:
     """True when a typed syllable is `wanted`, exactly or without diacritics ("may" ~ "mấy")."""
     if syllable_key(typed) == syllable_key(wanted):
@@ -28,11 +31,16 @@ def same_syllable(typed: str, wanted: str) -> bool:
 
 def find_cue(syls: list[str], cue: str) -> int | None:
     """Index where `cue` starts in `syls`; "…" in a cue skips up to three syllables."""
-    parts = [p.split() for p in cue.split("…")]
+    parts = _cue_parts(cue)
     for start in range(len(syls)):
         if _match_parts(syls, start, parts, first=True):
             return start
     return None
+
+
+@lru_cache(maxsize=4096)
+def _cue_parts(cue: str) -> list[list[str]]:  # read only
+    return [p.split() for p in cue.split("…")]
 
 
 def _match_parts(syls: list[str], pos: int, parts: list[list[str]], first: bool) -> bool:

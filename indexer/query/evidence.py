@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..model import DocFacts, Hit
 from ..vietnamese.clauses import Figure, Structure, structure
@@ -79,6 +80,7 @@ class Candidate:
         return self.binding in ("full", "partial", "none")
 
 
+@lru_cache(maxsize=1024)  # a passage's sentences and context, read for each of its sentences
 def _syls(text: str) -> tuple[Syl, ...]:
     return tuple((a, b, syllable_key(text[a:b].lower()), folded_key(text[a:b]))
                  for a, b in syllable_spans(text))  # fmt: skip

@@ -8,6 +8,7 @@ without diacritics, so "xếp thứ mấy", "xep thu may" and "xếp thu may" al
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..vietnamese.segment import words as word_tokenize
 from ..vietnamese.text import SYLLABLE, fold, is_unaccented, match_form, nfc
@@ -81,6 +82,7 @@ def mask_non_change(syls: list[str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=4096)  # a question is read by its kind more than once per answer
 def classify(query: str) -> QuestionKind:
     """Kind of answer a question wants.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from ..model import Period
 from ..vietnamese.periods import period_spans
@@ -62,6 +63,7 @@ class Question:
         return [t for _, t in self.words]
 
 
+@lru_cache(maxsize=4096)  # an answer reads its question several times (series, scope, clauses)
 def analyse(query: str) -> Question:
     """Kind, content words, counted nouns and restrictions of a question.
 

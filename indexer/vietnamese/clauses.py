@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .numbers import NumberSpan, find_numbers
 from .text import SYLLABLE, fold, folded_key, syllable_key, syllable_spans
@@ -151,6 +152,7 @@ def _opens_comparison(piece: str) -> bool:
     return _COMPARE.match(fold(piece.strip())) is not None
 
 
+@lru_cache(maxsize=2048)  # the sentences of the passages that come back, answer after answer
 def structure(text: str) -> Structure:
     """Items, syllables and figures of one sentence.
 

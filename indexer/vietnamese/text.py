@@ -47,6 +47,7 @@ def syllable_key(syllable: str) -> str:
     return base + "".join(tones[:1])
 
 
+@lru_cache(maxsize=200_000)  # syllables: a vocabulary, compared again in every answer
 def folded_key(syllable: str) -> str:
     """A syllable's key when accents are ignored: folded after spelling is reconciled.
 
@@ -130,7 +131,8 @@ _CODAS = frozenset(["", "c", "ch", "m", "n", "ng", "nh", "p", "t"])
 _VOWELS = frozenset("aeiouy")
 
 
-def syllable_spans(text: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=2048)  # a passage's sentences are cut into syllables by several readers
+def syllable_spans(text: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of each syllable or number, words glued by a lost space split apart.
 
     Extraction sometimes loses the space between two words ("củaxã", "Mường Tèthành"); a
@@ -148,11 +150,16 @@ def syllable_spans(text: str) -> list[tuple[int, int]]:
             spans.append(m.span())  # numbers, and acronyms ("OCOP") or headings in capitals
             continue
         start = m.start()
-        for cut in _glued_cuts(fold(token)):
+        for cut in _token_cuts(token):
             spans.append((start, m.start() + cut))
             start = m.start() + cut
         spans.append((start, m.end()))
-    return spans
+    return tuple(spans)
+
+
+@lru_cache(maxsize=65536)  # the words of passages come back in answer after answer
+def _token_cuts(token: str) -> tuple[int, ...]:
+    return _glued_cuts(fold(token))
 
 
 @lru_cache(maxsize=65536)
