@@ -268,9 +268,9 @@ def _resegment(db: sqlite3.Connection, build: BuildContext) -> None:
     """Recompute every passage's lexical keys and words (the normalisation rules changed, or
     the index was built before words were kept)."""
     started = time.perf_counter()
-    rows = catalogue.lexical_texts(db)
-    catalogue.set_keys(db, [(" ".join(a), " ".join(f), w, r["pid"]) for r in rows
-                            for a, f, w in [keys(r["lexical_text"], r["text"])]])  # fmt: skip
+    for rows in catalogue.lexical_texts(db):
+        catalogue.set_keys(db, [(" ".join(a), " ".join(f), w, r["pid"]) for r in rows
+                                for a, f, w in [keys(r["lexical_text"], r["text"])]])  # fmt: skip
     db.commit()
     build.timed("segment", started)
 

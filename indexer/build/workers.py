@@ -26,9 +26,7 @@ from ..ingest.limits import DocumentLimits
 from ..ingest.parsers import read_bytes
 from ..model import Document, Passage
 from ..vietnamese import keys as lexical
-from ..vietnamese.segment import words as segment_words
-from ..vietnamese.text import nfc
-from ..vietnamese.wordspans import packed_words, text_words
+from ..vietnamese.wordspans import indexed_words
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +62,9 @@ class ParseResult:
 
 def keys(lexical_text: str, text: str) -> tuple[list[str], list[str], bytes | None]:
     """A passage's lexical keys (accented words and folded syllables of its `lexical_text`)
-    and where its `text`'s words are (`wordspans.packed_words`), from one segmentation."""
-    words = segment_words(nfc(lexical_text))
-    located = text_words(lexical_text, words, text)
-    return (lexical.word_keys(lexical_text, words), lexical.folded_keys(lexical_text),
-            None if located is None else packed_words(text, located))
+    and where its `text`'s words are (`wordspans.indexed_words`), for highlights."""
+    return (lexical.word_keys(lexical_text), lexical.folded_keys(lexical_text),
+            indexed_words(text))
 
 
 def parse_job(job: ParseJob, max_chars: int, overlap: int) -> ParseResult:

@@ -419,6 +419,7 @@ class Index:
                     continue
                 ceiling = min(ceiling, evidence.get(row, 0.0))
                 located = unpacked_words(p.text, words) if words is not None else None
+                # (None: segmented by highlight_spans, as for an index without words)
                 hits.append(Hit(p, round(ceiling, 4), tuple(highlight_spans(p.text, q, located))))
                 if len(hits) >= limit:
                     break

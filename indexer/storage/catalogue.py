@@ -189,8 +189,14 @@ def has_passages(db: sqlite3.Connection) -> bool:
     return db.execute("SELECT 1 FROM passages LIMIT 1").fetchone() is not None
 
 
-def lexical_texts(db: sqlite3.Connection) -> list[sqlite3.Row]:
-    return db.execute("SELECT pid, lexical_text, text FROM passages").fetchall()
+def lexical_texts(db: sqlite3.Connection, chunk: int = 10_000) -> Iterator[list[sqlite3.Row]]:
+    """(pid, lexical_text, text) of every passage, pids ascending, `chunk` rows at a time (a
+    million passages' texts at once would take gigabytes)."""
+    last = 0
+    while rows := db.execute("SELECT pid, lexical_text, text FROM passages WHERE pid > ?"
+                             " ORDER BY pid LIMIT ?", (last, chunk)).fetchall():  # fmt: skip
+        yield rows
+        last = rows[-1]["pid"]
 
 
 def set_keys(db: sqlite3.Connection, rows: Iterable[tuple[str, str, bytes | None, int]]) -> None:

@@ -15,9 +15,8 @@ from .segment import words as word_tokenize
 from .text import SYLLABLE, fold, nfc, syllable_key
 
 
-def word_keys(text: str, words: list[str] | None = None) -> list[str]:
-    """Segmented compound words, syllables and syllable bigrams, in match form; `words`: the
-    segmentation of `nfc(text)`, when the caller has it already.
+def word_keys(text: str) -> list[str]:
+    """Segmented compound words, syllables and syllable bigrams, in match form.
 
     >>> word_keys("thi hành kỷ luật") == word_keys("thi hành kỉ luật")
     True
@@ -26,7 +25,7 @@ def word_keys(text: str, words: list[str] | None = None) -> list[str]:
     """
     keys: list[str] = []
     previous: str | None = None
-    for word in word_tokenize(nfc(text)) if words is None else words:
+    for word in word_tokenize(nfc(text)):
         syllables = [syllable_key(s) for s in SYLLABLE.findall(word.lower())]
         if not syllables:
             previous = None

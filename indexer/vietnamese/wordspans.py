@@ -1,9 +1,10 @@
 """Where a text's words are: underthesea's words located in the text, and the same kept in an
-index as one bit per syllable, so a search lights up a passage's words without segmenting it.
+index, a few bits a word, so a search lights up a passage's words without segmenting it.
 
-A passage's words are found once, when it is indexed (from the segmentation its lexical keys
-come from), and stored packed: two flags for each run of letters and digits of the text
-(`UNIT`), whether it begins a word and whether it is in one. Units are finer than syllables
+A passage's words are found once, when it is indexed (its text segmented alone, as when it
+is shown), and stored packed: the number of runs of letters and digits of the text (`UNIT`),
+then two flags for each, whether it begins a word and whether it is in one (a text whose
+runs are not that many is segmented when shown). Units are finer than syllables
 ("654/1.150" is three: the tokenizer splits it, and "7,98%" ends a word at "98"), so nearly
 every passage's words are kept.
 """
@@ -17,7 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from .segment import words as segment_words
-from .text import SYLLABLE, nfc
+from .text import SYLLABLE
 
 UNIT = re.compile(r"\w+")
 WORD_CHARS = 20_000  # passages are cut far shorter; a runaway line is not segmented whole
@@ -72,8 +73,11 @@ def word_flags(text: str, located: Located) -> np.ndarray | None:
 
 
 def pack(flags: np.ndarray | None) -> bytes | None:
-    """Flags (`word_flags`, or several texts' side by side) as stored."""
-    return None if flags is None else np.packbits(flags.reshape(-1)).tobytes()
+    """Flags (`word_flags`, or several texts' side by side) as stored: the number of units
+    (4 bytes), then the flags, a bit each."""
+    if flags is None:
+        return None
+    return flags.shape[1].to_bytes(4, "little") + np.packbits(flags.reshape(-1)).tobytes()
 
 
 def packed_words(text: str, located: Located) -> bytes | None:
@@ -86,10 +90,19 @@ def packed_words(text: str, located: Located) -> bytes | None:
     return pack(word_flags(text, located))
 
 
-def unpacked_words(text: str, packed: bytes) -> Located:
-    """The words of `text` from their packed form (`packed_words`)."""
+def indexed_words(text: str) -> bytes | None:
+    """Where the words of a passage's text are, as an index keeps them: the text segmented
+    alone, as `located_words` does when it is shown (not cached: a build sees each once)."""
+    return packed_words(text, locate(text, segment_words(text[:WORD_CHARS])))
+
+
+def unpacked_words(text: str, packed: bytes) -> Located | None:
+    """The words of `text` from their packed form (`packed_words`); None when the flags are
+    not those of this text's units (then it is segmented when shown)."""
     units = list(UNIT.finditer(text))
-    bits = np.unpackbits(np.frombuffer(packed, dtype=np.uint8), count=2 * len(units))
+    if len(packed) < 4 or int.from_bytes(packed[:4], "little") != len(units):
+        return None
+    bits = np.unpackbits(np.frombuffer(packed[4:], dtype=np.uint8), count=2 * len(units))
     return words_from_flags(text, bits.reshape(2, len(units)), units)
 
 
@@ -103,13 +116,3 @@ def words_from_flags(text: str, flags: np.ndarray, units: list) -> Located:
             spans.append([m.start(), m.end()])
         joined = bool(inside)
     return tuple((a, b, text[a:b]) for a, b in spans)
-
-
-def text_words(lexical_text: str, words: list[str], text: str) -> Located | None:
-    """The words of `text` from the segmentation (`words`) of the lexical text it ends
-    ("title | heading | text"); None when it does not end it."""
-    full = nfc(lexical_text)
-    offset = len(full) - len(text)
-    if offset < 0 or not full.endswith(text):
-        return None
-    return tuple((a - offset, b - offset, w) for a, b, w in locate(full, words) if a >= offset)
