@@ -117,3 +117,22 @@ def test_quick_bench_reports_every_number(tmp_path):
     png = (tmp_path / "out" / "bench.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert "1,000" in (tmp_path / "out" / "bench.md").read_text(encoding="utf-8")
+
+
+def test_backend_bench_indexes_are_served_like_built_ones(corpus, tmp_path):
+    """`vankien bench-backends` recombines a built index's passages; the result opens, and its
+    passages keep their words (highlights without segmenting, as in a built index)."""
+    from indexer.bench.backends import synthesise
+    from indexer.build import build_index
+    from indexer.query.index import Index
+    from tests.toy import ToyEmbedder
+
+    settings = Settings(index=tmp_path / "source", model="toy")
+    build_index([corpus], settings.index, settings, embedder=ToyEmbedder())
+    made = synthesise(settings.index, tmp_path / "made", 200, "faiss")
+    assert made["passages"] == 200
+    index = Index.open(tmp_path / "made", settings.model_copy(update={"index": tmp_path / "made"}),
+                       embedder=ToyEmbedder())  # fmt: skip
+    kept = index.db.execute("SELECT count(words) FROM passages").fetchone()[0]
+    assert kept >= 0.9 * 200
+    assert any(h.highlights for h in index.search("kết nạp đảng viên").hits)

@@ -27,6 +27,7 @@ from ..storage import catalogue
 from ..storage import folder as store
 from ..storage.backends import backend_for
 from ..storage.manifest import Manifest
+from ..vietnamese.wordspans import located_words, pack, word_flags
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ def synthesise(source: Path, target: Path, n: int, backend: str, seed: int = 7) 
     catalogue.insert(db, "documents", catalogue.document_rows(src))
     src.close()
     vectors = np.stack([np.frombuffer(r["vector"], dtype=np.float32) for r in rows])
+    # where each source passage's words are, so a synthetic one keeps its two halves' words
+    # (as a built index does; without them every hit would be segmented when shown)
+    flags = [word_flags(r["text"], located_words(r["text"])) for r in rows]
     rng = np.random.default_rng(seed)
     started = time.perf_counter()
     for start in range(0, n, 10_000):
@@ -67,6 +71,8 @@ def synthesise(source: Path, target: Path, n: int, backend: str, seed: int = 7) 
                 "page": None, "refs": "[]", "lexical_text": text,
                 "accented": f"{one['accented']} {two['accented']}",
                 "folded": f"{one['folded']} {two['folded']}",
+                "words": None if flags[x] is None or flags[y] is None
+                else pack(np.concatenate([flags[x], flags[y]], axis=1)),
             })  # fmt: skip
         catalogue.insert(db, "passages", passages)
         catalogue.add_vectors(db, [p["embed_hash"] for p in passages], mixed)
@@ -77,7 +83,7 @@ def synthesise(source: Path, target: Path, n: int, backend: str, seed: int = 7) 
     chosen = backend_for(settings)
     written = time.perf_counter()
     context = build.BuildContext(settings, model, build.LocalWorkers(model), chosen, report)
-    new_manifest = build._write_indexes(db, staging, target, None, context)
+    new_manifest = build._write_indexes(db, staging, target, None, context, corpus=[])
     seconds = time.perf_counter() - written
     db.close()
     store.publish(target, staging, new_manifest)
