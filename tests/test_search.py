@@ -284,16 +284,13 @@ def _not_called(text):
     raise AssertionError(f"segmented at query time: {text[:40]!r}")
 
 
-def test_an_index_built_before_words_were_kept_is_read_and_then_completed(tmp_path):
+def test_an_index_built_before_words_were_kept_is_read_and_then_completed(corpus, tmp_path):
     """An older catalogue (no `words` column) still serves highlights, segmenting as before;
     the next build re-segments it and keeps the words."""
     import sqlite3
 
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    shutil.copy(DATA / "word_export.txt", folder / "bc.txt")
     settings = Settings(index=tmp_path / "index", model="toy")
-    build_index([folder], settings.index, settings, embedder=ToyEmbedder())
+    build_index([corpus], settings.index, settings, embedder=ToyEmbedder())
     index = Index.open(settings.index, settings, embedder=ToyEmbedder())
     expected = [h.highlights for h in index.search("kết nạp đảng viên").hits]
     path = index.folder / "catalogue.sqlite"
@@ -303,7 +300,7 @@ def test_an_index_built_before_words_were_kept_is_read_and_then_completed(tmp_pa
     old = Index.open(settings.index, settings, embedder=ToyEmbedder())
     assert not catalogue.stores_words(old.db)
     assert [h.highlights for h in old.search("kết nạp đảng viên").hits] == expected
-    report = build_index([folder], settings.index, settings, embedder=ToyEmbedder())
+    report = build_index([corpus], settings.index, settings, embedder=ToyEmbedder())
     assert report.version != old.folder.name and report.embedded == 0
     new = Index.open(settings.index, settings, embedder=ToyEmbedder())
     assert catalogue.stores_words(new.db)
