@@ -89,18 +89,18 @@ def test_document_boosts_for_the_candidates_equal_those_over_every_document(peri
     folded = f" {fold(q.text)} "
     every = {d: fusion.document_factor(q, folded, keys, periods.settings)
              for d, keys in periods.doc_keys.items()}  # fmt: skip
-    candidates = set(map(str, (periods.row_doc[r] for r in fused)))
+    candidates = set(map(str, (periods.doc_of[r] for r in fused)))
     assert len(every) == 3 and any(f != 1.0 for f in every.values())
     raw = {r: 1.0 + r / 1000 for r in fused}  # any candidate scores
-    old = fusion.scaled(raw, periods.row_doc, {d: f for d, f in every.items() if f != 1.0})
+    old = fusion.scaled(raw, periods.doc_of, {d: f for d, f in every.items() if f != 1.0})
     assert periods._boost_documents(q, raw) == old
     assert candidates <= set(every)
 
 
 def test_a_callers_scope_holds_exactly_its_documents_rows(periods):
-    year = periods.docs[str(periods.row_doc[0])].year
+    year = periods.docs[str(periods.doc_of[0])].year
     scope = periods._scope(Filters(year=year))
-    expected = [periods.docs[str(d)].year == year for d in periods.row_doc]
+    expected = [periods.docs[str(d)].year == year for d in periods.doc_of]
     assert scope.mask.tolist() == expected and 0 < scope.mask.sum() < len(expected)
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..config import Settings
 from ..model import DocInfo
 from ..vietnamese.keys import period_key
@@ -117,7 +115,7 @@ def document_factor(q: QueryPlan, folded_query: str, doc: DocKeys, settings: Set
     return factor
 
 
-def scaled(fused: Mapping[int, float], doc_of: Mapping[int, str] | list[str] | np.ndarray,
+def scaled(fused: Mapping[int, float], doc_of: Mapping[int, str] | list[str],
            factors: Mapping[str, float]) -> Scores:  # fmt: skip
     """Each score times its document's factor (1.0 for a document not in `factors`);
     `doc_of[row]` is the row's document.

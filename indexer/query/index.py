@@ -78,18 +78,19 @@ class Index:
         embedder: Embedder,
         retriever: Retriever,
         pids: np.ndarray,
-        row_doc: np.ndarray,
+        doc_of: list[str],
         settings: Settings,
     ):
         self.folder, self.manifest, self.db, self.embedder = folder, manifest, db, embedder
-        self.retriever, self.pids, self.row_doc, self.settings = retriever, pids, row_doc, settings
+        self.retriever, self.pids, self.settings = retriever, pids, settings
+        self.doc_of = doc_of  # each row's document
         self.query_vectors = QueryCache(embedder, settings.query_cache)
         self.rankings: Recent[tuple, Ranked] = Recent(RANKINGS_KEPT)
         self.scans = catalogue.scanned_pages(db)
+        self.keeps_words = catalogue.stores_words(db)  # else highlights segment the passages
         self.docs = self._load_docs()
         self.row_of_pid = {int(p): i for i, p in enumerate(pids)}
-        self.doc_rows = _rows_by_doc(self.row_doc)
-        self.doc_of: list[str] = row_doc.tolist()  # row_doc, for lookups one row at a time
+        self.doc_rows = _rows_by_doc(doc_of)
         self.doc_keys = {d: DocKeys.of(doc) for d, doc in self.docs.items()}
         self.shown = facet_counts.shown_values(self.docs)
         self.facts = {d: replace(doc_facts(doc), scanned=self.scans.get(d, ()))
@@ -108,14 +109,14 @@ class Index:
         try:
             rows = catalogue.passage_rows(db)
             pids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-            row_doc = np.array([r[1] for r in rows], dtype=object)
-            access = catalogue.levels_of_rows(db, row_doc)
+            doc_of = [r[1] for r in rows]
+            access = catalogue.levels_of_rows(db, doc_of)
             retriever = backend_for(settings).open(folder, manifest, db, pids, access)
         except BaseException:
             db.close()
             raise
         try:
-            return cls(folder, manifest, db, embedder, retriever, pids, row_doc, settings)
+            return cls(folder, manifest, db, embedder, retriever, pids, doc_of, settings)
         except (sqlite3.DatabaseError, KeyError) as exc:
             retriever.close()
             db.close()
@@ -326,7 +327,7 @@ class Index:
         allowed = allowed & within if within is not None else allowed
         # from each allowed document's rows: a test per row cost 283 ms a query at 1M rows,
         # and every caller with a token (an access level) takes this path
-        mask = np.zeros(len(self.row_doc), dtype=bool)
+        mask = np.zeros(len(self.doc_of), dtype=bool)
         for d in allowed:
             if (rows := self.doc_rows.get(d)) is not None:  # (mask[()] would be every row)
                 mask[rows] = True
@@ -411,7 +412,7 @@ class Index:
             batch = rows[at : at + limit - len(hits) + SPARE_ROWS]
             at += len(batch)
             pids = [int(self.pids[r]) for r in batch]
-            found = catalogue.passages_and_words(self.db, pids)
+            found = catalogue.passages_and_words(self.db, pids, self.keeps_words)
             for row, pid in zip(batch, pids, strict=True):
                 p, words = found[pid]
                 if any(h.passage.doc_id == p.doc_id and same_text(h.passage.text, p.text)
@@ -426,10 +427,11 @@ class Index:
         return hits
 
 
-def _rows_by_doc(row_doc: np.ndarray) -> dict[str, np.ndarray]:
+def _rows_by_doc(doc_of: list[str]) -> dict[str, np.ndarray]:
     """Rows of each document, in one pass (one scan per document is quadratic at scale)."""
-    if not len(row_doc):
+    if not doc_of:
         return {}
+    row_doc = np.array(doc_of, dtype=object)
     order = np.argsort(row_doc, kind="stable")
     ids, starts = np.unique(row_doc[order], return_index=True)
     return {str(d): rows for d, rows in zip(ids, np.split(order, starts[1:]), strict=True)}

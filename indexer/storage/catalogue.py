@@ -240,7 +240,7 @@ def row_access(db: sqlite3.Connection) -> np.ndarray:
     return levels_of_rows(db, [doc for _, doc in passage_rows(db)])
 
 
-def levels_of_rows(db: sqlite3.Connection, row_doc) -> np.ndarray:
+def levels_of_rows(db: sqlite3.Connection, row_doc: list[str]) -> np.ndarray:
     """`row_access` from rows' documents already read (`passage_rows`): a lookup per row in
     the documents' levels (a join over every passage cost ≈ 0.7 s at 100k passages, this
     ≈ 10 ms)."""
@@ -326,13 +326,13 @@ def passages_by_pid(db: sqlite3.Connection, pids: list[int]) -> dict[int, Passag
     return {pid: p for pid, (p, _) in passages_and_words(db, pids, words=False).items()}
 
 
-def passages_and_words(db: sqlite3.Connection, pids: list[int], words: bool = True
+def passages_and_words(db: sqlite3.Connection, pids: list[int], words: bool
                        ) -> dict[int, tuple[Passage, bytes | None]]:  # fmt: skip
-    """Passages by pid, each with its packed words (vietnamese/wordspans.py; None where the
-    catalogue does not keep them)."""
+    """Passages by pid, each with its packed words (vietnamese/wordspans.py) when `words`
+    (the catalogue `stores_words`), else None."""
     if not pids:
         return {}
-    column = ", words" if words and stores_words(db) else ", NULL AS words"
+    column = ", words" if words else ", NULL AS words"
     rows = select_in(db, f"SELECT {PASSAGE_COLUMNS}{column} FROM passages WHERE pid IN", pids)
     return {row["pid"]: (passage(row), row["words"]) for row in rows}
 

@@ -150,7 +150,7 @@ def syllable_spans(text: str) -> tuple[tuple[int, int], ...]:
             spans.append(m.span())  # numbers, and acronyms ("OCOP") or headings in capitals
             continue
         start = m.start()
-        for cut in _token_cuts(token):
+        for cut in _glued_cuts(token):
             spans.append((start, m.start() + cut))
             start = m.start() + cut
         spans.append((start, m.end()))
@@ -158,13 +158,9 @@ def syllable_spans(text: str) -> tuple[tuple[int, int], ...]:
 
 
 @lru_cache(maxsize=65536)  # the words of passages come back in answer after answer
-def _token_cuts(token: str) -> tuple[int, ...]:
-    return _glued_cuts(fold(token))
-
-
-@lru_cache(maxsize=65536)
-def _glued_cuts(word: str) -> tuple[int, ...]:
-    """Offsets where a folded word of several vowel nuclei splits into syllables."""
+def _glued_cuts(token: str) -> tuple[int, ...]:
+    """Offsets where a word of several vowel nuclei (read folded) splits into syllables."""
+    word = fold(token)
     if len(word) < 4:
         return ()
     nuclei = []  # (start, end) of vowel runs, "qu" and "gi" + vowel counted as onsets

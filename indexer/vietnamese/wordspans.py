@@ -34,6 +34,10 @@ def located_words(text: str) -> Located:
     >>> located_words("Tổng kết công tác")
     ((0, 8, 'Tổng kết'), (9, 17, 'công tác'))
     """
+    return _segmented(text)
+
+
+def _segmented(text: str) -> Located:
     return locate(text, segment_words(text[:WORD_CHARS]))
 
 
@@ -93,7 +97,7 @@ def packed_words(text: str, located: Located) -> bytes | None:
 def indexed_words(text: str) -> bytes | None:
     """Where the words of a passage's text are, as an index keeps them: the text segmented
     alone, as `located_words` does when it is shown (not cached: a build sees each once)."""
-    return packed_words(text, locate(text, segment_words(text[:WORD_CHARS])))
+    return packed_words(text, _segmented(text))
 
 
 def unpacked_words(text: str, packed: bytes) -> Located | None:
