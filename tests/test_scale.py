@@ -65,6 +65,22 @@ def test_one_pass_lexical_equals_the_two_pass_scores(toy_lexical):
             assert (access[best] <= level).all() and not scores[access > level].any()
 
 
+def test_keys_held_counts_the_keys_that_score_alone(toy_lexical):
+    """A search's word share reads the postings once for all its keys: the same counts as one
+    scoring per key (a key held where that key alone scores above 0)."""
+    lex, access, rng = toy_lexical
+    for trial in range(40):
+        keys = list(dict.fromkeys(rng.choice(WORDS, size=int(rng.integers(1, 6))))) + ["không_có"]
+        level = (None, 0, 1, 2)[trial % 4]
+        mask = rng.random(len(access)) < 0.6 if trial % 3 == 0 else None
+        rows = rng.integers(0, len(access), 40)
+        one_by_one = sum((lex.row_scores("accented", [key], rows, mask, level) > 0).astype(int)
+                         for key in keys)  # fmt: skip
+        held = lex.keys_held("accented", keys, rows, mask, level)
+        assert held.tolist() == one_by_one.tolist()
+        assert held.max() > 0 or mask is not None or level is not None
+
+
 def test_a_query_of_unknown_words_ranks_nothing(toy_lexical):
     lex, access, _ = toy_lexical
     best, scores = lex.ranked("accented", ["không_có"], 10)

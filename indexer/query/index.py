@@ -216,16 +216,12 @@ class Index:
                 if share.get(r, 0.0) >= 1.0 or cosine.get(r, 0.0) >= close]  # fmt: skip
 
     def _word_share(self, q: QueryPlan, rows: list[int], scope: Scope) -> dict[int, float]:
-        """Share of the query's content words each row holds (BM25 key lookups, one per word)."""
+        """Share of the query's content words each row holds (one pass over their postings)."""
         if not q.required or not rows:
             return {}
         stream = "folded" if q.unaccented else "accented"
-        held = np.zeros(len(rows))
-        for key in q.required:
-            # no ranking asked (n=0): the rows' scores only, not a pass over every passage
-            scores = self.retriever.lexical(stream, [key], 0, scope).score_of(rows)
-            held += np.asarray(scores, dtype=float) > 0
-        return dict(zip(rows, (held / len(q.required)).tolist(), strict=True))
+        held = self.retriever.keys_held(stream, list(q.required), rows, scope)
+        return {row: n / len(q.required) for row, n in zip(rows, held, strict=True)}
 
     def _evidence(self, q: QueryPlan, rows: list[int] | tuple[int, ...],
                   found: Ranked) -> dict[int, float]:  # fmt: skip

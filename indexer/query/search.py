@@ -51,16 +51,19 @@ def _plan(query: str) -> QueryPlan:
     text = nfc(query).strip()
     unaccented = is_unaccented(text)
     refs = [normalise_ref(r) for r in extract_refs(text)] + query_refs(text)
+    # segmented once, for its keys, words and required keys (the CRF is most of planning)
+    segmented = segment_words(text)
     return QueryPlan(
         text=text,
         unaccented=unaccented,
-        accented=tuple(word_keys(text)),
+        accented=tuple(word_keys(text, segmented)),
         folded=tuple(folded_keys(text)),
         refs=tuple(dict.fromkeys(refs)),
         years=tuple(int(y) for y in _YEAR.findall(text)),
         period=_period(text),
-        words=tuple(w for w in _words(text, unaccented) if not _part_of_refs(w, refs)),
-        required=_required(text, unaccented),
+        words=tuple(w for w in _words(text, None if unaccented else segmented)
+                    if not _part_of_refs(w, refs)),
+        required=_required(text, None if unaccented else segmented),
     )
 
 
@@ -154,16 +157,16 @@ def _word_key(word: str, unaccented: bool) -> str:
     return "_".join(key(s) for s in SYLLABLE.findall(word.lower()))
 
 
-def _words(text: str, unaccented: bool) -> list[str]:
-    """The query's words as keys: segmented when accented; folded syllables when not (the
-    phrase "bao nhiêu" left out: its "bao" is also "bảo", "bao phủ")."""
-    if unaccented:
+def _words(text: str, segmented: list[str] | None) -> list[str]:
+    """The query's words as keys: its `segmented` words when accented; folded syllables when
+    not (None; the phrase "bao nhiêu" left out: its "bao" is also "bảo", "bao phủ")."""
+    if segmented is None:
         return _content_words(text)
-    kept = [w for w in segment_words(text) if fold(w.lower()) not in ("bao nhieu", "bao", "nhieu")]
+    kept = [w for w in segmented if fold(w.lower()) not in ("bao nhieu", "bao", "nhieu")]
     return [k for k in (_word_key(w, False) for w in kept) if k]
 
 
-def _required(text: str, unaccented: bool) -> tuple[str, ...]:
+def _required(text: str, segmented: list[str] | None) -> tuple[str, ...]:
     """The lexical keys a passage must hold to match the query: its content words (function
     words left out), a word of three syllables or more as its syllable pairs.
 
@@ -172,11 +175,11 @@ def _required(text: str, unaccented: bool) -> tuple[str, ...]:
     >>> plan("so dang vien bi ky luat").required
     ('dang', 'vien', 'ky', 'luat')
     """
-    if unaccented:
+    if segmented is None:  # typed without accents: folded syllables
         skip = {w for w in FUNCTION_WORDS_FOLDED if " " not in w}
         return tuple(dict.fromkeys(w for w in _content_words(text) if w not in skip))
     keys: list[str] = []
-    for word in segment_words(text):
+    for word in segmented:
         if nfc(word.lower()) in FUNCTION_WORDS:
             continue
         syllables = [syllable_key(s) for s in SYLLABLE.findall(word.lower())]

@@ -10,6 +10,7 @@ document leaves an anonymous caller's ranking exactly as it was.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import bm25s
@@ -142,20 +143,31 @@ class Lexical:
             return out
         if retriever.nonoccurrence_array is not None:
             return self.scores(stream, keys, mask, level)[rows]
-        local, seen = rows, np.ones(len(rows), dtype=bool)
-        if level_rows is not None:  # the level's own row numbers; rows it lacks score 0
-            local = np.minimum(np.searchsorted(level_rows, rows), max(len(level_rows) - 1, 0))
-            seen = level_rows[local] == rows if len(level_rows) else seen & False
-        s = retriever.scores
-        for t in ids:  # query order, as get_scores adds them (the same float32 sums)
-            start, end = s["indptr"][t], s["indptr"][t + 1]
-            postings = s["indices"][start:end]
-            at = np.minimum(np.searchsorted(postings, local), max(end - start - 1, 0))
-            hit = seen & (postings[at] == local) if end > start else seen & False
-            out[hit] += s["data"][start:end][at[hit]]
+        for hit, values in _postings(retriever, ids, rows, level_rows):
+            out[hit] += values  # query order, as get_scores adds them (the same float32 sums)
         if mask is not None:
             out[~mask[rows]] = 0.0
         return out
+
+    def keys_held(self, stream: str, keys: list[str], rows: np.ndarray, mask: np.ndarray |
+                  None = None, level: int | None = None) -> np.ndarray:  # fmt: skip
+        """How many of the (distinct) keys each of `rows` holds, a key counting where its own
+        score is above 0: one pass over each key's postings for all the rows."""
+        rows = np.asarray(rows, dtype=np.int64)
+        held = np.zeros(len(rows), dtype=np.int64)
+        retriever, ids, level_rows = self._query(stream, keys, level)
+        if not ids.size or not rows.size:
+            return held
+        if retriever.nonoccurrence_array is not None:  # BM25L/+: every row scores; one by one
+            for key in dict.fromkeys(keys):
+                held += self.row_scores(stream, [key], rows, mask, level) > 0
+            return held
+        for hit, values in _postings(retriever, ids, rows, level_rows):
+            held[hit] += values > 0
+        if mask is not None:
+            held[~mask[rows]] = 0
+        return held
+
 
     def scores(self, stream: str, keys: list[str], mask: np.ndarray | None = None,
                level: int | None = None) -> np.ndarray:  # fmt: skip
@@ -175,6 +187,24 @@ class Lexical:
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         return scores.astype(np.float32, copy=False)
+
+
+
+def _postings(retriever: bm25s.BM25, ids: np.ndarray, rows: np.ndarray,
+              level_rows: np.ndarray | None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """For each token id: which of `rows` its postings hold, and their scores there. The
+    postings are sorted by row, so each is searched, nothing is computed for other passages."""
+    local, seen = rows, np.ones(len(rows), dtype=bool)
+    if level_rows is not None:  # the level's own row numbers; rows it lacks score 0
+        local = np.minimum(np.searchsorted(level_rows, rows), max(len(level_rows) - 1, 0))
+        seen = level_rows[local] == rows if len(level_rows) else seen & False
+    s = retriever.scores
+    for t in ids:
+        start, end = s["indptr"][t], s["indptr"][t + 1]
+        postings = s["indices"][start:end]
+        at = np.minimum(np.searchsorted(postings, local), max(end - start - 1, 0))
+        hit = seen & (postings[at] == local) if end > start else seen & False
+        yield hit, s["data"][start:end][at[hit]]
 
 
 def _or_empty(array: np.ndarray | None, dtype) -> np.ndarray:

@@ -214,6 +214,21 @@ class MilvusRetriever:
         return Ranking(ranked.rows, ranked.scores,
                        lambda more: self._bm25(stream, keys, more, level))  # fmt: skip
 
+    def keys_held(self, stream: str, keys: list[str], rows: list[int], scope: Scope
+                  ) -> list[int]:  # fmt: skip
+        """How many of the distinct `keys` each row holds (where that key alone scores), from
+        the rows' keys in the catalogue, read once for all the keys."""
+        weights = self._weights(stream, keys, scope.filters.access)
+        scoring = {k for k, w in weights.items() if w > 0}
+        if not rows or not scoring:
+            return [0] * len(rows)
+        pids = [int(self.pids[r]) for r in rows]
+        sql = f"SELECT pid, {stream} FROM passages WHERE pid IN"
+        tokens = dict(catalogue.select_in(self.db, sql, pids))
+        mask = scope.mask
+        return [len(scoring.intersection(tokens[p].split())) if mask is None or mask[r] else 0
+                for r, p in zip(rows, pids, strict=True)]  # fmt: skip
+
     def _bm25(self, stream: str, keys: list[str], rows: list[int],
               level: int | None) -> list[float]:  # fmt: skip
         """BM25 of rows outside the sparse search's results, from their keys in the catalogue."""

@@ -64,6 +64,9 @@ class Retriever(Protocol):
 
     def dense(self, vector: np.ndarray, n: int, scope: Scope) -> Ranking: ...
 
+    def keys_held(self, stream: str, keys: list[str], rows: list[int], scope: Scope
+                  ) -> list[int]: ...  # fmt: skip
+
     def hybrid_rrf(
         self, stream: str, keys: list[str], vector: np.ndarray, n: int, k: int, scope: Scope
     ) -> dict[int, float]: ...
@@ -120,6 +123,12 @@ class FaissRetriever:
             [float(s) for s in scores],
             lambda more: vectors.scores(self.faiss, vector, more) if more else [],
         )
+
+    def keys_held(self, stream: str, keys: list[str], rows: list[int], scope: Scope
+                  ) -> list[int]:  # fmt: skip
+        """How many of the distinct `keys` each row holds (where that key alone scores)."""
+        return self.lex.keys_held(stream, keys, np.asarray(rows, dtype=np.int64), scope.mask,
+                                  scope.filters.access).tolist()  # fmt: skip
 
     def hybrid_rrf(
         self, stream: str, keys: list[str], vector: np.ndarray, n: int, k: int, scope: Scope

@@ -15,8 +15,9 @@ from .segment import words as word_tokenize
 from .text import SYLLABLE, fold, nfc, syllable_key
 
 
-def word_keys(text: str) -> list[str]:
-    """Segmented compound words, syllables and syllable bigrams, in match form.
+def word_keys(text: str, words: list[str] | None = None) -> list[str]:
+    """Segmented compound words, syllables and syllable bigrams, in match form. `words`: the
+    text (NFC) already segmented, when the caller has it.
 
     >>> word_keys("thi hành kỷ luật") == word_keys("thi hành kỉ luật")
     True
@@ -25,7 +26,7 @@ def word_keys(text: str) -> list[str]:
     """
     keys: list[str] = []
     previous: str | None = None
-    for word in word_tokenize(nfc(text)):
+    for word in word_tokenize(nfc(text)) if words is None else words:
         syllables = [syllable_key(s) for s in SYLLABLE.findall(word.lower())]
         if not syllables:
             previous = None
