@@ -3,9 +3,10 @@ document view."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 
-from indexer.model import Block, DocInfo, Passage
+from indexer.model import Block, DocInfo, Hit, Passage
+from indexer.present.json import hit_record
 from indexer.present.view import (
     Citation,
     Piece,
@@ -69,6 +70,8 @@ def test_citation_record_carries_its_label_and_the_draft_flag():
     cite = citation(passage("bc:p3"), doc)
     assert cite.draft and cite.label == citation_label(cite)
     assert cite.label.startswith("Báo cáo số 12-BC/TU ngày 30/6/2024 của Tỉnh ủy Mẫu Sơn (dự thảo)")
+    record = hit_record({"bc": doc}, Hit(passage("bc:p3"), 0.5, ()))
+    assert record["citation"] == asdict(cite)  # written field by field, every field there
 
 
 def test_pieces_put_markers_after_the_word_and_marks_around_matches():

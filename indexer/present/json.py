@@ -5,13 +5,13 @@ the API answer the same query with the same JSON."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, fields
+from dataclasses import fields
 
 from ..model import Answer, DocInfo, Footnote, Hit, Passage, SeriesPoint
 from ..query.answer import certainty
 from ..query.facets import Facets
 from ..query.index import SearchResult
-from .view import DocumentView, citation, citation_url
+from .view import Citation, DocumentView, citation, citation_url
 
 Docs = Mapping[str, DocInfo]
 
@@ -26,9 +26,17 @@ def hit_record(docs: Docs, hit: Hit, base_url: str = "") -> dict:
         "text": p.text,
         "score": hit.score,
         "highlights": [list(span) for span in hit.highlights],
-        "citation": asdict(citation(p, docs.get(p.doc_id), base_url)),
+        "citation": _flat(citation(p, docs.get(p.doc_id), base_url)),
         "context": p.context,
     }
+
+
+CITATION_FIELDS = tuple(f.name for f in fields(Citation))
+
+
+def _flat(c: Citation) -> dict:
+    """A citation's fields (all plain values): `asdict` would deep-copy each one."""
+    return {name: getattr(c, name) for name in CITATION_FIELDS}
 
 
 def search_record(docs: Docs, query: str, found: SearchResult, base_url: str = "",
@@ -79,7 +87,7 @@ def series_record(docs: Docs, point: SeriesPoint, base_url: str = "") -> dict:
         "number": point.number,
         "unit": point.unit,
         "sentence": point.answer.sentence,
-        "citation": asdict(citation(source, docs.get(source.doc_id), base_url)),
+        "citation": _flat(citation(source, docs.get(source.doc_id), base_url)),
         "change": None if point.change is None else {
             "from": point.change_from, "delta": point.change, "computed": True},
         "check": None if point.check is None else {

@@ -111,12 +111,14 @@ def unpacked_words(text: str, packed: bytes) -> Located | None:
 
 
 def words_from_flags(text: str, flags: np.ndarray, units: list) -> Located:
-    spans: list[list[int]] = []
-    joined = False  # whether the unit before was in a word
-    for m, begins, inside in zip(units, flags[0], flags[1], strict=True):
-        if inside and joined and not begins:
-            spans[-1][1] = m.end()
-        elif inside:
-            spans.append([m.start(), m.end()])
-        joined = bool(inside)
-    return tuple((a, b, text[a:b]) for a, b in spans)
+    """The words the flags mark: a unit in a word joins the word before when the unit before
+    it is in a word too and it does not begin one; a word runs from its first unit to the last
+    one joined to it."""
+    begins, inside = flags[0].astype(bool), flags[1].astype(bool)
+    before = np.concatenate(([False], inside[:-1]))
+    joins = inside & before & ~begins
+    first = np.flatnonzero(inside & ~joins)
+    last = np.flatnonzero(inside & ~np.concatenate((joins[1:], [False])))
+    return tuple((a, b, text[a:b]) for a, b in ((units[i].start(), units[j].end())
+                                                for i, j in zip(first.tolist(), last.tolist(),
+                                                                strict=True)))  # fmt: skip
