@@ -134,8 +134,7 @@ def visible_level(index: Index, access: Access) -> int | None:
     """Filters.access for a caller: None when it may see every document (so nothing to mask)."""
     if access.level is None:
         return None
-    top = max((d.access for d in index.docs.values()), default=0)
-    return None if access.level >= top else access.level
+    return None if access.level >= index.top_access else access.level
 
 
 def can_see(index: Index, doc_id: str, level: int | None) -> bool:

@@ -80,18 +80,23 @@ class QueryCache:
         self._lock = threading.Lock()
         self._queue: queue.SimpleQueue[tuple[str, Future] | None] = queue.SimpleQueue()
         self._worker: threading.Thread | None = None
+        self._pending: dict[str, Future] = {}  # asked, not yet answered
 
     def vector(self, text: str) -> np.ndarray:
         with self._lock:
             found = self._vectors.get(text)
             if found is not None:
                 return found
+            # a question already on its way (the page asks /api/search and /api/ask at once)
+            # is waited for, not embedded again
+            asked = self._pending.get(text)
+            if asked is None:
+                asked = self._pending[text] = Future()
+                self._queue.put((text, asked))
             if self._worker is None:
                 self._worker = threading.Thread(target=self._run, name="query-embedder",
                                                 daemon=True)  # fmt: skip
                 self._worker.start()
-        asked: Future = Future()
-        self._queue.put((text, asked))
         return asked.result()
 
     def close(self) -> None:
@@ -124,14 +129,24 @@ class QueryCache:
         try:
             vectors = np.array(self.embedder.embed_queries(texts), dtype=np.float32)
         except BaseException as exc:  # noqa: BLE001 - each caller gets the error
+            self._done(waiting)
             for _, asked in waiting:
                 asked.set_exception(exc)
             return
         vectors.flags.writeable = False
         found = dict(zip(texts, vectors, strict=True))
         self._vectors.keep(found)  # (none with size 0)
+        self._done(waiting)
         for text, asked in waiting:
             asked.set_result(found[text])
+
+    def _done(self, waiting: list[tuple[str, Future]]) -> None:
+        """No longer on its way: a later question is looked up among the kept vectors (or, with
+        none kept or after an error, asked again)."""
+        with self._lock:
+            for text, asked in waiting:
+                if self._pending.get(text) is asked:
+                    del self._pending[text]
 
 
 def _omp_setter(package_dir: Path) -> Callable[[int], None] | None:

@@ -22,11 +22,22 @@ class Recent(Generic[K, V]):
     >>> _ = recent.get_or_make("other", lambda: "s")
     >>> recent.get("k") is None  # pushed out by "other"
     True
+    >>> heavy = Recent(10, weight=len, budget=5)
+    >>> heavy.keep({"a": "xx", "b": "yyy"}); heavy.keep({"c": "z"})  # 6 > 5: "a" goes
+    >>> heavy.get("a"), heavy.get("b"), heavy.get("c")
+    (None, 'yyy', 'z')
+    >>> heavy.keep({"d": "w" * 9}); heavy.get("b"), heavy.get("d") is not None  # newest stays
+    (None, True)
     """
 
-    def __init__(self, size: int) -> None:
-        self.size = size
+    def __init__(self, size: int, weight: Callable[[V], int] | None = None,
+                 budget: int = 0) -> None:  # fmt: skip
+        """`weight` and `budget`: also drop the oldest while the kept values weigh more than
+        `budget` in all (the newest value is kept whatever it weighs)."""
+        self.size, self.weight, self.budget = size, weight, budget
         self._kept: OrderedDict[K, V] = OrderedDict()
+        self._weights: dict[K, int] = {}
+        self._total = 0
         self._lock = threading.Lock()
 
     def get(self, key: K) -> V | None:
@@ -38,11 +49,17 @@ class Recent(Generic[K, V]):
 
     def keep(self, items: Mapping[K, V]) -> None:
         with self._lock:
-            self._kept.update(items)
-            for key in items:
+            for key, value in items.items():
+                self._kept[key] = value
                 self._kept.move_to_end(key)
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
+                if self.weight is not None:
+                    self._total += self.weight(value) - self._weights.get(key, 0)
+                    self._weights[key] = self.weight(value)
+            while len(self._kept) > self.size or (
+                    self.weight is not None and self._total > self.budget
+                    and len(self._kept) > 1):  # fmt: skip
+                old, _ = self._kept.popitem(last=False)
+                self._total -= self._weights.pop(old, 0)
 
     def get_or_make(self, key: K, make: Callable[[], V]) -> V:
         """The kept value, or `make()` kept; made outside the lock (two threads may both make

@@ -175,6 +175,48 @@ def test_questions_arriving_together_are_embedded_in_one_batch():
     assert len(batches) < len(texts)  # 8 single calls before
 
 
+def test_a_question_on_its_way_is_waited_for_not_embedded_again():
+    """The page asks /api/search and /api/ask for one question at once: the second caller
+    waits for the first one's vector (a batch already running would not hold it). An error
+    reaches every caller, and the question is asked afresh afterwards."""
+    import threading
+    import time
+
+    import numpy as np
+
+    calls, entered, failing = [], threading.Event(), []
+
+    class Slow:
+        def embed_queries(self, texts):
+            calls.append(list(texts))
+            entered.set()
+            time.sleep(0.1)
+            if failing:
+                raise RuntimeError("model gone")
+            return np.ones((len(texts), 2), np.float32)
+
+    for size in (8, 0):
+        calls.clear()
+        cache, got = QueryCache(Slow(), size=size), []
+        first = threading.Thread(target=lambda c=cache, g=got: g.append(c.vector("kết nạp")))
+        first.start()
+        entered.wait(5)
+        got.append(cache.vector("kết nạp"))  # while the first one is being embedded
+        first.join()
+        entered.clear()
+        assert calls == [["kết nạp"]] and len(got) == 2, size
+        cache.vector("kết nạp")  # answered: kept (size 8) or embedded again (size 0)
+        assert len(calls) == (1 if size else 2), size
+        cache.close()
+    failing.append(True)
+    cache = QueryCache(Slow(), size=8)
+    for _ in range(2):
+        with pytest.raises(RuntimeError):
+            cache.vector("kỷ luật")
+    assert calls[-2:] == [["kỷ luật"], ["kỷ luật"]]
+    cache.close()
+
+
 # --- what matches, and scores a client can cut at (issue 13, item 1) --------------------------
 def test_nonsense_matches_nothing(web_index):
     for query in ("xyzqwv", "công thức nấu phở bò", "lorem ipsum dolor sit amet"):

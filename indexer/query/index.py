@@ -43,7 +43,9 @@ from .search import (
 ENTITY_DEPTH = 30  # candidates checked for naming the question's place: a bonus, not a filter
 # recent rankings by (query plan, filters, documents): one search request ranks its query for
 # the hits and again for the facet counts, and the page asks /api/search and /api/ask alike
-RANKINGS_KEPT = 64
+# (the same questions come back all day in an office); by rows too: a document number cited
+# by thousands of passages at 1M makes a ranking of that many
+RANKINGS_KEPT, RANKING_ROWS_KEPT = 1024, 200_000
 SPARE_ROWS = 3  # passages read beyond the hits still wanted, in case some are near-duplicates
 
 
@@ -85,10 +87,12 @@ class Index:
         self.retriever, self.pids, self.settings = retriever, pids, settings
         self.doc_of = doc_of  # each row's document
         self.query_vectors = QueryCache(embedder, settings.query_cache)
-        self.rankings: Recent[tuple, Ranked] = Recent(RANKINGS_KEPT)
+        self.rankings: Recent[tuple, Ranked] = Recent(RANKINGS_KEPT, weight=lambda r: len(r.rows),
+                                                        budget=RANKING_ROWS_KEPT)  # fmt: skip
         self.scans = catalogue.scanned_pages(db)
         self.keeps_words = catalogue.stores_words(db)  # else highlights segment the passages
         self.docs = self._load_docs()
+        self.top_access = max((d.access for d in self.docs.values()), default=0)
         self.row_of_pid = {int(p): i for i, p in enumerate(pids)}
         self.doc_rows = _rows_by_doc(doc_of)
         self.doc_keys = {d: DocKeys.of(doc) for d, doc in self.docs.items()}
