@@ -4,6 +4,7 @@ candidates only, the FAISS index type chosen by size and memory-mapped at load."
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import faiss
@@ -111,6 +112,20 @@ def test_document_boosts_for_the_candidates_equal_those_over_every_document(peri
     old = fusion.scaled(raw, periods.doc_of, {d: f for d, f in every.items() if f != 1.0})
     assert periods._boost_documents(q, raw) == old
     assert candidates <= set(every)
+
+
+def test_passages_per_document_count_like_a_counter_in_ranking_order(periods):
+    """The facets' counts per document, made with arrays: the same counts, listed in the order
+    of each document's first passage in the ranking (the first one names a shared value)."""
+    documents = []
+    for query in ("số đảng viên bị kỷ luật", "ket nap dang vien", "Nghị quyết 35-NQ/TW"):
+        q = plan(query)
+        ranked = periods._matching(q, periods._ranked(q, Filters()))
+        expected = dict(Counter(periods.doc_of[r] for r in ranked))
+        found = periods._passages_per_doc(q, Filters())
+        assert list(found.items()) == list(expected.items()), query
+        documents.append(len(found))
+    assert max(documents) == 3  # the order is tested, not only the counts
 
 
 def test_a_callers_scope_holds_exactly_its_documents_rows(periods):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -95,6 +94,11 @@ class Index:
         self.top_access = max((d.access for d in self.docs.values()), default=0)
         self.row_of_pid = {int(p): i for i, p in enumerate(pids)}
         self.doc_rows = _rows_by_doc(doc_of)
+        # each row's document as a number (its place in doc_names), for counting by document
+        self.doc_names = list(self.doc_rows)
+        self.doc_code = np.zeros(len(doc_of), dtype=np.int64)
+        for code, rows in enumerate(self.doc_rows.values()):
+            self.doc_code[rows] = code
         self.doc_keys = {d: DocKeys.of(doc) for d, doc in self.docs.items()}
         self.shown = facet_counts.shown_values(self.docs)
         self.facts = {d: replace(doc_facts(doc), scanned=self.scans.get(d, ()))
@@ -166,7 +170,8 @@ class Index:
         q = plan(query)
         found = self._ranked(q, filters, within)
         ranked = self._matching(q, found) if matching else found.rows
-        evidence = self._evidence(q, ranked, found)
+        # (the rows the hits may come from: a list of thousands needs no score for the rest)
+        evidence = self._evidence(q, ranked[: (offset + k) * self.settings.overfetch], found)
         hits = self._hits(q, ranked, evidence, offset + k)
         return SearchResult(
             query=q, hits=hits[offset : offset + k], total=len(ranked), filters=filters
@@ -191,7 +196,15 @@ class Index:
         if q is None:
             return {d.doc_id: d.passages for d in self.documents(filters)}
         ranked = self._matching(q, self._ranked(q, filters))
-        return dict(Counter(self.doc_of[r] for r in ranked))
+        if not ranked:
+            return {}
+        # counted in arrays (a document number cited by thousands of passages at 1M), listed
+        # in order of each document's first passage in the ranking, as a Counter would
+        codes = self.doc_code[np.asarray(ranked, dtype=np.int64)]
+        found, first, counts = np.unique(codes, return_index=True, return_counts=True)
+        order = np.argsort(first, kind="stable")
+        return {self.doc_names[c]: n for c, n in zip(found[order].tolist(),
+                                                      counts[order].tolist(), strict=True)}
 
     def _ranked(self, q: QueryPlan, filters: Filters,
                 within: frozenset[str] | None = None) -> Ranked:  # fmt: skip
