@@ -128,14 +128,14 @@ class QueryCache:
         texts = list(dict.fromkeys(text for text, _ in waiting))
         try:
             vectors = np.array(self.embedder.embed_queries(texts), dtype=np.float32)
+            vectors.flags.writeable = False
+            found = dict(zip(texts, vectors, strict=True))  # (a model answering fewer: error)
+            self._vectors.keep(found)  # (none with size 0)
         except BaseException as exc:  # noqa: BLE001 - each caller gets the error
             self._done(waiting)
             for _, asked in waiting:
                 asked.set_exception(exc)
             return
-        vectors.flags.writeable = False
-        found = dict(zip(texts, vectors, strict=True))
-        self._vectors.keep(found)  # (none with size 0)
         self._done(waiting)
         for text, asked in waiting:
             asked.set_result(found[text])

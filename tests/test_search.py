@@ -184,27 +184,38 @@ def test_a_question_on_its_way_is_waited_for_not_embedded_again():
 
     import numpy as np
 
-    calls, entered, failing = [], threading.Event(), []
+    calls, failing, looked = [], [], threading.Event()
 
     class Slow:
         def embed_queries(self, texts):
             calls.append(list(texts))
-            entered.set()
-            time.sleep(0.1)
+            if not failing:  # held until the second caller has found this one on its way
+                looked.wait(5)
             if failing:
                 raise RuntimeError("model gone")
             return np.ones((len(texts), 2), np.float32)
 
+    class Watched(dict):
+        def get(self, key, default=None):
+            found = super().get(key, default)
+            if found is not None:
+                looked.set()
+            return found
+
     for size in (8, 0):
         calls.clear()
+        looked.clear()
         cache, got = QueryCache(Slow(), size=size), []
+        cache._pending = Watched()
         first = threading.Thread(target=lambda c=cache, g=got: g.append(c.vector("kết nạp")))
         first.start()
-        entered.wait(5)
-        got.append(cache.vector("kết nạp"))  # while the first one is being embedded
+        for _ in range(5000):  # until the first question is being embedded
+            if calls:
+                break
+            time.sleep(0.001)
+        got.append(cache.vector("kết nạp"))  # meanwhile: waits for it
         first.join()
-        entered.clear()
-        assert calls == [["kết nạp"]] and len(got) == 2, size
+        assert calls == [["kết nạp"]] and len(got) == 2 and looked.is_set(), size
         cache.vector("kết nạp")  # answered: kept (size 8) or embedded again (size 0)
         assert len(calls) == (1 if size else 2), size
         cache.close()

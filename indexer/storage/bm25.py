@@ -168,7 +168,6 @@ class Lexical:
             held[~mask[rows]] = 0
         return held
 
-
     def scores(self, stream: str, keys: list[str], mask: np.ndarray | None = None,
                level: int | None = None) -> np.ndarray:  # fmt: skip
         """BM25 score of every passage (row order) for the query keys, with the statistics of
@@ -189,9 +188,8 @@ class Lexical:
         return scores.astype(np.float32, copy=False)
 
 
-
-def _postings(retriever: bm25s.BM25, ids: np.ndarray, rows: np.ndarray,
-              level_rows: np.ndarray | None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _postings(retriever: bm25s.BM25, ids: np.ndarray, rows: np.ndarray, level_rows:
+              np.ndarray | None) -> Iterator[tuple[np.ndarray, np.ndarray]]:  # fmt: skip
     """For each token id: which of `rows` its postings hold, and their scores there. The
     postings are sorted by row, so each is searched, nothing is computed for other passages."""
     local, seen = rows, np.ones(len(rows), dtype=bool)
