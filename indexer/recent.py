@@ -53,8 +53,9 @@ class Recent(Generic[K, V]):
                 self._kept[key] = value
                 self._kept.move_to_end(key)
                 if self.weight is not None:
-                    self._total += self.weight(value) - self._weights.get(key, 0)
-                    self._weights[key] = self.weight(value)
+                    weight = self.weight(value)
+                    self._total += weight - self._weights.get(key, 0)
+                    self._weights[key] = weight
             while len(self._kept) > self.size or (
                     self.weight is not None and self._total > self.budget
                     and len(self._kept) > 1):  # fmt: skip

@@ -119,6 +119,6 @@ def words_from_flags(text: str, flags: np.ndarray, units: list) -> Located:
     joins = inside & before & ~begins
     first = np.flatnonzero(inside & ~joins)
     last = np.flatnonzero(inside & ~np.concatenate((joins[1:], [False])))
-    return tuple((a, b, text[a:b]) for a, b in ((units[i].start(), units[j].end())
-                                                for i, j in zip(first.tolist(), last.tolist(),
-                                                                strict=True)))  # fmt: skip
+    spans = [(units[i].start(), units[j].end())
+             for i, j in zip(first.tolist(), last.tolist(), strict=True)]
+    return tuple((a, b, text[a:b]) for a, b in spans)
