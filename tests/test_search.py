@@ -13,6 +13,7 @@ from indexer.embed import QueryCache
 from indexer.model import Filters
 from indexer.query.index import Index
 from indexer.query.search import highlight_spans, plan
+from indexer.recent import Recent
 from indexer.storage import catalogue
 from indexer.storage.retrieval import rrf
 from tests.toy import ToyEmbedder
@@ -225,6 +226,120 @@ def test_a_question_on_its_way_is_waited_for_not_embedded_again():
         with pytest.raises(RuntimeError):
             cache.vector("kỷ luật")
     assert calls[-2:] == [["kỷ luật"], ["kỷ luật"]]
+    cache.close()
+
+
+def test_a_question_is_ranked_in_bm25_while_it_is_embedded(two_periods, monkeypatch):
+    """A search puts its question to the embedder first and goes on once the engine runs it
+    natively (no GIL held): planning and the BM25 ranking happen during that run, and the
+    dense side then takes the same question's vector (embedded once)."""
+    import threading
+
+    from indexer.native import run_begins
+
+    embedder, calls, during = two_periods.embedder, [], []
+    running, ranked = threading.Event(), threading.Event()
+
+    class Native:
+        def embed_queries(self, texts):
+            calls.append(list(texts))
+            run_begins()
+            running.set()
+            ranked.wait(5)  # the run lasts until BM25 has ranked the question
+            return embedder.embed_queries(texts)
+
+    lexical = two_periods.retriever.lexical
+
+    def ranking(*args, **kwargs):
+        during.append(running.is_set())
+        found = lexical(*args, **kwargs)
+        ranked.set()
+        return found
+
+    monkeypatch.setattr(two_periods.retriever, "lexical", ranking)
+    monkeypatch.setattr(two_periods, "query_vectors", QueryCache(Native(), size=8))
+    monkeypatch.setattr(two_periods, "rankings", Recent(8))
+    try:
+        assert _top_ids(two_periods, "kết nạp đảng viên mới")
+    finally:
+        two_periods.query_vectors.close()
+    assert calls == [["kết nạp đảng viên mới"]] and during == [True]
+
+
+def test_starting_a_question_returns_once_the_engine_runs_it():
+    """`start` returns when the engine's native run begins, or when the question is answered
+    by an engine that never says so; at once for a kept question, and at once behind another
+    question (waiting there would only hold the caller up)."""
+    import threading
+
+    import numpy as np
+
+    from indexer.native import run_begins
+
+    calls, release = [], threading.Event()
+
+    class Native:
+        def embed_queries(self, texts):
+            calls.append(list(texts))
+            if texts != ["im lặng"]:  # an engine that does not announce its run
+                run_begins()
+                assert release.wait(5)
+            return np.ones((len(texts), 2), np.float32)
+
+    cache = QueryCache(Native(), size=8)
+    cache.start("kết nạp")  # the run is held until `release`: start did not wait for its end
+    cache.start("kỷ luật")  # behind it: returns before its own run
+    assert calls == [["kết nạp"]]
+    release.set()
+    assert cache.vector("kết nạp").tolist() == cache.vector("kỷ luật").tolist() == [1.0, 1.0]
+    cache.start("kết nạp")  # kept
+    cache.start("im lặng")
+    assert calls == [["kết nạp"], ["kỷ luật"], ["im lặng"]]
+    cache.vector("im lặng")
+    assert len(calls) == 3
+    cache.close()
+
+
+def test_closing_the_embedder_never_strands_a_question():
+    """`close` stops the thread once it has answered the questions already put to it; a
+    question asked meanwhile goes to a new thread on a queue of its own (before, the new thread
+    could take the old one's stop, leaving that question, and `close`, waiting)."""
+    import threading
+    import time
+
+    import numpy as np
+
+    calls, hold = [], threading.Event()
+
+    class Held:
+        def embed_queries(self, texts):
+            calls.append(list(texts))
+            if texts == ["kết nạp"]:
+                hold.wait(5)
+            return np.ones((len(texts), 2), np.float32)
+
+    cache, got = QueryCache(Held(), size=8), []
+    first = threading.Thread(target=cache.vector, args=("kết nạp",))
+    first.start()
+    for _ in range(5000):  # until the first question is being embedded
+        if calls:
+            break
+        time.sleep(0.001)
+    closing = threading.Thread(target=cache.close)
+    closing.start()
+    for _ in range(5000):  # until close has let the old thread go
+        if cache._worker is None:
+            break
+        time.sleep(0.001)
+    asking = threading.Thread(target=lambda: got.append(cache.vector("kỷ luật")))
+    asking.start()
+    asking.join(5)
+    assert len(got) == 1 and closing.is_alive()  # answered while the old thread is held
+    hold.set()
+    for thread in (first, closing):
+        thread.join(5)
+        assert not thread.is_alive()
+    assert calls == [["kết nạp"], ["kỷ luật"]]
     cache.close()
 
 

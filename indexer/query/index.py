@@ -36,6 +36,7 @@ from .search import (
     highlight_spans,
     mentions,
     plan,
+    query_text,
     same_text,
 )
 
@@ -167,6 +168,8 @@ class Index:
         at least `settings.dense_match`); `matching=False` keeps every candidate, ranked, for
         answers to choose from. `within`: only these documents (on top of the filters)."""
         filters = filters or Filters()
+        # a new question is embedded while it is planned and ranked in BM25 (`_fuse`)
+        self.query_vectors.start(query_text(query))
         q = plan(query)
         found = self._ranked(q, filters, within)
         ranked = self._matching(q, found) if matching else found.rows
@@ -353,15 +356,17 @@ class Index:
         n, s, r = self.settings.candidates, self.settings, self.retriever
         stream = "folded" if q.unaccented else "accented"
         keys = list(q.folded if q.unaccented else q.accented)
-        vector = self.query_vectors.vector(q.text)
         ref_rows = self._ref_rows(q.refs, scope.mask) if q.refs else []
         if s.fusion == "rrf":
+            vector = self.query_vectors.vector(q.text)
             fused = r.hybrid_rrf(stream, keys, vector, n, s.rrf_k, scope)
             fused = fusion.add_ranking(fused, ref_rows, s.reference_rank_weight, s.rrf_k)
             rows = list(fused)
             cosine = dict(zip(rows, r.dense(vector, 1, scope).score_of(rows), strict=True))
         else:
-            lex, dense = r.lexical(stream, keys, n, scope), r.dense(vector, n, scope)
+            lex = r.lexical(stream, keys, n, scope)  # (while the question is embedded)
+            vector = self.query_vectors.vector(q.text)
+            dense = r.dense(vector, n, scope)
             candidates = list(dict.fromkeys([*lex.rows, *dense.rows, *ref_rows]))
             lex_scores, dense_scores = lex.as_dict(), dense.as_dict()
             missing = [row for row in candidates if row not in lex_scores]

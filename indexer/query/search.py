@@ -46,9 +46,14 @@ def plan(query: str) -> QueryPlan:
     return _plan(query)
 
 
+def query_text(query: str) -> str:
+    """The text a query is embedded as (`QueryPlan.text`), without planning it."""
+    return nfc(query).strip()
+
+
 @lru_cache(maxsize=4096)  # a request plans its query for the hits, the facets and the answer
 def _plan(query: str) -> QueryPlan:
-    text = nfc(query).strip()
+    text = query_text(query)
     unaccented = is_unaccented(text)
     refs = [normalise_ref(r) for r in extract_refs(text)] + query_refs(text)
     # segmented once, for its keys, words and required keys (the CRF is most of planning)
