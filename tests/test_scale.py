@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import faiss
@@ -16,6 +17,7 @@ from indexer.bench.embeddings import cached_prefix, composed
 from indexer.build import build_index
 from indexer.config import Settings
 from indexer.model import Filters
+from indexer.query import facets as facet_counts
 from indexer.query import fusion
 from indexer.query.index import Index
 from indexer.query.search import plan
@@ -122,10 +124,43 @@ def test_passages_per_document_count_like_a_counter_in_ranking_order(periods):
         q = plan(query)
         ranked = periods._matching(q, periods._ranked(q, Filters()))
         expected = dict(Counter(periods.doc_of[r] for r in ranked))
-        found = periods._passages_per_doc(q, Filters())
-        assert list(found.items()) == list(expected.items()), query
+        docs, passages = periods._passages_per_doc(q, Filters())
+        found = [(periods.doc_names[d], n)
+                 for d, n in zip(docs.tolist(), passages.tolist(), strict=True)]
+        assert found == list(expected.items()), query
         documents.append(len(found))
     assert max(documents) == 3  # the order is tested, not only the counts
+
+
+def test_facets_counted_in_arrays_are_those_of_counting_each_document(periods):
+    """Each facet value's passages, counted with arrays, equal a count document by document
+    (a key's value named as its first document in the ranking), with and without a query
+    and a filter."""
+    shown = facet_counts.shown_values(periods.docs)
+    year = periods.docs[str(periods.doc_of[0])].year
+    for query, filters in (("số đảng viên bị kỷ luật", Filters()), ("ket nap dang vien", Filters()),
+                           ("Nghị quyết 35-NQ/TW", Filters()), (None, Filters()),
+                           ("kết nạp đảng viên", Filters(year=year))):  # fmt: skip
+        q = plan(query) if query else None
+        expected = {}
+        for name in facet_counts.FIELDS:
+            others = replace(filters, **{name: None})
+            if q is None:
+                per_doc = {d.doc_id: d.passages for d in periods.documents(others)}
+            else:
+                ranked = periods._matching(q, periods._ranked(q, others))
+                per_doc = dict(Counter(str(periods.doc_of[r]) for r in ranked))
+            counts, labels = Counter(), {}
+            for doc_id, n in per_doc.items():
+                if n and doc_id in shown[name]:
+                    key, value = shown[name][doc_id]
+                    labels.setdefault(key, value)
+                    counts[key] += n
+            expected[name] = sorted(((labels[k], n) for k, n in counts.items()),
+                                    key=lambda item: (-item[1], str(item[0])))  # fmt: skip
+        found = periods.facets(query, filters)
+        assert found == expected, (query, filters)
+        assert any(found.values()), query
 
 
 def test_a_callers_scope_holds_exactly_its_documents_rows(periods):

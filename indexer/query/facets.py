@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
 
 from ..model import DocInfo
 from ..vietnamese.keys import period_key
@@ -44,18 +46,47 @@ def shown_values(docs: Mapping[str, DocInfo]) -> dict[str, Shown]:
     return fields
 
 
-def count(per_doc: Mapping[str, int], shown: Shown) -> list[tuple[str | int, int]]:
-    """(value, passages) of one field, most passages first: `per_doc` counts each document's
-    matching passages, `shown` is the field's `shown_values`; documents without a value for
-    the field are left out."""
-    counts: Counter = Counter()
-    labels: dict = {}
-    for doc_id, n in per_doc.items():
-        found = shown.get(doc_id) if n else None
-        if found is None:
-            continue
-        key, value = found
-        labels.setdefault(key, value)
-        counts[key] += n
-    return sorted(((labels[k], n) for k, n in counts.items()),
+@dataclass(frozen=True)
+class FieldCodes:
+    """One field's values over an index's documents, for counting with arrays: each document
+    (by its number, `Index.doc_names`) has its key's number in `key_of` (-1: no value) and the
+    value it shows in `values`."""
+
+    key_of: np.ndarray
+    values: list[str | int | None]
+
+
+def field_codes(shown: Shown, doc_names: list[str]) -> FieldCodes:
+    """A field's `shown_values` as numbers, once per loaded index."""
+    numbers: dict[str | int, int] = {}
+    key_of = np.full(len(doc_names), -1, dtype=np.int64)
+    values: list[str | int | None] = [None] * len(doc_names)
+    for code, doc_id in enumerate(doc_names):
+        if (found := shown.get(doc_id)) is not None:
+            key_of[code] = numbers.setdefault(found[0], len(numbers))
+            values[code] = found[1]
+    return FieldCodes(key_of, values)
+
+
+def count(docs: np.ndarray, passages: np.ndarray,
+          field: FieldCodes) -> list[tuple[str | int, int]]:  # fmt: skip
+    """(value, passages) of one field, most passages first (ties by value): `docs` are document
+    numbers, `passages` how many matching passages each holds; documents without a value for
+    the field are left out. A key's value shown is that of its first document in `docs`
+    ("Quý II/2024" and "quý II năm 2024" are one period, named as the first one met).
+
+    >>> shown = ["Quý II/2024", "2023", "quý II năm 2024", None]
+    >>> field = FieldCodes(np.array([0, 1, 0, -1]), shown)
+    >>> count(np.array([2, 1, 0, 3]), np.array([1, 4, 2, 9]), field)
+    [('2023', 4), ('quý II năm 2024', 3)]
+    """
+    keys = field.key_of[docs]
+    kept = (keys >= 0) & (passages > 0)
+    keys, docs, passages = keys[kept], docs[kept], passages[kept]
+    if not len(keys):
+        return []
+    found, first = np.unique(keys, return_index=True)
+    totals = np.bincount(keys, weights=passages)[found].astype(np.int64).tolist()
+    labels = [field.values[d] for d in docs[first].tolist()]
+    return sorted(zip(labels, totals, strict=True),
                   key=lambda item: (-item[1], str(item[0])))  # fmt: skip

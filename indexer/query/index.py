@@ -101,7 +101,10 @@ class Index:
         for code, rows in enumerate(self.doc_rows.values()):
             self.doc_code[rows] = code
         self.doc_keys = {d: DocKeys.of(doc) for d, doc in self.docs.items()}
-        self.shown = facet_counts.shown_values(self.docs)
+        shown = facet_counts.shown_values(self.docs)
+        self.doc_number = {d: code for code, d in enumerate(self.doc_names)}
+        self.facet_codes = {name: facet_counts.field_codes(shown[name], self.doc_names)
+                            for name in facet_counts.FIELDS}  # fmt: skip
         self.facts = {d: replace(doc_facts(doc), scanned=self.scans.get(d, ()))
                       for d, doc in self.docs.items()}  # fmt: skip
 
@@ -186,28 +189,30 @@ class Index:
         applied but not the field's own, so each value says what choosing it would give."""
         filters = filters or Filters()
         q = plan(query) if query else None
-        per_doc: dict[Filters, dict[str, int]] = {}
+        per_doc: dict[Filters, tuple[np.ndarray, np.ndarray]] = {}
         found: facet_counts.Facets = {}
         for name in facet_counts.FIELDS:
             others = replace(filters, **{name: None})
             if others not in per_doc:
                 per_doc[others] = self._passages_per_doc(q, others)
-            found[name] = facet_counts.count(per_doc[others], self.shown[name])
+            found[name] = facet_counts.count(*per_doc[others], self.facet_codes[name])
         return found
 
-    def _passages_per_doc(self, q: QueryPlan | None, filters: Filters) -> dict[str, int]:
+    def _passages_per_doc(self, q: QueryPlan | None,
+                          filters: Filters) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """The documents (numbers, `doc_names`) holding passages that match, and how many each
+        holds: in the order of each document's first passage in the ranking, as a Counter would
+        list them (counted in arrays: a document number cited by thousands of passages at 1M)."""
         if q is None:
-            return {d.doc_id: d.passages for d in self.documents(filters)}
+            listed = [(self.doc_number[d.doc_id], d.passages) for d in self.documents(filters)
+                      if d.doc_id in self.doc_number]  # fmt: skip
+            return (np.array([c for c, _ in listed], dtype=np.int64),
+                    np.array([n for _, n in listed], dtype=np.int64))  # fmt: skip
         ranked = self._matching(q, self._ranked(q, filters))
-        if not ranked:
-            return {}
-        # counted in arrays (a document number cited by thousands of passages at 1M), listed
-        # in order of each document's first passage in the ranking, as a Counter would
         codes = self.doc_code[np.asarray(ranked, dtype=np.int64)]
         found, first, counts = np.unique(codes, return_index=True, return_counts=True)
         order = np.argsort(first, kind="stable")
-        return {self.doc_names[c]: n for c, n in zip(found[order].tolist(),
-                                                      counts[order].tolist(), strict=True)}
+        return found[order], counts[order]
 
     def _ranked(self, q: QueryPlan, filters: Filters,
                 within: frozenset[str] | None = None) -> Ranked:  # fmt: skip
