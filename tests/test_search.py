@@ -245,7 +245,7 @@ def test_a_question_is_ranked_in_bm25_while_it_is_embedded(two_periods, monkeypa
             calls.append(list(texts))
             run_begins()
             running.set()
-            ranked.wait(5)  # the run lasts until BM25 has ranked the question
+            assert ranked.wait(5)  # the run lasts until BM25 has ranked the question
             return embedder.embed_queries(texts)
 
     lexical = two_periods.retriever.lexical
@@ -269,7 +269,8 @@ def test_a_question_is_ranked_in_bm25_while_it_is_embedded(two_periods, monkeypa
 def test_starting_a_question_returns_once_the_engine_runs_it():
     """`start` returns when the engine's native run begins, or when the question is answered
     by an engine that never says so; at once for a kept question, and at once behind another
-    question (waiting there would only hold the caller up)."""
+    question (waiting there would only hold the caller up). Its getter gives that question's
+    vector, never embedding it again (none kept, or an error)."""
     import threading
 
     import numpy as np
@@ -281,23 +282,32 @@ def test_starting_a_question_returns_once_the_engine_runs_it():
     class Native:
         def embed_queries(self, texts):
             calls.append(list(texts))
+            if texts == ["hỏng"]:
+                raise RuntimeError("model gone")
             if texts != ["im lặng"]:  # an engine that does not announce its run
                 run_begins()
                 assert release.wait(5)
-            return np.ones((len(texts), 2), np.float32)
+            return np.full((len(texts), 2), len(calls), np.float32)
 
     cache = QueryCache(Native(), size=8)
-    cache.start("kết nạp")  # the run is held until `release`: start did not wait for its end
-    cache.start("kỷ luật")  # behind it: returns before its own run
+    first = cache.start("kết nạp")  # its run is held until `release`: start did not wait
+    second = cache.start("kỷ luật")  # behind it: returns before its own run
     assert calls == [["kết nạp"]]
     release.set()
-    assert cache.vector("kết nạp").tolist() == cache.vector("kỷ luật").tolist() == [1.0, 1.0]
-    cache.start("kết nạp")  # kept
-    cache.start("im lặng")
-    assert calls == [["kết nạp"], ["kỷ luật"], ["im lặng"]]
-    cache.vector("im lặng")
-    assert len(calls) == 3
+    assert first().tolist() == [1.0, 1.0] and second().tolist() == [2.0, 2.0]
+    assert cache.start("kết nạp")().tolist() == [1.0, 1.0]  # kept
+    silent = cache.start("im lặng")
+    assert calls[2:] == [["im lặng"]] and silent().tolist() == [3.0, 3.0]
+    assert cache.vector("im lặng").tolist() == [3.0, 3.0] and len(calls) == 3
     cache.close()
+    for size in (0, 8):  # the getter of an answered question: none kept, or none at all
+        cache, calls[:] = QueryCache(Native(), size=size), []
+        silent, broken = cache.start("im lặng"), cache.start("hỏng")
+        assert silent().tolist() == [1.0, 1.0]
+        with pytest.raises(RuntimeError):
+            broken()
+        assert calls == [["im lặng"], ["hỏng"]], size
+        cache.close()
 
 
 def test_closing_the_embedder_never_strands_a_question():
@@ -414,8 +424,8 @@ def test_search_facets_and_ask_share_one_ranking_per_query_and_scope(web_index, 
     web_index.rankings = type(web_index.rankings)(64)
     fused = []
     real = Index._fuse
-    monkeypatch.setattr(Index, "_fuse", lambda self, q, scope: fused.append(scope.filters)
-                        or real(self, q, scope))  # fmt: skip
+    monkeypatch.setattr(Index, "_fuse", lambda self, q, scope, *more: fused.append(scope.filters)
+                        or real(self, q, scope, *more))  # fmt: skip
     found = web_index.search(query, k=5)
     web_index.facets(query, None)
     web_index.search(query, k=8, matching=False)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -171,10 +173,11 @@ class Index:
         at least `settings.dense_match`); `matching=False` keeps every candidate, ranked, for
         answers to choose from. `within`: only these documents (on top of the filters)."""
         filters = filters or Filters()
-        # a new question is embedded while it is planned and ranked in BM25 (`_fuse`)
-        self.query_vectors.start(query_text(query))
+        # a new question is embedded while it is planned and ranked in BM25 (`_fuse`); with no
+        # vectors kept, only when it is ranked (a kept ranking then needs none)
+        vector = self.query_vectors.start(query_text(query)) if self.query_vectors.size else None
         q = plan(query)
-        found = self._ranked(q, filters, within)
+        found = self._ranked(q, filters, within, vector)
         ranked = self._matching(q, found) if matching else found.rows
         # (the rows the hits may come from: a list of thousands needs no score for the rest)
         evidence = self._evidence(q, ranked[: (offset + k) * self.settings.overfetch], found)
@@ -214,14 +217,15 @@ class Index:
         order = np.argsort(first, kind="stable")
         return found[order], counts[order]
 
-    def _ranked(self, q: QueryPlan, filters: Filters,
-                within: frozenset[str] | None = None) -> Ranked:  # fmt: skip
+    def _ranked(self, q: QueryPlan, filters: Filters, within: frozenset[str] | None = None,
+                vector: Callable[[], np.ndarray] | None = None) -> Ranked:  # fmt: skip
         """The candidates best first, with each one's share of the query's words, cosine, and
-        the citing rows; kept a while, since a request often asks for it again."""
+        the citing rows; kept a while, since a request often asks for it again. `vector`: the
+        query's vector when wanted (`QueryCache.start`), else it is asked for then."""
 
         def rank() -> Ranked:
             scope = self._scope(filters, within)
-            fused, cosine, refs = self._fuse(q, scope)
+            fused, cosine, refs = self._fuse(q, scope, vector)
             rows = sorted(fused, key=fused.get, reverse=True)
             return Ranked(tuple(rows), self._word_share(q, rows, scope), cosine, tuple(refs))
 
@@ -354,23 +358,25 @@ class Index:
                 mask[rows] = True
         return Scope(filters, mask, allowed)
 
-    def _fuse(self, q: QueryPlan, scope: Scope
+    def _fuse(self, q: QueryPlan, scope: Scope, wanted: Callable[[], np.ndarray] | None = None
               ) -> tuple[dict[int, float], dict[int, float], list[int]]:  # fmt: skip
         """Lexical and dense evidence fused, plus passages citing a document number asked for;
-        with the candidates' cosine similarities and those citing rows."""
+        with the candidates' cosine similarities and those citing rows. The query's vector is
+        taken (`wanted`, else asked for) only once BM25 has ranked the query."""
+        wanted = wanted or partial(self.query_vectors.vector, q.text)
         n, s, r = self.settings.candidates, self.settings, self.retriever
         stream = "folded" if q.unaccented else "accented"
         keys = list(q.folded if q.unaccented else q.accented)
         ref_rows = self._ref_rows(q.refs, scope.mask) if q.refs else []
         if s.fusion == "rrf":
-            vector = self.query_vectors.vector(q.text)
+            vector = wanted()
             fused = r.hybrid_rrf(stream, keys, vector, n, s.rrf_k, scope)
             fused = fusion.add_ranking(fused, ref_rows, s.reference_rank_weight, s.rrf_k)
             rows = list(fused)
             cosine = dict(zip(rows, r.dense(vector, 1, scope).score_of(rows), strict=True))
         else:
             lex = r.lexical(stream, keys, n, scope)  # (while the question is embedded)
-            vector = self.query_vectors.vector(q.text)
+            vector = wanted()
             dense = r.dense(vector, n, scope)
             candidates = list(dict.fromkeys([*lex.rows, *dense.rows, *ref_rows]))
             lex_scores, dense_scores = lex.as_dict(), dense.as_dict()
