@@ -111,7 +111,7 @@ def test_document_boosts_for_the_candidates_equal_those_over_every_document(peri
     candidates = set(map(str, (periods.doc_of[r] for r in fused)))
     assert len(every) == 3 and any(f != 1.0 for f in every.values())
     raw = {r: 1.0 + r / 1000 for r in fused}  # any candidate scores
-    old = fusion.scaled(raw, periods.doc_of, {d: f for d, f in every.items() if f != 1.0})
+    old = {r: score * every[periods.doc_of[r]] for r, score in raw.items()}
     assert list(periods._boost_documents(q, raw).items()) == list(old.items())  # order too
     assert candidates <= set(every)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..config import Settings
 from ..model import DocInfo
 from ..vietnamese.keys import period_key
@@ -115,14 +117,15 @@ def document_factor(q: QueryPlan, folded_query: str, doc: DocKeys, settings: Set
     return factor
 
 
-def scaled(fused: Mapping[int, float], doc_of: Mapping[int, str] | list[str],
-           factors: Mapping[str, float]) -> Scores:  # fmt: skip
-    """Each score times its document's factor (1.0 for a document not in `factors`);
-    `doc_of[row]` is the row's document.
+def scaled(fused: Mapping[int, float], docs: np.ndarray, factor_of: np.ndarray) -> Scores:
+    """Each score times its document's factor: `docs[i]` is the document (a number) of the
+    i-th row of `fused`, `factor_of[d]` document d's factor (1.0 leaves a score as it is).
 
-    >>> scaled({1: 0.5, 2: 0.4}, {1: "a", 2: "b"}, {"b": 1.5})
+    >>> scaled({1: 0.5, 2: 0.4}, np.array([0, 1]), np.array([1.0, 1.5]))
     {1: 0.5, 2: 0.6000000000000001}
     """
-    if not factors:
+    factors = factor_of[docs]
+    if (factors == 1.0).all():
         return dict(fused)
-    return {row: score * factors.get(doc_of[row], 1.0) for row, score in fused.items()}
+    scores = np.fromiter(fused.values(), dtype=np.float64, count=len(fused))
+    return dict(zip(fused, (scores * factors).tolist(), strict=True))

@@ -417,23 +417,20 @@ class Index:
     def _boost_documents(self, q: QueryPlan, fused: dict[int, float]) -> dict[int, float]:
         """Prefer documents the query points at (fusion.document_factor)."""
         folded = f" {fold(q.text)} "
-        # only the candidates' documents matter (by number: thousands of rows cite a document
-        # number at 1M), each score times its document's factor
-        codes = self.doc_code[np.fromiter(fused, dtype=np.int64, count=len(fused))]
+        # only the candidates' documents matter, by number (thousands of rows cite a document
+        # number at 1M)
+        docs = self.doc_code[np.fromiter(fused, dtype=np.int64, count=len(fused))]
         factor_of = np.ones(len(self.doc_names))
         places = [name for _, name in places_in(q.text)]
-        for code in np.unique(codes).tolist():
+        for code in np.unique(docs).tolist():
             d = self.doc_names[code]
-            factor = fusion.document_factor(q, folded, self.doc_keys[d], self.settings)
-            facts = self.facts[d]  # "… Tỉnh Quảng Nam": the resolution on that province
-            said = f"{facts.issuer or ''} {facts.title or ''}" if places else ""
-            if places and all(mentions_place(said, name, facts.year) for name in places):
-                factor *= self.settings.place_factor
-            factor_of[code] = factor
-        if (factor_of[codes] == 1.0).all():
-            return fused
-        scores = np.fromiter(fused.values(), dtype=np.float64, count=len(fused))
-        return dict(zip(fused, (scores * factor_of[codes]).tolist(), strict=True))
+            factor_of[code] = fusion.document_factor(q, folded, self.doc_keys[d], self.settings)
+            if places:  # "… Tỉnh Quảng Nam": the resolution on that province
+                facts = self.facts[d]
+                said = f"{facts.issuer or ''} {facts.title or ''}"
+                if all(mentions_place(said, name, facts.year) for name in places):
+                    factor_of[code] *= self.settings.place_factor
+        return fusion.scaled(fused, docs, factor_of)
 
     def _hits(self, q: QueryPlan, ranked: list[int] | tuple[int, ...],
               evidence: dict[int, float], limit: int) -> list[Hit]:  # fmt: skip
