@@ -64,6 +64,24 @@ class _Asked(Future):
 Questions = queue.SimpleQueue[tuple[str, _Asked] | None]
 
 
+class Wanted:
+    """A question's vector (`QueryCache.start`): call it to have it, waiting for it if need be.
+    `spare()`: the question was put to an idle embedder and is not answered yet, so the
+    caller's other core is free for work the vector does not decide (`Index._fuse`); a guess,
+    since a run that has just ended cannot say so before it takes the GIL."""
+
+    __slots__ = ("_get", "_alone")
+
+    def __init__(self, get: Callable[[], np.ndarray], alone: Future | None = None) -> None:
+        self._get, self._alone = get, alone
+
+    def __call__(self) -> np.ndarray:
+        return self._get()
+
+    def spare(self) -> bool:
+        return self._alone is not None and not self._alone.done()
+
+
 class QueryCache:
     """Query vectors for concurrent callers: the last `size` by text (an office asks the same
     questions all day; a series asks one question of every report), and the questions that
@@ -102,17 +120,17 @@ class QueryCache:
         asked, _ = self._ask(text)
         return asked if isinstance(asked, np.ndarray) else asked.result()
 
-    def start(self, text: str) -> Callable[[], np.ndarray]:
+    def start(self, text: str) -> Wanted:
         """Begin embedding `text`; return its vector's getter once the engine runs it natively
         (or has answered it), so the caller's own Python work goes on beside that run, which
         holds no GIL. The getter waits for this question: never embedded twice, kept or not.
         Behind another question it returns at once: waiting would only hold the caller up."""
         asked, idle = self._ask(text)
         if isinstance(asked, np.ndarray):
-            return lambda: asked
+            return Wanted(lambda: asked)
         if idle:
             asked.running.wait()
-        return asked.result
+        return Wanted(asked.result, asked if idle else None)
 
     def _ask(self, text: str) -> tuple[np.ndarray | _Asked, bool]:
         """The kept vector, or the question on its way (put to the embedder now if it was not),

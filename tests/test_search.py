@@ -266,6 +266,74 @@ def test_a_question_is_ranked_in_bm25_while_it_is_embedded(two_periods, monkeypa
     assert calls == [["kết nạp đảng viên mới"]] and during == [True]
 
 
+def test_a_lone_question_s_best_lexical_passages_are_lit_while_it_is_embedded(two_periods,
+                                                                             monkeypatch):
+    """While a question put to an idle embedder runs, its best BM25 passages are read and lit
+    (`shown`) before its vector is taken (the run lasts until they are); the hits are the same
+    passages, scores and spans as a search whose vector was kept (nothing worked out ahead),
+    and a later search of the same question reads none of the lit passages again."""
+    import threading
+
+    from indexer.native import run_begins
+    from indexer.query.index import SHOWN_AHEAD
+    from indexer.storage import catalogue
+
+    embedder, lit_before_vector = two_periods.embedder, []
+    ranked = threading.Event()
+    query = "kết nạp đảng viên mới"
+
+    class Native:
+        def embed_queries(self, texts):
+            run_begins()
+            assert ranked.wait(5)
+            return embedder.embed_queries(texts)
+
+    lexical = two_periods.retriever.lexical
+
+    def ranking(*args, **kwargs):
+        found = lexical(*args, **kwargs)
+        best[:] = found.rows[:SHOWN_AHEAD]
+        return found
+
+    best: list[int] = []
+    shown = Recent(64)
+    real_keep = shown.keep
+
+    lit: set[int] = set()
+
+    def keep(items):
+        real_keep(items)
+        lit.update(row for _, row in items)
+        if lit >= set(best) and best:
+            ranked.set()  # the run ends once the best rows are lit
+
+    monkeypatch.setattr(shown, "keep", keep)
+    monkeypatch.setattr(two_periods.retriever, "lexical", ranking)
+    monkeypatch.setattr(two_periods, "query_vectors", QueryCache(Native(), size=8))
+    monkeypatch.setattr(two_periods, "rankings", Recent(8))
+    monkeypatch.setattr(two_periods, "shown", shown)
+    try:
+        ahead = two_periods.search(query, k=5)
+        lit_before_vector.extend(shown.get((ahead.query, row)) is not None for row in best)
+        reads = []
+        read = catalogue.passages_and_words
+        monkeypatch.setattr(catalogue, "passages_and_words",
+                            lambda *a: reads.append(a[1]) or read(*a))  # fmt: skip
+        again = two_periods.search(query, k=5)
+        read_again = {pid for pids in reads for pid in pids}
+        monkeypatch.setattr(two_periods, "rankings", Recent(8))
+        monkeypatch.setattr(two_periods, "shown", Recent(64))  # kept vector: nothing ahead
+        plain = two_periods.search(query, k=5)
+    finally:
+        two_periods.query_vectors.close()
+    assert best and all(lit_before_vector)
+    hits = [(h.passage.id, h.score, h.highlights) for h in ahead.hits]
+    assert hits == [(h.passage.id, h.score, h.highlights) for h in plain.hits]
+    assert hits == [(h.passage.id, h.score, h.highlights) for h in again.hits]
+    # the second search read again none of the passages lit (those shown or worked out ahead)
+    assert not read_again & {int(two_periods.pids[row]) for row in lit}
+
+
 def test_starting_a_question_returns_once_the_engine_runs_it():
     """`start` returns when the engine's native run begins, or when the question is answered
     by an engine that never says so; at once for a kept question, and at once behind another
@@ -293,9 +361,13 @@ def test_starting_a_question_returns_once_the_engine_runs_it():
     first = cache.start("kết nạp")  # its run is held until `release`: start did not wait
     second = cache.start("kỷ luật")  # behind it: returns before its own run
     assert calls == [["kết nạp"]]
+    # the other core is spare while the first runs alone, not while a second one waits
+    assert first.spare() and not second.spare()
     release.set()
     assert first().tolist() == [1.0, 1.0] and second().tolist() == [2.0, 2.0]
-    assert cache.start("kết nạp")().tolist() == [1.0, 1.0]  # kept
+    assert not first.spare()  # answered
+    kept = cache.start("kết nạp")
+    assert kept().tolist() == [1.0, 1.0] and not kept.spare()
     silent = cache.start("im lặng")
     assert calls[2:] == [["im lặng"]] and silent().tolist() == [3.0, 3.0]
     assert cache.vector("im lặng").tolist() == [3.0, 3.0] and len(calls) == 3

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Settings
-from ..embed import Embedder, QueryCache, load_embedder
+from ..embed import Embedder, QueryCache, Wanted, load_embedder
 from ..errors import IndexCorrupt, VankienError
 from ..model import Answer, DocFacts, DocInfo, Filters, Hit, Passage
 from ..recent import Recent
@@ -49,6 +48,11 @@ ENTITY_DEPTH = 30  # candidates checked for naming the question's place: a bonus
 # by thousands of passages at 1M makes a ranking of that many
 RANKINGS_KEPT, RANKING_ROWS_KEPT = 1024, 200_000
 SPARE_ROWS = 3  # passages read beyond the hits still wanted, in case some are near-duplicates
+# passages shown with their highlights, by (query plan, row): worked out ahead for a lone
+# question's best lexical rows while it is embedded (`_fuse`), and shared by the page's
+# /api/search and /api/ask; how many of those rows (the page's hits: at 1k passages 61% of
+# the final hits are among them, at 100k 30%)
+SHOWN_KEPT, SHOWN_AHEAD = 512, 10
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,16 @@ class Ranked:
     share: dict[int, float]
     cosine: dict[int, float]
     refs: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A passage as a hit shows it: its packed words (`wordspans`) until the spans the query
+    lights up in it are worked out."""
+
+    passage: Passage
+    words: bytes | None = None
+    spans: tuple[tuple[int, int], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +105,7 @@ class Index:
         self.query_vectors = QueryCache(embedder, settings.query_cache)
         self.rankings: Recent[tuple, Ranked] = Recent(RANKINGS_KEPT, weight=lambda r: len(r.rows),
                                                         budget=RANKING_ROWS_KEPT)  # fmt: skip
+        self.shown: Recent[tuple[QueryPlan, int], Shown] = Recent(SHOWN_KEPT)
         self.scans = catalogue.scanned_pages(db)
         self.keeps_words = catalogue.stores_words(db)  # else highlights segment the passages
         self.docs = self._load_docs()
@@ -218,7 +233,7 @@ class Index:
         return found[order], counts[order]
 
     def _ranked(self, q: QueryPlan, filters: Filters, within: frozenset[str] | None = None,
-                vector: Callable[[], np.ndarray] | None = None) -> Ranked:  # fmt: skip
+                vector: Wanted | None = None) -> Ranked:  # fmt: skip
         """The candidates best first, with each one's share of the query's words, cosine, and
         the citing rows; kept a while, since a request often asks for it again. `vector`: the
         query's vector when wanted (`QueryCache.start`), else it is asked for then."""
@@ -358,24 +373,31 @@ class Index:
                 mask[rows] = True
         return Scope(filters, mask, allowed)
 
-    def _fuse(self, q: QueryPlan, scope: Scope, wanted: Callable[[], np.ndarray] | None = None
+    def _fuse(self, q: QueryPlan, scope: Scope, wanted: Wanted | None = None
               ) -> tuple[dict[int, float], dict[int, float], list[int]]:  # fmt: skip
         """Lexical and dense evidence fused, plus passages citing a document number asked for;
         with the candidates' cosine similarities and those citing rows. The query's vector is
-        taken (`wanted`, else asked for) only once BM25 has ranked the query."""
-        wanted = wanted or partial(self.query_vectors.vector, q.text)
+        taken (`wanted`, else asked for) only once what needs none is done: BM25's ranking, the
+        place the question names, its lexical candidates' document factors, and, while a lone
+        question is embedded, the passages of its best lexical rows as they will be shown."""
+        wanted = wanted or Wanted(partial(self.query_vectors.vector, q.text))
         n, s, r = self.settings.candidates, self.settings, self.retriever
         stream = "folded" if q.unaccented else "accented"
         keys = list(q.folded if q.unaccented else q.accented)
         ref_rows = self._ref_rows(q.refs, scope.mask) if q.refs else []
+        entity = query_entity(q.text)
         if s.fusion == "rrf":
             vector = wanted()
             fused = r.hybrid_rrf(stream, keys, vector, n, s.rrf_k, scope)
             fused = fusion.add_ranking(fused, ref_rows, s.reference_rank_weight, s.rrf_k)
             rows = list(fused)
             cosine = dict(zip(rows, r.dense(vector, 1, scope).score_of(rows), strict=True))
+            factor_of = self._document_factors(q, rows)
         else:
-            lex = r.lexical(stream, keys, n, scope)  # (while the question is embedded)
+            lex = r.lexical(stream, keys, n, scope)
+            factor_of = self._document_factors(q, [*lex.rows, *ref_rows])
+            if wanted.spare():  # (the other core is idle until the vector comes)
+                self._shown(q, lex.rows[:SHOWN_AHEAD])
             vector = wanted()
             dense = r.dense(vector, n, scope)
             candidates = list(dict.fromkeys([*lex.rows, *dense.rows, *ref_rows]))
@@ -389,13 +411,13 @@ class Index:
                 lex_scores, dense_scores, weight, bonus={row: s.reference_bonus for row in ref_rows}
             )
             cosine = {row: float(v) for row, v in dense_scores.items()}
-        fused = self._boost_entity(q, fused)
-        return self._boost_documents(q, fused), cosine, ref_rows
+        fused = self._boost_entity(entity, fused)
+        return self._boost_documents(q, fused, factor_of), cosine, ref_rows
 
-    def _boost_entity(self, q: QueryPlan, fused: dict[int, float]) -> dict[int, float]:
-        """A question about a named place ("Xã Cao Sơn, Huyện …") is about the passages that
-        name it, not the ones that repeat the wider places given as context."""
-        entity = query_entity(q.text)
+    def _boost_entity(self, entity: tuple[str, str] | None,
+                      fused: dict[int, float]) -> dict[int, float]:  # fmt: skip
+        """A question about a named place ("Xã Cao Sơn, Huyện …", `query_entity`) is about the
+        passages that name it, not the ones that repeat the wider places given as context."""
         if entity is None or not fused:
             return fused
         best = sorted(fused, key=fused.get, reverse=True)[: self.settings.entity_depth]
@@ -414,15 +436,20 @@ class Index:
                 rows += [int(r) for r in self.doc_rows.get(doc_id, ())[:first]]
         return [r for r in dict.fromkeys(rows) if mask is None or mask[r]]
 
-    def _boost_documents(self, q: QueryPlan, fused: dict[int, float]) -> dict[int, float]:
-        """Prefer documents the query points at (fusion.document_factor)."""
+    def _document_factors(self, q: QueryPlan, rows: list[int],
+                          factor_of: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+        """How much the query points at each document of `rows` (fusion.document_factor, and
+        the place it names), by document number; NaN for a document not worked out yet. Only
+        the candidates' documents matter (thousands of rows cite a document number at 1M)."""
+        if factor_of is None:
+            factor_of = np.full(len(self.doc_names), np.nan)
+        codes = np.unique(self.doc_code[np.asarray(rows, dtype=np.int64)])
+        codes = codes[np.isnan(factor_of[codes])].tolist()
+        if not codes:
+            return factor_of
         folded = f" {fold(q.text)} "
-        # only the candidates' documents matter, by number (thousands of rows cite a document
-        # number at 1M)
-        docs = self.doc_code[np.fromiter(fused, dtype=np.int64, count=len(fused))]
-        factor_of = np.ones(len(self.doc_names))
         places = [name for _, name in places_in(q.text)]
-        for code in np.unique(docs).tolist():
+        for code in codes:
             d = self.doc_names[code]
             factor_of[code] = fusion.document_factor(q, folded, self.doc_keys[d], self.settings)
             if places:  # "… Tỉnh Quảng Nam": the resolution on that province
@@ -430,7 +457,15 @@ class Index:
                 said = f"{facts.issuer or ''} {facts.title or ''}"
                 if all(mentions_place(said, name, facts.year) for name in places):
                     factor_of[code] *= self.settings.place_factor
-        return fusion.scaled(fused, docs, factor_of)
+        return factor_of
+
+    def _boost_documents(self, q: QueryPlan, fused: dict[int, float],
+                         factor_of: np.ndarray | None = None) -> dict[int, float]:  # fmt: skip
+        """Prefer documents the query points at (`_document_factors`, some perhaps worked out
+        already in `factor_of`)."""
+        rows = np.fromiter(fused, dtype=np.int64, count=len(fused))
+        factor_of = self._document_factors(q, rows, factor_of)
+        return fusion.scaled(fused, self.doc_code[rows], factor_of)
 
     def _hits(self, q: QueryPlan, ranked: list[int] | tuple[int, ...],
               evidence: dict[int, float], limit: int) -> list[Hit]:  # fmt: skip
@@ -443,20 +478,43 @@ class Index:
             # read what is still wanted and a few more (for near-duplicates), not every row
             batch = rows[at : at + limit - len(hits) + SPARE_ROWS]
             at += len(batch)
-            pids = [int(self.pids[r]) for r in batch]
-            found = catalogue.passages_and_words(self.db, pids, self.keeps_words)
-            for row, pid in zip(batch, pids, strict=True):
-                p, words = found[pid]
+            for row, shown in self._shown(q, batch, lit=False).items():
+                p = shown.passage
                 if any(h.passage.doc_id == p.doc_id and same_text(h.passage.text, p.text)
                        for h in hits):  # fmt: skip
                     continue
                 ceiling = min(ceiling, evidence.get(row, 0.0))
-                located = unpacked_words(p.text, words) if words is not None else None
-                # (None: segmented by highlight_spans, as for an index without words)
-                hits.append(Hit(p, round(ceiling, 4), tuple(highlight_spans(p.text, q, located))))
+                hits.append(Hit(p, round(ceiling, 4), self._lit(q, row, shown).spans))
                 if len(hits) >= limit:
                     break
         return hits
+
+    def _shown(self, q: QueryPlan, rows: list[int] | tuple[int, ...],
+               lit: bool = True) -> dict[int, Shown]:  # fmt: skip
+        """Each row's passage and the spans the query lights up in it, in the order of `rows`:
+        kept a while (`shown`) once lit. `lit=False`: a passage not kept is only read (its
+        spans are worked out by `_lit` if it is shown: some rows read are near-duplicates or
+        past the last hit)."""
+        found = {row: self.shown.get((q, row)) for row in rows}
+        unread = [row for row, kept in found.items() if kept is None]
+        if unread:
+            pids = [int(self.pids[r]) for r in unread]
+            read = catalogue.passages_and_words(self.db, pids, self.keeps_words)
+            for row, pid in zip(unread, pids, strict=True):
+                shown = Shown(*read[pid])
+                found[row] = self._lit(q, row, shown) if lit else shown
+        return found  # (every row kept or read)
+
+    def _lit(self, q: QueryPlan, row: int, shown: Shown) -> Shown:
+        """`shown` with the spans of its passage the query lights up (`highlight_spans`), kept."""
+        if shown.spans is not None:
+            return shown
+        p = shown.passage
+        located = unpacked_words(p.text, shown.words) if shown.words is not None else None
+        # (None: segmented by highlight_spans, as for an index without words)
+        lit = Shown(p, None, tuple(highlight_spans(p.text, q, located)))
+        self.shown.keep({(q, row): lit})
+        return lit
 
 
 def _rows_by_doc(doc_of: list[str]) -> dict[str, np.ndarray]:
