@@ -334,6 +334,61 @@ def test_a_lone_question_s_best_lexical_passages_are_lit_while_it_is_embedded(tw
     assert not read_again & {int(two_periods.pids[row]) for row in lit}
 
 
+def test_a_place_question_s_lexical_rows_are_checked_for_the_place_while_it_is_embedded(
+        tmp_path, monkeypatch):  # fmt: skip
+    """A question naming a place: its best BM25 rows are checked for naming it while the
+    question is embedded (an idle embedder), then only the other candidates; the ranking is
+    the one a search with its vector kept makes (every row checked after it)."""
+    import threading
+
+    from indexer.native import run_begins
+    from indexer.query.place_asked import query_entity
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    communes = ["Khánh Lợi", "Khánh Hòa", "Khánh An", "Khánh Cư", "Khánh Thiện", "Khánh Vân"]
+    pairs = zip(communes, [*communes[1:], communes[0]], strict=True)
+    lines = [f"{i}. Sắp xếp toàn bộ diện tích tự nhiên, quy mô dân số của xã {a} và xã {b} "
+             f"thuộc huyện Yên Khánh thành xã mới có tên gọi là xã {b} Mới."
+             for i, (a, b) in enumerate(pairs, 1)]
+    (folder / "nq.md").write_text("# Nghị quyết về sắp xếp đơn vị hành chính cấp xã\n\n"
+                                  + "\n\n".join(lines) + "\n", encoding="utf-8")  # fmt: skip
+    settings = Settings(index=folder / "index", model="toy")
+    build_index([folder], settings.index, settings, embedder=ToyEmbedder())
+    index = Index.open(settings.index, settings, embedder=ToyEmbedder())
+    question = "Xã Khánh Lợi, Huyện Yên Khánh được sắp xếp vào xã nào?"
+    assert query_entity(question) == ("xã", "Khánh Lợi")
+    checked: list[list[int]] = []
+    naming, looked = index._naming, threading.Event()
+
+    def check(entity, rows):
+        checked.append(list(rows))
+        found = naming(entity, rows)
+        looked.set()
+        return found
+
+    class Native(ToyEmbedder):  # its run lasts until the rows are checked (or 5 s)
+        def embed_queries(self, texts):
+            run_begins()
+            looked.wait(5)
+            return super().embed_queries(texts)
+
+    monkeypatch.setattr(index, "_naming", check)
+    monkeypatch.setattr(index, "query_vectors", QueryCache(Native(), size=8))
+    try:
+        ahead = index.search(question, k=3)  # the embedder is idle: the rows checked ahead
+        monkeypatch.setattr(index, "rankings", Recent(8))
+        kept = index.search(question, k=3)  # its vector kept: nothing ahead
+    finally:
+        index.close()
+    first, after, kept_check = checked
+    assert first and not set(first) & set(after)  # each row checked once
+    assert set(kept_check) <= set(first) | set(after)
+    assert [h.passage.id for h in ahead.hits] == [h.passage.id for h in kept.hits]
+    assert [h.score for h in ahead.hits] == [h.score for h in kept.hits]
+    assert "Khánh Lợi" in ahead.hits[0].passage.text
+
+
 def test_starting_a_question_returns_once_the_engine_runs_it():
     """`start` returns when the engine's native run begins, or when the question is answered
     by an engine that never says so; at once for a kept question, and at once behind another

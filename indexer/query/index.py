@@ -41,7 +41,6 @@ from .search import (
     same_text,
 )
 
-ENTITY_DEPTH = 30  # candidates checked for naming the question's place: a bonus, not a filter
 # recent rankings by (query plan, filters, documents): one search request ranks its query for
 # the hits and again for the facet counts, and the page asks /api/search and /api/ask alike
 # (the same questions come back all day in an office); by rows too: a document number cited
@@ -379,7 +378,8 @@ class Index:
         with the candidates' cosine similarities and those citing rows. The query's vector is
         taken (`wanted`, else asked for) only once what needs none is done: BM25's ranking, the
         place the question names, its lexical candidates' document factors, and, while a lone
-        question is embedded, the passages of its best lexical rows as they will be shown."""
+        question is embedded, the passages of its best lexical rows as they will be shown and
+        whether they name that place."""
         wanted = wanted or Wanted(partial(self.query_vectors.vector, q.text))
         n, s, r = self.settings.candidates, self.settings, self.retriever
         stream = "folded" if q.unaccented else "accented"
@@ -396,8 +396,10 @@ class Index:
         else:
             lex = r.lexical(stream, keys, n, scope)
             factor_of = self._document_factors(q, [*lex.rows, *ref_rows])
+            named: dict[int, bool] = {}
             if wanted.spare():  # (the other core is idle until the vector comes)
                 self._shown(q, lex.rows[:SHOWN_AHEAD])
+                named = self._naming(entity, lex.rows[: s.entity_depth])
             vector = wanted()
             dense = r.dense(vector, n, scope)
             candidates = list(dict.fromkeys([*lex.rows, *dense.rows, *ref_rows]))
@@ -411,21 +413,30 @@ class Index:
                 lex_scores, dense_scores, weight, bonus={row: s.reference_bonus for row in ref_rows}
             )
             cosine = {row: float(v) for row, v in dense_scores.items()}
-        fused = self._boost_entity(entity, fused)
+        fused = self._boost_entity(entity, fused, named)
         return self._boost_documents(q, fused, factor_of), cosine, ref_rows
 
-    def _boost_entity(self, entity: tuple[str, str] | None,
-                      fused: dict[int, float]) -> dict[int, float]:  # fmt: skip
+    def _boost_entity(self, entity: tuple[str, str] | None, fused: dict[int, float],
+                      named: dict[int, bool] | None = None) -> dict[int, float]:  # fmt: skip
         """A question about a named place ("Xã Cao Sơn, Huyện …", `query_entity`) is about the
-        passages that name it, not the ones that repeat the wider places given as context."""
+        passages that name it, not the ones that repeat the wider places given as context.
+        `named`: rows already checked (`_naming`)."""
         if entity is None or not fused:
             return fused
         best = sorted(fused, key=fused.get, reverse=True)[: self.settings.entity_depth]
-        pids = [int(self.pids[r]) for r in best]
+        named = named or {}
+        named = named | self._naming(entity, [row for row in best if row not in named])
+        return fusion.with_bonus(fused, [row for row in best if named[row]],
+                                 self.settings.entity_bonus)  # fmt: skip
+
+    def _naming(self, entity: tuple[str, str] | None, rows: list[int] | tuple[int, ...]
+                ) -> dict[int, bool]:  # fmt: skip
+        """Whether each row's passage names the place asked about (`query_entity`)."""
+        if entity is None or not rows:
+            return {}
+        pids = [int(self.pids[r]) for r in rows]
         texts = catalogue.texts_by_pid(self.db, pids)
-        naming = [row for row, pid in zip(best, pids, strict=True)
-                  if mentions(texts[pid], entity[1])]  # fmt: skip
-        return fusion.with_bonus(fused, naming, self.settings.entity_bonus)
+        return {row: mentions(texts[pid], entity[1]) for row, pid in zip(rows, pids, strict=True)}
 
     def _ref_rows(self, refs: tuple[str, ...], mask: np.ndarray | None) -> list[int]:
         pids = catalogue.citing(self.db, refs)
