@@ -12,6 +12,7 @@ quantiser need only the `onnx` package (`pip install 'vankien[onnx]'`).
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -50,8 +51,9 @@ def _export_graph(model_dir: Path, target: Path) -> None:
 
 
 def export(out_dir: Path, fp32: bool = False) -> Path:
-    """Write the ONNX folder into `out_dir` (int8 ≈ 410 MB; with `fp32`, model.onnx too, and
-    VANKIEN_MODEL must then name the file); return the path to give VANKIEN_MODEL."""
+    """Write the ONNX folder into `out_dir` (int8 ≈ 410 MB; with `fp32`, model.onnx too, its
+    weights in model.onnx.data, and VANKIEN_MODEL must then name the file); return the path to
+    give VANKIEN_MODEL."""
     try:
         import onnx  # noqa: F401 - torch's exporter and the quantiser both need it
         from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -81,13 +83,18 @@ def with_weights_apart(graph: Path, target: Path) -> Path:
     """`graph` written to `target` with its weights in `target`.data beside it (ONNX external
     data, one file): onnxruntime maps that file instead of copying the weights into each
     session, so a service holds the 366 MB word-embedding table as shared, clean pages of which
-    a question touches a few rows, and loads in 0.1 s instead of 1 s (docs/speed.md)."""
+    a question touches a few rows, and loads in 0.1 s instead of 1 s (docs/speed.md). Both are
+    written beside and moved into place, the weights first: a running service keeps the file it
+    mapped, and a graph is never there without its weights."""
     import onnx
 
     model = onnx.load(str(graph))
     data = target.with_name(target.name + ".data")
-    data.unlink(missing_ok=True)  # (onnx appends to an existing file)
-    onnx.save_model(model, str(target), save_as_external_data=True, all_tensors_to_one_file=True,
-                    location=data.name, size_threshold=1024)  # fmt: skip
-    data.chmod(target.stat().st_mode & 0o777)  # (onnx writes it readable by its owner alone)
+    with tempfile.TemporaryDirectory(prefix=".export-", dir=target.parent) as tmp:
+        staged = Path(tmp) / target.name
+        onnx.save_model(model, str(staged), save_as_external_data=True, location=data.name,
+                        all_tensors_to_one_file=True, size_threshold=1024)  # fmt: skip
+        for written, final in ((staged.with_name(data.name), data), (staged, target)):
+            written.chmod(0o644)  # (onnx writes the weights readable by their owner alone)
+            os.replace(written, final)
     return data

@@ -53,11 +53,12 @@ def resolve(spec: str) -> tuple[Path, Path]:
     return path, files[0]
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)
 def _tokenizer(path: Path):
     """The folder's tokenizer, unpadded, truncated to one window; one per file for every session
     (a build's twin too): e5's 250,002-piece vocabulary takes 282 MB once loaded, and encoding
-    only reads it."""
+    only reads it. Kept for the process (a file rewritten meanwhile is read at the next start,
+    as a model is)."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(path))

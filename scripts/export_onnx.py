@@ -1,10 +1,12 @@
-"""Write multilingual-e5-small as an ONNX folder (int8; `--fp32` adds model.onnx), offline.
+"""Write multilingual-e5-small as an ONNX folder (int8; `--fp32` adds model.onnx and its
+weights, model.onnx.data), offline.
 
     python scripts/export_onnx.py models/e5-onnx [--fp32]
     VANKIEN_MODEL=models/e5-onnx vankien build corpus/      # the int8 model, onnxruntime
 
-Needs the `onnx` extra (`pip install -e '.[onnx]'`); takes 40–140 s and ≈ 1 GB of disk while
-it works (the fp32 graph is quantised, then dropped unless `--fp32`).
+Needs the `onnx` extra (`pip install -e '.[onnx]'`); takes 20–140 s and up to ≈ 2.2 GB of
+disk while it works (the fp32 graph is quantised, then dropped unless `--fp32`; with `--fp32`
+the new files are written beside the old ones before they replace them).
 """
 
 from __future__ import annotations

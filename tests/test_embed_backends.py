@@ -238,7 +238,7 @@ def test_the_export_keeps_its_weights_apart_and_runs_the_same(tmp_path):
     (readable as the model is, not grown by a second write), and onnxruntime gives the same
     output from it as from the single file."""
     onnx = pytest.importorskip("onnx")
-    import onnxruntime as ort
+    ort = pytest.importorskip("onnxruntime")
     from onnx import TensorProto, helper, numpy_helper
 
     from indexer.export_onnx import with_weights_apart

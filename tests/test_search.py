@@ -337,11 +337,13 @@ def test_a_lone_question_s_best_lexical_passages_are_lit_while_it_is_embedded(tw
 def test_a_place_question_s_lexical_rows_are_checked_for_the_place_while_it_is_embedded(
         tmp_path, monkeypatch):  # fmt: skip
     """A question naming a place: its best BM25 rows are checked for naming it while the
-    question is embedded (an idle embedder), then only the other candidates; the ranking is
-    the one a search with its vector kept makes (every row checked after it)."""
+    question is embedded (an idle embedder), and no row is checked twice (here the BM25 rows
+    are every candidate, so nothing is left for after); the ranking is the one a search with
+    its vector kept makes (every row checked after it)."""
     import threading
 
     from indexer.native import run_begins
+    from indexer.query.index import SHOWN_AHEAD
     from indexer.query.place_asked import query_entity
 
     folder = tmp_path / "docs"
@@ -359,11 +361,13 @@ def test_a_place_question_s_lexical_rows_are_checked_for_the_place_while_it_is_e
     question = "Xã Khánh Lợi, Huyện Yên Khánh được sắp xếp vào xã nào?"
     assert query_entity(question) == ("xã", "Khánh Lợi")
     checked: list[list[int]] = []
+    given: list[set[int]] = []  # rows whose texts the check was handed (read to be shown)
     naming, looked = index._naming, threading.Event()
 
-    def check(entity, rows):
+    def check(entity, rows, texts=None):
         checked.append(list(rows))
-        found = naming(entity, rows)
+        given.append(set(texts or ()))
+        found = naming(entity, rows, texts)
         looked.set()
         return found
 
@@ -383,10 +387,29 @@ def test_a_place_question_s_lexical_rows_are_checked_for_the_place_while_it_is_e
         index.close()
     first, after, kept_check = checked
     assert first and not set(first) & set(after)  # each row checked once
+    assert given[0] == set(first[:SHOWN_AHEAD])  # the passages read to be shown not read again
     assert set(kept_check) <= set(first) | set(after)
     assert [h.passage.id for h in ahead.hits] == [h.passage.id for h in kept.hits]
     assert [h.score for h in ahead.hits] == [h.score for h in kept.hits]
     assert "Khánh Lợi" in ahead.hits[0].passage.text
+
+
+def test_reciprocal_rank_fusion_ranks_and_counts(two_periods, monkeypatch):
+    """`fusion = "rrf"` (VANKIEN_FUSION) ranks by reciprocal rank fusion, the period asked
+    for still deciding; a question naming a place or a document number goes through it too
+    (searched and counted: neither is in these reports)."""
+    monkeypatch.setattr(two_periods, "settings", two_periods.settings.model_copy(
+        update={"fusion": "rrf"}))  # fmt: skip
+    monkeypatch.setattr(two_periods, "rankings", Recent(8))
+    for year in ("2023", "2024"):
+        question = f"số đảng viên bị kỷ luật 6 tháng đầu năm {year}"
+        hit = two_periods.search(question, k=1).hits[0]
+        assert two_periods.docs[hit.passage.doc_id].year == int(year)
+        assert two_periods.facets(question)["year"]
+    for question in ("Xã Khánh Lợi, Huyện Yên Khánh được sắp xếp vào xã nào?",
+                     "Nghị quyết 35-NQ/TW"):  # fmt: skip
+        assert two_periods.search(question, k=3).total == sum(
+            n for _, n in two_periods.facets(question)["year"])
 
 
 def test_starting_a_question_returns_once_the_engine_runs_it():

@@ -386,20 +386,19 @@ class Index:
         keys = list(q.folded if q.unaccented else q.accented)
         ref_rows = self._ref_rows(q.refs, scope.mask) if q.refs else []
         entity = query_entity(q.text)
+        named: dict[int, bool] = {}
         if s.fusion == "rrf":
             vector = wanted()
             fused = r.hybrid_rrf(stream, keys, vector, n, s.rrf_k, scope)
             fused = fusion.add_ranking(fused, ref_rows, s.reference_rank_weight, s.rrf_k)
             rows = list(fused)
             cosine = dict(zip(rows, r.dense(vector, 1, scope).score_of(rows), strict=True))
-            factor_of = self._document_factors(q, rows)
+            factor_of = None
         else:
             lex = r.lexical(stream, keys, n, scope)
             factor_of = self._document_factors(q, [*lex.rows, *ref_rows])
-            named: dict[int, bool] = {}
             if wanted.spare():  # (the other core is idle until the vector comes)
-                self._shown(q, lex.rows[:SHOWN_AHEAD])
-                named = self._naming(entity, lex.rows[: s.entity_depth])
+                named = self._ahead(q, entity, lex.rows, wanted)
             vector = wanted()
             dense = r.dense(vector, n, scope)
             candidates = list(dict.fromkeys([*lex.rows, *dense.rows, *ref_rows]))
@@ -429,14 +428,32 @@ class Index:
         return fusion.with_bonus(fused, [row for row in best if named[row]],
                                  self.settings.entity_bonus)  # fmt: skip
 
-    def _naming(self, entity: tuple[str, str] | None, rows: list[int] | tuple[int, ...]
-                ) -> dict[int, bool]:  # fmt: skip
-        """Whether each row's passage names the place asked about (`query_entity`)."""
+    def _naming(self, entity: tuple[str, str] | None, rows: list[int] | tuple[int, ...],
+                texts: dict[int, str] | None = None) -> dict[int, bool]:  # fmt: skip
+        """Whether each row's passage names the place asked about (`query_entity`); `texts`:
+        some rows' passage texts, read already."""
         if entity is None or not rows:
             return {}
-        pids = [int(self.pids[r]) for r in rows]
-        texts = catalogue.texts_by_pid(self.db, pids)
-        return {row: mentions(texts[pid], entity[1]) for row, pid in zip(rows, pids, strict=True)}
+        texts = dict(texts or {})
+        unread = [row for row in rows if row not in texts]
+        pids = [int(self.pids[r]) for r in unread]
+        read = catalogue.texts_by_pid(self.db, pids) if pids else {}
+        texts |= {row: read[pid] for row, pid in zip(unread, pids, strict=True)}
+        return {row: mentions(texts[row], entity[1]) for row in rows}
+
+    def _ahead(self, q: QueryPlan, entity: tuple[str, str] | None, rows: tuple[int, ...],
+               wanted: Wanted) -> dict[int, bool]:  # fmt: skip
+        """While a lone question is embedded: its best lexical `rows` as they will be shown
+        (`_shown`) and whether they name the place it asks about (`_naming`). Stopped when the
+        vector is in (the rest is then worked out for the candidates that need it)."""
+        texts: dict[int, str] = {}
+        for row, shown in self._shown(q, rows[:SHOWN_AHEAD]).items():
+            if not wanted.spare():
+                return {}
+            texts[row] = self._lit(q, row, shown).passage.text
+        if entity is None or not wanted.spare():
+            return {}
+        return self._naming(entity, rows[: self.settings.entity_depth], texts)
 
     def _ref_rows(self, refs: tuple[str, ...], mask: np.ndarray | None) -> list[int]:
         pids = catalogue.citing(self.db, refs)
@@ -447,7 +464,7 @@ class Index:
                 rows += [int(r) for r in self.doc_rows.get(doc_id, ())[:first]]
         return [r for r in dict.fromkeys(rows) if mask is None or mask[r]]
 
-    def _document_factors(self, q: QueryPlan, rows: list[int],
+    def _document_factors(self, q: QueryPlan, rows: list[int] | np.ndarray,
                           factor_of: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
         """How much the query points at each document of `rows` (fusion.document_factor, and
         the place it names), by document number; NaN for a document not worked out yet. Only
@@ -489,42 +506,42 @@ class Index:
             # read what is still wanted and a few more (for near-duplicates), not every row
             batch = rows[at : at + limit - len(hits) + SPARE_ROWS]
             at += len(batch)
-            for row, shown in self._shown(q, batch, lit=False).items():
+            for row, shown in self._shown(q, batch).items():
                 p = shown.passage
                 if any(h.passage.doc_id == p.doc_id and same_text(h.passage.text, p.text)
                        for h in hits):  # fmt: skip
                     continue
                 ceiling = min(ceiling, evidence.get(row, 0.0))
-                hits.append(Hit(p, round(ceiling, 4), self._lit(q, row, shown).spans))
+                # (the first page's kept: a later page would push out other questions')
+                lit = self._lit(q, row, shown, keep=len(hits) < SHOWN_AHEAD)
+                hits.append(Hit(p, round(ceiling, 4), lit.spans))
                 if len(hits) >= limit:
                     break
         return hits
 
-    def _shown(self, q: QueryPlan, rows: list[int] | tuple[int, ...],
-               lit: bool = True) -> dict[int, Shown]:  # fmt: skip
-        """Each row's passage and the spans the query lights up in it, in the order of `rows`:
-        kept a while (`shown`) once lit. `lit=False`: a passage not kept is only read (its
-        spans are worked out by `_lit` if it is shown: some rows read are near-duplicates or
-        past the last hit)."""
+    def _shown(self, q: QueryPlan, rows: list[int] | tuple[int, ...]) -> dict[int, Shown]:
+        """Each row's passage as a hit shows it, in the order of `rows`: kept with its spans
+        (`shown`), else read with its words, its spans left to `_lit` (some rows read are
+        near-duplicates or past the last hit)."""
         found = {row: self.shown.get((q, row)) for row in rows}
         unread = [row for row, kept in found.items() if kept is None]
         if unread:
             pids = [int(self.pids[r]) for r in unread]
             read = catalogue.passages_and_words(self.db, pids, self.keeps_words)
-            for row, pid in zip(unread, pids, strict=True):
-                shown = Shown(*read[pid])
-                found[row] = self._lit(q, row, shown) if lit else shown
+            found |= {row: Shown(*read[pid]) for row, pid in zip(unread, pids, strict=True)}
         return found  # (every row kept or read)
 
-    def _lit(self, q: QueryPlan, row: int, shown: Shown) -> Shown:
-        """`shown` with the spans of its passage the query lights up (`highlight_spans`), kept."""
+    def _lit(self, q: QueryPlan, row: int, shown: Shown, keep: bool = True) -> Shown:
+        """`shown` with the spans of its passage the query lights up (`highlight_spans`), kept
+        (`keep`)."""
         if shown.spans is not None:
             return shown
         p = shown.passage
         located = unpacked_words(p.text, shown.words) if shown.words is not None else None
         # (None: segmented by highlight_spans, as for an index without words)
         lit = Shown(p, None, tuple(highlight_spans(p.text, q, located)))
-        self.shown.keep({(q, row): lit})
+        if keep:
+            self.shown.keep({(q, row): lit})
         return lit
 
 
