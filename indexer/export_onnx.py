@@ -89,7 +89,7 @@ def with_weights_apart(graph: Path, target: Path) -> Path:
     import onnx
 
     model = onnx.load(str(graph))
-    data = target.with_name(target.name + ".data")
+    data = weights_of(target)
     with tempfile.TemporaryDirectory(prefix=".export-", dir=target.parent) as tmp:
         staged = Path(tmp) / target.name
         onnx.save_model(model, str(staged), save_as_external_data=True, location=data.name,
@@ -98,3 +98,8 @@ def with_weights_apart(graph: Path, target: Path) -> Path:
             written.chmod(0o644)  # (onnx writes the weights readable by their owner alone)
             os.replace(written, final)
     return data
+
+
+def weights_of(model: Path) -> Path:
+    """Where `with_weights_apart` keeps a model file's weights: `model.onnx.data`."""
+    return model.with_name(model.name + ".data")

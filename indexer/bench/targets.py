@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..export_onnx import weights_of
+
 RATIO_TARGET, ABSOLUTE_TARGET_MS, ABSOLUTE_FROM, MEMORY_TARGET = 1.3, 40.0, 100_000, 1.5
 
 
@@ -53,7 +55,7 @@ def model_bytes(model: str, onnx: Path | None = None) -> int:
 
 def _model_file(path: Path) -> int:
     """An .onnx file's size with its weights kept apart beside it (`export_onnx`), if so."""
-    weights = path.with_name(path.name + ".data")
+    weights = weights_of(path)
     return _bytes(path) + (_bytes(weights) if weights.is_file() else 0)
 
 
