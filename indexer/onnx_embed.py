@@ -84,12 +84,10 @@ class OnnxEmbedder:
     With `batch_size` > 1, passages are grouped by token length (`bucketing`) to pad less.
     """
 
-    def __init__(self, spec: str, threads: int = 2, batch_size: int = 1, callers: int = 1,
-                 pooled: bool = False) -> None:  # fmt: skip
+    def __init__(self, spec: str, threads: int = 2, batch_size: int = 1, callers: int = 1) -> None:
         import onnxruntime as ort
 
         self._spec, self.threads, self.batch_size, self.bucketing = spec, threads, batch_size, True
-        self.pooled = pooled
         # passages embedded by `callers` threads at once on the one session: with one thread
         # per run, two callers made 32–33 passages/s against 26–28 for one run on two threads
         # (fp32, quiet 2 cores), sharing the weights (onnxruntime's `run` is thread-safe)
@@ -114,12 +112,8 @@ class OnnxEmbedder:
         self._output = self._session.get_outputs()[0].name
         self.name = f"onnx:{model_file}"
         self._pad = self._tokenizer.token_to_id("<pad>") or 0
-        # one inference at a time gets all its threads; single-threaded runs go side by side;
-        # `pooled` runs go side by side on the session's threads: a lone run gets them all,
-        # runs at once share them (onnxruntime's `run` is thread-safe). The vectors are the
-        # same either way, bit for bit (each run's sums keep their order).
-        serial = threads > 1 and not pooled
-        self._lock = threading.Lock() if serial else contextlib.nullcontext()
+        # one inference at a time gets all its threads; single-threaded runs go side by side
+        self._lock = threading.Lock() if threads > 1 else contextlib.nullcontext()
 
     def twin(self, threads: int) -> OnnxEmbedder:
         """Another session on the same file with its own threads (see `embed.build_twin`)."""

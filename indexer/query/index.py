@@ -397,7 +397,7 @@ class Index:
         else:
             lex = r.lexical(stream, keys, n, scope)
             factor_of = self._document_factors(q, [*lex.rows, *ref_rows])
-            if wanted.spare():  # (no other question waits for the cores until it comes)
+            if wanted.spare():  # (the other core is idle until the vector comes)
                 named = self._ahead(q, entity, lex.rows, wanted)
             vector = wanted()
             dense = r.dense(vector, n, scope)
