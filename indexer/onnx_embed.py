@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .batches import Progress, batched, bucketed, length_groups
+from .batches import Progress, batched, bucketed, halved, length_groups
 from .errors import VankienError
 from .native import run_begins
 
@@ -28,9 +29,12 @@ MAX_TOKENS = 512
 # is most of a short question's, so short ones gain most, and a long run would hold its
 # questions up (docs/speed.md)
 GROUP_SPREAD, GROUP_TOKENS = 1.5, 64
-# a short and a longer question: run together, the short one is padded to the longer one
-_PROBE = ("số đảng viên bị kỷ luật",
-          "tỷ lệ bao phủ bảo hiểm y tế toàn tỉnh trong 6 tháng đầu năm 2024 đạt bao nhiêu")
+# questions of several widths (about 8 to 40 tokens): run together, each shorter one is padded
+_PROBE = ("kỷ luật",
+          "số đảng viên bị kỷ luật",
+          "tỷ lệ bao phủ bảo hiểm y tế toàn tỉnh trong 6 tháng đầu năm 2024 đạt bao nhiêu",
+          "Nghị quyết 35-NQ/TW về tăng cường bảo vệ nền tảng tư tưởng của Đảng, đấu tranh phản "
+          "bác các quan điểm sai trái, thù địch trong tình hình mới được quán triệt thế nào")
 
 
 def is_onnx_spec(spec: str) -> bool:
@@ -61,18 +65,109 @@ def resolve(spec: str) -> tuple[Path, Path]:
     return path, files[0]
 
 
-@lru_cache(maxsize=2)
-def _tokenizer(path: Path):
-    """The folder's tokenizer, unpadded, truncated to one window; one per file for every session
-    (a build's twin too): e5's 250,002-piece vocabulary takes 282 MB once loaded, and encoding
-    only reads it. Kept for the process (a file rewritten meanwhile is read at the next start,
-    as a model is)."""
+# characters of Latin scripts (Vietnamese included), combining marks, punctuation, symbols,
+# arrows, maths, boxes and blocks (U+2581 "▁" marks word starts); a text whose normalised
+# characters are all of these is cut by the vocabulary's pieces made of them alone
+_OUTSIDE = re.compile(r"[^\u0000-\u024f\u0300-\u036f\u1e00-\u1eff\u2000-\u22ff\u2500-\u25ff]")
+
+
+class Pieces:
+    """A folder's tokenizer (unpadded, truncated to one window) that gives token ids: for a
+    unigram vocabulary (e5's 250,002 pieces take 282 MB loaded) a second one holding only the
+    pieces of Latin-script characters (112k pieces, about 100 MB) cuts every text whose
+    normalised characters are all such, and the whole one is loaded at the first other text.
+
+    The cut is the same: a piece can only match characters of the text, so every piece that
+    matches such a text is kept, and the unigram search meets the same pieces in the same
+    order (by position, then length: the ids play no part), with the same scores and the same
+    score for an unknown character (the least score of the vocabulary, kept). Their ids are
+    mapped back to the whole vocabulary's. Other kinds of vocabulary load whole, as before.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        self._ids: np.ndarray | None = None
+        self._whole = None
+        self._lock = threading.Lock()
+        small = _latin_only(spec)
+        if small is None:
+            self._whole = _loaded(path, None)
+            self._small = self._whole
+            return
+        self._small, self._ids = _loaded(path, small[0]), small[1]
+
+    def encode_batch(self, texts: list[str]) -> list[list[int]]:
+        """Each text's token ids (with the model's start and end tokens)."""
+        if self._ids is None:
+            return [e.ids for e in self._small.encode_batch(texts)]
+        normaliser = self._small.normalizer
+        normalise = normaliser.normalize_str if normaliser is not None else str
+        latin = [_OUTSIDE.search(normalise(t)) is None for t in texts]
+        out: list[list[int]] = [[] for _ in texts]
+        mine = [i for i, ok in enumerate(latin) if ok]
+        for i, enc in zip(mine, self._small.encode_batch([texts[i] for i in mine]), strict=True):
+            out[i] = self._ids[enc.ids].tolist()
+        other = [i for i, ok in enumerate(latin) if not ok]
+        if other:
+            for i, enc in zip(other, self._all().encode_batch([texts[i] for i in other]),
+                              strict=True):  # fmt: skip
+                out[i] = enc.ids
+        return out
+
+    def token_to_id(self, token: str) -> int | None:
+        found = self._small.token_to_id(token)
+        if found is None or self._ids is None:
+            return found
+        return int(self._ids[found])
+
+    def _all(self):
+        """The whole vocabulary, loaded at the first text that needs it."""
+        with self._lock:
+            if self._whole is None:
+                self._whole = _loaded(self.path, None)
+            return self._whole
+
+
+def _latin_only(spec: dict) -> tuple[str, np.ndarray] | None:
+    """A unigram tokenizer's JSON with only the pieces of Latin-script characters (and the
+    special tokens, the unknown one and the least-scored piece), and the whole vocabulary's id
+    of each of its ids; None for another kind of vocabulary or post-processor."""
+    model, post = spec.get("model") or {}, spec.get("post_processor") or {}
+    if model.get("type") != "Unigram" or post.get("type") not in ("TemplateProcessing", None):
+        return None
+    vocab = model["vocab"]
+    special = {int(t["id"]) for t in spec.get("added_tokens", [])}
+    least = min(range(len(vocab)), key=lambda i: vocab[i][1])
+    unk = model.get("unk_id")
+    keep = sorted({i for i, (piece, _) in enumerate(vocab) if _OUTSIDE.search(piece) is None}
+                  | special | {least} | ({unk} if unk is not None else set()))  # fmt: skip
+    new = {old: i for i, old in enumerate(keep)}
+    model["vocab"] = [vocab[i] for i in keep]
+    if unk is not None:
+        model["unk_id"] = new[unk]
+    for token in spec.get("added_tokens", []):
+        token["id"] = new[int(token["id"])]
+    for token in (post.get("special_tokens") or {}).values():
+        token["ids"] = [new[int(i)] for i in token["ids"]]
+    return json.dumps(spec), np.array(keep, dtype=np.int64)
+
+
+def _loaded(path: Path, text: str | None):
     from tokenizers import Tokenizer
 
-    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer = Tokenizer.from_str(text) if text is not None else Tokenizer.from_file(str(path))
     tokenizer.no_padding()
     tokenizer.enable_truncation(MAX_TOKENS)
     return tokenizer
+
+
+@lru_cache(maxsize=2)
+def _tokenizer(path: Path) -> Pieces:
+    """The folder's tokenizer (`Pieces`), one per file for every session (a build's twin too):
+    encoding only reads it. Kept for the process (a file rewritten meanwhile is read at the
+    next start, as a model is)."""
+    return Pieces(path)
 
 
 def _prompts(folder: Path) -> dict[str, str]:
@@ -86,10 +181,12 @@ def _prompts(folder: Path) -> dict[str, str]:
 class OnnxEmbedder:
     """A sentence-transformers model exported to ONNX, run by onnxruntime on the CPU.
 
-    One text per run by default: on 2 cores the int8 model embedded 19–29 passages/s one at a
-    time against 9–17/s in length-sorted batches of 4–16 (docs/speed.md), and a text's vector
+    Passages one per run by default: on 2 cores the int8 model embedded 19–29 passages/s one at
+    a time against 9–17/s in length-sorted batches of 4–16 (docs/speed.md), and a text's vector
     then never depends on the texts run with it (int8 activations share one scale per run).
     With `batch_size` > 1, passages are grouped by token length (`bucketing`) to pad less.
+    Questions arriving together share runs only where that changes no vector
+    (`exact_batches`).
     """
 
     def __init__(self, spec: str, threads: int = 2, batch_size: int = 1, callers: int = 1) -> None:
@@ -121,6 +218,7 @@ class OnnxEmbedder:
         self.name = f"onnx:{model_file}"
         self._pad = self._tokenizer.token_to_id("<pad>") or 0
         self._exact: bool | None = None  # see `exact_batches`
+        self._probing = threading.Lock()
         # one inference at a time gets all its threads; single-threaded runs go side by side
         self._lock = threading.Lock() if threads > 1 else contextlib.nullcontext()
 
@@ -129,13 +227,13 @@ class OnnxEmbedder:
         return OnnxEmbedder(self._spec, threads=threads, batch_size=self.batch_size,
                             callers=self.callers)
 
-    def _run(self, encodings: list) -> np.ndarray:
+    def _run(self, encodings: list[list[int]]) -> np.ndarray:
         """Mean-pooled, normalised vectors of tokenised texts, padded to the longest."""
-        width = max(len(e.ids) for e in encodings)
+        width = max(map(len, encodings))
         ids = np.full((len(encodings), width), self._pad, dtype=np.int64)
         mask = np.zeros((len(encodings), width), dtype=np.int64)
         for row, enc in enumerate(encodings):
-            ids[row, : len(enc.ids)], mask[row, : len(enc.ids)] = enc.ids, 1
+            ids[row, : len(enc)], mask[row, : len(enc)] = enc, 1
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
@@ -147,9 +245,19 @@ class OnnxEmbedder:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
 
-    def _encode(self, texts: list[str], kind: str) -> np.ndarray:
+    def _tokens(self, texts: list[str], kind: str) -> list[list[int]]:
+        """The texts' token ids, after the model's prompt for `kind`."""
         prompt = self.prompts[kind]
-        return self._run(self._tokenizer.encode_batch([prompt + t for t in texts]))
+        return self._tokenizer.encode_batch([prompt + t for t in texts])
+
+    def _encode(self, texts: list[str], kind: str) -> np.ndarray:
+        return self._run(self._tokens(texts, kind))
+
+    def load_onnx(self) -> bool:
+        """Ready for questions (a starting service): whether those arriving together may
+        share runs is found now (`exact_batches`), not at the first burst of them."""
+        self.exact_batches()
+        return True
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Query vectors with the model's query prompt. Questions that arrived together run
@@ -166,39 +274,31 @@ class OnnxEmbedder:
         return batched(texts, 1, encode, self.dim, None)
 
     def exact_batches(self) -> bool:
-        """Whether a text's vector is the same, bit for bit, run alone or padded beside a
-        longer one: so for the fp32 export (the padding is masked out and each row's sums keep
-        their order), not for an int8 model. Probed once, with two questions."""
-        if self._exact is None:
-            alone = np.vstack([self._encode([q], "query") for q in _PROBE])
-            self._exact = bool(np.array_equal(self._encode(list(_PROBE), "query"), alone))
-        return self._exact
+        """Whether a question's vector is the same, bit for bit, run alone or padded beside
+        longer ones: so for the fp32 export (the padding is masked out and each row's sums keep
+        their order), not for an int8 model, which quantises activations per run. A spot check
+        found once: questions of about 8 to 40 tokens (the widths a shared run holds), run
+        together, in pairs and each alone."""
+        with self._probing:
+            if self._exact is None:
+                alone = np.vstack([self._encode([q], "query") for q in _PROBE])
+                together = [(list(_PROBE), alone), (list(_PROBE[:2]), alone[:2]),
+                            (list(_PROBE[2:]), alone[2:])]  # fmt: skip
+                self._exact = all(np.array_equal(self._encode(texts, "query"), vectors)
+                                  for texts, vectors in together)  # fmt: skip
+            return self._exact
 
     def _grouped(self, texts: list[str]) -> np.ndarray:
         """Questions in runs of similar token lengths (`GROUP_SPREAD`, `GROUP_TOKENS`), the
         runs side by side on `callers` threads, the costliest first so that the threads end
-        together; with fewer runs than threads, the largest is halved (a question waits for
+        together; with fewer runs than threads, the largest are halved (a question waits for
         its whole run)."""
-        prompt = self.prompts["query"]
-        encodings = self._tokenizer.encode_batch([prompt + t for t in texts])
-        groups = length_groups([len(e.ids) for e in encodings], GROUP_SPREAD, GROUP_TOKENS)
-        while len(groups) < self.callers and max(map(len, groups)) > 1:
-            largest = groups.pop(groups.index(max(groups, key=len)))
-            groups += [largest[: len(largest) // 2], largest[len(largest) // 2 :]]
-        groups.sort(key=lambda group: len(group) * len(encodings[group[-1]].ids), reverse=True)
-        out = np.empty((len(texts), self.dim), np.float32)
-
-        def run(group: list[int]) -> None:
-            out[group] = self._run([encodings[i] for i in group])
-
-        threads = min(self.callers, len(groups))
-        if threads == 1:
-            for group in groups:
-                run(group)
-            return out
-        with ThreadPoolExecutor(threads, thread_name_prefix="onnx-questions") as pool:
-            list(pool.map(run, groups))
-        return out
+        encodings = self._tokens(texts, "query")
+        groups = halved(length_groups(list(map(len, encodings)), GROUP_SPREAD, GROUP_TOKENS),
+                        self.callers)  # fmt: skip
+        groups.sort(key=lambda group: len(group) * len(encodings[group[-1]]), reverse=True)
+        return self._in_threads(len(texts), groups,
+                                lambda group: self._run([encodings[i] for i in group]))  # fmt: skip
 
     def embed_passages(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
         """Passage vectors with the passage prompt, batched by token length; over 512 tokens
@@ -217,18 +317,31 @@ class OnnxEmbedder:
             with lock:
                 progress(done)
 
-        with ThreadPoolExecutor(shares, thread_name_prefix="onnx-passages") as pool:
-            parts = list(pool.map(lambda i: embed(texts[i::shares], told if progress else None),
-                                  range(shares)))  # fmt: skip
-        out = np.empty((len(texts), self.dim), np.float32)
-        for i, part in enumerate(parts):
-            out[i::shares] = part
+        parts = [list(range(i, len(texts), shares)) for i in range(shares)]
+        return self._in_threads(len(texts), parts, lambda part: embed(
+            [texts[i] for i in part], told if progress else None))  # fmt: skip
+
+    def _in_threads(self, n: int, groups: list[list[int]],
+                    embed: Callable[[list[int]], np.ndarray]) -> np.ndarray:
+        """The vectors of `n` texts, `embed` giving those of each group of their indexes; the
+        groups taken in turn by up to `callers` threads (one group: this thread)."""
+        out = np.empty((n, self.dim), np.float32)
+
+        def run(group: list[int]) -> None:
+            out[group] = embed(group)
+
+        threads = min(self.callers, len(groups))
+        if threads <= 1:
+            for group in groups:
+                run(group)
+            return out
+        with ThreadPoolExecutor(threads, thread_name_prefix="onnx") as pool:
+            list(pool.map(run, groups))
         return out
 
     def _passages(self, texts: list[str], progress: Progress | None) -> np.ndarray:
         encode = partial(self._encode, kind="passage")
         if not self.bucketing:
             return batched(texts, self.batch_size, encode, self.dim, progress)
-        prompt = self.prompts["passage"]
-        lengths = [len(e.ids) for e in self._tokenizer.encode_batch([prompt + t for t in texts])]
+        lengths = list(map(len, self._tokens(texts, "passage")))
         return bucketed(texts, self.batch_size, encode, self.dim, progress, lengths)

