@@ -75,7 +75,9 @@ class Pieces:
     """A folder's tokenizer (unpadded, truncated to one window) that gives token ids: for a
     unigram vocabulary (e5's 250,002 pieces take 282 MB loaded) a second one holding only the
     pieces of Latin-script characters (112k pieces, about 100 MB) cuts every text whose
-    normalised characters are all such, and the whole one is loaded at the first other text.
+    normalised characters are all such. The whole one is loaded at the first other text (a
+    Greek µ, a ✓, a CJK character, an emoji) and then cuts every text, the small one let go:
+    a process never holds more than before.
 
     The cut is the same: a piece can only match characters of the text, so every piece that
     matches such a text is kept, and the unigram search meets the same pieces in the same
@@ -86,47 +88,39 @@ class Pieces:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        spec = json.loads(path.read_text(encoding="utf-8"))
-        self._ids: np.ndarray | None = None
-        self._whole = None
         self._lock = threading.Lock()
-        small = _latin_only(spec)
-        if small is None:
-            self._whole = _loaded(path, None)
-            self._small = self._whole
-            return
-        self._small, self._ids = _loaded(path, small[0]), small[1]
+        small = _latin_only(json.loads(path.read_text(encoding="utf-8")))
+        # (tokenizer, the whole vocabulary's id of each of its ids or None), read once a call
+        self._state = (_loaded(path, None), None) if small is None else \
+            (_loaded(path, small[0]), small[1])  # fmt: skip
 
     def encode_batch(self, texts: list[str]) -> list[list[int]]:
         """Each text's token ids (with the model's start and end tokens)."""
-        if self._ids is None:
-            return [e.ids for e in self._small.encode_batch(texts)]
-        normaliser = self._small.normalizer
+        tokenizer, ids = self._state
+        if ids is None:
+            return [e.ids for e in tokenizer.encode_batch(texts)]
+        normaliser = tokenizer.normalizer
         normalise = normaliser.normalize_str if normaliser is not None else str
-        latin = [_OUTSIDE.search(normalise(t)) is None for t in texts]
-        out: list[list[int]] = [[] for _ in texts]
-        mine = [i for i, ok in enumerate(latin) if ok]
-        for i, enc in zip(mine, self._small.encode_batch([texts[i] for i in mine]), strict=True):
-            out[i] = self._ids[enc.ids].tolist()
-        other = [i for i, ok in enumerate(latin) if not ok]
-        if other:
-            for i, enc in zip(other, self._all().encode_batch([texts[i] for i in other]),
-                              strict=True):  # fmt: skip
-                out[i] = enc.ids
-        return out
+        if any(_OUTSIDE.search(normalise(t)) for t in texts):
+            return [e.ids for e in self._whole().encode_batch(texts)]
+        return [ids[e.ids].tolist() for e in tokenizer.encode_batch(texts)]
 
     def token_to_id(self, token: str) -> int | None:
-        found = self._small.token_to_id(token)
-        if found is None or self._ids is None:
+        tokenizer, ids = self._state
+        found = tokenizer.token_to_id(token)
+        if ids is None:
             return found
-        return int(self._ids[found])
+        return int(ids[found]) if found is not None else self._whole().token_to_id(token)
 
-    def _all(self):
-        """The whole vocabulary, loaded at the first text that needs it."""
+    def _whole(self):
+        """The whole vocabulary, loaded at the first text that needs it, from then on for
+        every text."""
         with self._lock:
-            if self._whole is None:
-                self._whole = _loaded(self.path, None)
-            return self._whole
+            tokenizer, ids = self._state
+            if ids is not None:
+                tokenizer = _loaded(self.path, None)
+                self._state = (tokenizer, None)
+            return tokenizer
 
 
 def _latin_only(spec: dict) -> tuple[str, np.ndarray] | None:
@@ -138,6 +132,8 @@ def _latin_only(spec: dict) -> tuple[str, np.ndarray] | None:
         return None
     vocab = model["vocab"]
     special = {int(t["id"]) for t in spec.get("added_tokens", [])}
+    if any(i >= len(vocab) for i in special):  # (a token added beyond the model's pieces)
+        return None
     least = min(range(len(vocab)), key=lambda i: vocab[i][1])
     unk = model.get("unk_id")
     keep = sorted({i for i, (piece, _) in enumerate(vocab) if _OUTSIDE.search(piece) is None}

@@ -361,11 +361,12 @@ def test_a_text_said_to_fit_one_window_fits_it(e5_engine, text):
 _VIETNAMESE = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
 # Latin-script text and what normalises into it (ligatures, full-width, circled digits), with
 # now and then a character of another script
-_MIXED = st.text(st.sampled_from(
+_MIXED = st.lists(st.sampled_from(
     [chr(c) for c in range(0x20, 0x7F)] + list(_VIETNAMESE + _VIETNAMESE.upper())
     + [chr(c) for c in (*range(0xC0, 0x250, 7), *range(0x300, 0x370, 5))]
-    + list("\u2581\n\t–—‘’“”…•°×§€±≤≥→·«»\u00a0\u200b\ufb01\uff21\u2460") + ["中", "Ж", "ก"]),
-    max_size=120)  # fmt: skip
+    + list("\u2581\n\t–—‘’“”…•°×§€±≤≥→·«»\u00a0\u200b\ufb01\uff21\u2460") + ["中", "Ж", "ก"]
+    + ["<mask>", "＜s＞", "<unk>", "µ", "Ω"]),
+    max_size=120).map("".join)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -389,20 +390,28 @@ def test_latin_pieces_cut_texts_as_the_whole_vocabulary_does(e5_tokenizer):
     lines = [line for line in report.read_text(encoding="utf-8").splitlines() if line.strip()]
     questions = ["so dang vien bi ky luat", "Nghị quyết 35-NQ/TW", "tỷ lệ bao phủ BHYT (%)"]
     texts = [p + t for p in ("query: ", "passage: ") for t in [*lines, *questions, *PASSAGES]]
+    texts += [" ".join(lines), "query: <mask> ＜s＞ <unk>", "", "   "]  # truncated at 512
     assert pieces.encode_batch(texts) == [e.ids for e in whole.encode_batch(texts)]
-    assert pieces._whole is None and 100_000 < len(pieces._ids) < 130_000
+    small, ids = pieces._state
+    assert ids is not None and 100_000 < len(ids) == small.get_vocab_size() < 130_000
     assert (pieces.token_to_id("<pad>"), pieces.token_to_id("<mask>")) == (1, 250_001)
-    other = ["query: Đảng 中国共产党", "Москва", "ภาษาไทย và tiếng Việt"]
-    assert pieces.encode_batch(other) == [e.ids for e in whole.encode_batch(other)]
-    assert pieces._whole is not None
+    other = ["query: Đảng 中国共产党", "Москва", "ภาษาไทย và tiếng Việt", "5 µg"]
+    assert pieces.encode_batch(other[-1:]) == [whole.encode_batch(other[-1:])[0].ids]
+    assert pieces._state[1] is None  # the whole vocabulary from then on, for every text
+    assert pieces.encode_batch(other + texts) == [e.ids for e in whole.encode_batch(other + texts)]
+
+
+_WHOLE: dict = {}  # the examples' tokenizers, loaded once
 
 
 @given(st.lists(_MIXED, min_size=1, max_size=4))
 def test_latin_pieces_cut_any_text_as_the_whole_vocabulary_does(e5_tokenizer, texts):
-    from indexer.onnx_embed import _tokenizer
+    from indexer.onnx_embed import Pieces, _loaded
 
-    pieces = _tokenizer(e5_tokenizer)  # one for every example
-    whole = pieces._all()  # (loaded once: what texts of other scripts are cut with)
+    if not _WHOLE:
+        _WHOLE.update(pieces=Pieces(e5_tokenizer), whole=_loaded(e5_tokenizer, None))
+        _WHOLE["pieces"]._whole = lambda: _WHOLE["whole"]  # (loaded once for the examples)
+    pieces, whole = _WHOLE["pieces"], _WHOLE["whole"]
     assert pieces.encode_batch(texts) == [e.ids for e in whole.encode_batch(texts)]
 
 
@@ -415,5 +424,5 @@ def test_a_vocabulary_of_another_kind_loads_whole(tmp_path):
     plain.pre_tokenizer = pre_tokenizers.Whitespace()
     plain.save(str(tmp_path / "tokenizer.json"))
     pieces = Pieces(tmp_path / "tokenizer.json")
-    assert pieces._ids is None and pieces._whole is pieces._small
+    assert pieces._state[1] is None
     assert pieces.encode_batch(["đảng viên", "x"]) == [[1, 2], [0]]
